@@ -1,0 +1,53 @@
+"""fillmask_np: evaluate ONNX fill-mask models with NumPy and ONNX Runtime, no torch at run time.
+
+>>> import fillmask_np as fm
+>>> tok = fm.Tokenizer.from_file("tokenizer.json")        # doctest: +SKIP
+>>> model = fm.OnnxMaskedLM("model.onnx")                 # doctest: +SKIP
+>>> report = fm.evaluate(model, tok, texts, seed=42)      # doctest: +SKIP
+
+onnxruntime and tokenizers are imported on first use, not here.
+"""
+
+from __future__ import annotations
+
+from .data import iter_texts
+from .errors import (
+    DataError,
+    FillMaskError,
+    InputFileError,
+    MaskingError,
+    ModelError,
+    NumericsError,
+    TokenizerError,
+)
+from .evaluate import EvalReport, evaluate
+from .masking import mask_tokens, sample_rng
+from .numerics import check_finite, cross_entropy, log_softmax, logsumexp
+from .onnx_model import OnnxMaskedLM
+from .predict import fill_mask
+from .tokenizer import Encoded, Tokenizer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DataError",
+    "Encoded",
+    "EvalReport",
+    "FillMaskError",
+    "InputFileError",
+    "MaskingError",
+    "ModelError",
+    "NumericsError",
+    "OnnxMaskedLM",
+    "Tokenizer",
+    "TokenizerError",
+    "check_finite",
+    "cross_entropy",
+    "evaluate",
+    "fill_mask",
+    "iter_texts",
+    "log_softmax",
+    "logsumexp",
+    "mask_tokens",
+    "sample_rng",
+]

@@ -1,0 +1,10 @@
+"""``python -m fillmask_np`` is the ``fillmask-np`` command."""
+
+from __future__ import annotations
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

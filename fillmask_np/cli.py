@@ -1,0 +1,144 @@
+"""The ``fillmask-np`` command: ``eval`` a model on a corpus, ``predict`` masked words.
+
+Bad input prints one ``fillmask-np: error: ...`` line on stderr and exits 2 (no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .errors import FillMaskError, InputFileError
+
+__all__ = ["main"]
+
+_PROG = "fillmask-np"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=_PROG, description="Evaluate ONNX fill-mask models without torch.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{eval,predict}")
+
+    def model_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--model", help="model.onnx, or an export directory (model.onnx + tokenizer.json); "
+                                       "default: the bundled tiny BERT")
+        p.add_argument("--tokenizer", help="tokenizer.json, vocab.txt, or a directory (default: beside the model)")
+        p.add_argument("--threads", type=int, help="ONNX Runtime intra-op threads")
+        p.add_argument("--json", action="store_true", help="print a JSON report instead of a table")
+
+    ev = sub.add_parser("eval", help="masked cross-entropy, perplexity and top-k accuracy on a corpus")
+    model_args(ev)
+    ev.add_argument("--data", help="text file (one sample per line) or JSONL; default: the bundled text")
+    ev.add_argument("--text-field", help="JSONL field holding the text (default: text)")
+    ev.add_argument("--seed", type=int, default=0, help="masking seed (default 0)")
+    ev.add_argument("--masking", choices=("per_sample", "hf"), default="per_sample",
+                    help="per_sample: sample i masked by default_rng([seed, i]) (default); "
+                         "hf: replay HF's collator batch by batch")
+    ev.add_argument("--mlm-probability", type=float, default=0.15)
+    ev.add_argument("--mask-replace-prob", type=float, default=0.8)
+    ev.add_argument("--random-replace-prob", type=float, default=0.1)
+    ev.add_argument("--batch-size", type=int, default=16)
+    ev.add_argument("--max-length", type=int, help="truncate samples to this many tokens")
+    ev.add_argument("--limit", type=int, help="evaluate only the first N non-empty samples")
+    ev.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                    help="progress bar on stderr (default: when stderr is a terminal)")
+
+    pr = sub.add_parser("predict", help="top-k fillers for each mask token of a text")
+    model_args(pr)
+    pr.add_argument("text", help='text with mask tokens, e.g. "The cat [MASK] on the mat."')
+    pr.add_argument("--top-k", type=int, default=5)
+    return parser
+
+
+def _load(args: argparse.Namespace):  # -> tuple[OnnxMaskedLM, Tokenizer]
+    from ._resources import default_model_dir
+    from .onnx_model import OnnxMaskedLM
+    from .tokenizer import Tokenizer
+
+    model_path = Path(args.model) if args.model else default_model_dir()
+    if not model_path.exists():
+        raise InputFileError(f"model {str(model_path)!r} does not exist; pass --model model.onnx or an export directory")
+    if args.tokenizer:
+        tok_path = Path(args.tokenizer)
+        if tok_path.is_dir():
+            tokenizer = Tokenizer.from_dir(tok_path)
+        elif tok_path.name == "vocab.txt":
+            tokenizer = Tokenizer.from_wordpiece(tok_path)
+        else:
+            tokenizer = Tokenizer.from_file(tok_path)
+    else:
+        directory = model_path if model_path.is_dir() else model_path.parent
+        try:
+            tokenizer = Tokenizer.from_dir(directory)
+        except InputFileError as exc:
+            raise InputFileError(f"no tokenizer beside {str(model_path)!r}; pass --tokenizer tokenizer.json") from exc
+    return OnnxMaskedLM(model_path, threads=args.threads), tokenizer
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from ._resources import default_text_path
+    from .evaluate import evaluate
+
+    model, tokenizer = _load(args)
+    data = args.data or default_text_path()
+    report = evaluate(model, tokenizer, data, seed=args.seed, masking=args.masking,
+                      mlm_probability=args.mlm_probability, mask_replace_prob=args.mask_replace_prob,
+                      random_replace_prob=args.random_replace_prob, batch_size=args.batch_size,
+                      max_length=args.max_length, text_field=args.text_field, limit=args.limit,
+                      progress=args.progress)
+    if args.json:
+        out = {"model": str(model.path), "tokenizer": tokenizer.source, "data": str(data), **report.to_dict()}
+        print(json.dumps(out, indent=1))
+        return 0
+    s = report.settings
+    rows = [
+        ("model", str(model.path)),
+        ("data", f"{data} ({report.n_samples} samples; skipped {report.n_empty} empty, "
+                 f"{report.n_unmaskable} unmaskable; {report.n_truncated} truncated to {s['max_length']})"),
+        ("masking", f"{s['masking']}, seed {s['seed']}, p={s['mlm_probability']} "
+                    f"({s['mask_replace_prob']} mask / {s['random_replace_prob']} random)"),
+        ("masked tokens", f"{report.n_masked} in {report.n_scored_samples} samples"),
+        ("cross-entropy", f"{report.cross_entropy:.4f} nats/token"),
+        ("perplexity", f"{report.perplexity:.3f}"),
+        ("top-1 accuracy", f"{100 * report.top1_accuracy:.2f} %"),
+        ("top-5 accuracy", f"{100 * report.top5_accuracy:.2f} %"),
+    ]
+    for key, value in rows:
+        print(f"{key:<15} {value}")
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from .predict import fill_mask
+
+    model, tokenizer = _load(args)
+    result = fill_mask(model, tokenizer, args.text, top_k=args.top_k)
+    per_mask = result if result and isinstance(result[0], list) else [result]
+    if args.json:
+        print(json.dumps(result, indent=1, ensure_ascii=False))
+        return 0
+    for number, candidates in enumerate(per_mask, start=1):
+        if len(per_mask) > 1:
+            print(f"mask {number}:")
+        for c in candidates:
+            print(f"{c['score']:8.4f}  {c['token_str']:<15} {c['sequence']}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 2 bad input).
+
+    >>> main(["eval", "--json"])  # doctest: +SKIP
+    """
+    args = _parser().parse_args(argv)
+    try:
+        return _eval(args) if args.command == "eval" else _predict(args)
+    except FillMaskError as exc:
+        print(f"{_PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{_PROG}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,247 @@
+"""Evaluate a masked LM on a text corpus: masked cross-entropy, perplexity, top-1/top-5 accuracy.
+
+Two masking modes:
+
+* ``"per_sample"`` (default): sample *i* is masked on its own, unpadded, by
+  ``numpy.random.default_rng([seed, i])``; results do not depend on batch size, order or bucketing,
+  so samples are sorted by length inside a window to cut padding.
+* ``"hf"``: replays ``DataCollatorForLanguageModeling`` batch by batch: one
+  ``default_rng(seed)`` masks each batch of ``batch_size`` consecutive non-empty samples, padded to
+  the batch's longest, exactly as a seeded HF collator would; results depend on ``batch_size``.
+
+Only the masked rows of the logits are ever log-softmaxed; memory is bounded by the batch.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, dataclass, field, replace
+from itertools import islice
+from typing import TYPE_CHECKING, Any, Iterator, Literal
+
+import numpy as np
+
+from ._progress import Progress
+from .data import TextSource, iter_texts
+from .errors import DataError, FillMaskError
+from .masking import IGNORE_INDEX, mask_tokens, sample_rng, validate_probabilities
+from .numerics import _row_nll_and_rank
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .onnx_model import OnnxMaskedLM
+    from .tokenizer import Tokenizer
+
+__all__ = ["evaluate", "EvalReport"]
+
+_WINDOW_BATCHES = 16  # per-sample mode sorts this many batches' worth of samples by length
+
+
+@dataclass
+class EvalReport:
+    """What ``evaluate`` measured. ``cross_entropy`` is the mean NLL (nats) per masked token."""
+
+    cross_entropy: float
+    perplexity: float
+    top1_accuracy: float
+    top5_accuracy: float
+    n_samples: int  # non-empty samples read
+    n_scored_samples: int  # samples with at least one masked token
+    n_masked: int  # masked (scored) tokens
+    n_tokens: int  # real tokens, specials included, of the samples read
+    n_empty: int  # empty or whitespace-only samples skipped
+    n_unmaskable: int  # samples with no maskable token (only special tokens), skipped
+    n_no_mask_drawn: int  # maskable samples in which this seed selected nothing
+    n_truncated: int  # samples cut to max_length
+    settings: dict[str, Any] = field(default_factory=dict)
+    per_sample: dict[str, list] = field(default_factory=dict)  # index, n_masked, cross_entropy
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of every figure (NaN becomes None)."""
+        out = asdict(self)
+        for key, value in out.items():
+            if isinstance(value, float) and not np.isfinite(value):
+                out[key] = None
+        out["per_sample"]["cross_entropy"] = [None if not np.isfinite(v) else v for v in self.per_sample["cross_entropy"]]
+        return out
+
+
+class _Totals:
+    """Running sums over the corpus and per-sample figures (a few numbers per sample)."""
+
+    def __init__(self) -> None:
+        self.nll = 0.0
+        self.masked = self.top1 = self.top5 = self.tokens = 0
+        self.counts = dict(n_samples=0, n_empty=0, n_unmaskable=0, n_no_mask_drawn=0, n_truncated=0)
+        self.index: list[int] = []
+        self.n_masked: list[int] = []
+        self.ce: list[float] = []
+
+    def add_batch(self, indices: list[int], nll: np.ndarray, rank: np.ndarray, row: np.ndarray) -> None:
+        self.nll += float(np.sum(nll, dtype=np.float64))
+        self.masked += len(nll)
+        self.top1 += int(np.count_nonzero(rank < 1))
+        self.top5 += int(np.count_nonzero(rank < 5))
+        sums = np.bincount(row, weights=nll, minlength=len(indices))  # [M] -> [B]
+        counts = np.bincount(row, minlength=len(indices))
+        for i, s, c in zip(indices, sums, counts):
+            if c:
+                self.index.append(int(i))
+                self.n_masked.append(int(c))
+                self.ce.append(float(s / c))
+
+    def report(self, settings: dict[str, Any]) -> EvalReport:
+        if self.counts["n_samples"] == 0:
+            raise DataError("the dataset has no non-empty sample; pass a file with one text per line")
+        if self.masked == 0:
+            raise DataError(f"no token was masked in {self.counts['n_samples']} samples; raise mlm_probability "
+                            f"or check that the texts tokenize to more than special tokens")
+        ce = self.nll / self.masked
+        order = np.argsort(self.index, kind="stable")
+        per_sample = {k: [v[j] for j in order] for k, v in
+                      (("index", self.index), ("n_masked", self.n_masked), ("cross_entropy", self.ce))}
+        return EvalReport(cross_entropy=ce, perplexity=float(np.exp(ce)), top1_accuracy=self.top1 / self.masked,
+                          top5_accuracy=self.top5 / self.masked, n_scored_samples=len(self.index),
+                          n_masked=self.masked, n_tokens=self.tokens, settings=settings, per_sample=per_sample,
+                          **self.counts)
+
+
+def _default_max_length(model: OnnxMaskedLM, tokenizer: Tokenizer) -> int:
+    limits = [n for n in (getattr(model, "fixed_length", None), tokenizer.model_max_length) if n]
+    return min(limits) if limits else 512
+
+
+def evaluate(
+    model: OnnxMaskedLM,
+    tokenizer: Tokenizer,
+    texts: TextSource,
+    *,
+    seed: int = 0,
+    masking: Literal["per_sample", "hf"] = "per_sample",
+    mlm_probability: float = 0.15,
+    mask_replace_prob: float = 0.8,
+    random_replace_prob: float = 0.1,
+    batch_size: int = 16,
+    max_length: int | None = None,
+    text_field: str | None = None,
+    limit: int | None = None,
+    progress: bool | None = None,
+) -> EvalReport:
+    """Mask a corpus, run the model, and score the masked tokens.
+
+    Args:
+        model: an ``OnnxMaskedLM`` (or any callable with its signature).
+        tokenizer: the model's ``Tokenizer``.
+        texts: a list of strings, a text file (one sample per line) or a JSONL file.
+        seed: masking seed (see the module docstring for how each mode uses it).
+        masking: "per_sample" (default; batch-independent) or "hf" (replays HF's collator).
+        mlm_probability, mask_replace_prob, random_replace_prob: as HF's collator.
+        batch_size: samples per forward pass.
+        max_length: truncate samples to this many tokens (default: the model's fixed length or the
+            tokenizer's model_max_length, else 512).
+        text_field: JSONL field holding the text.
+        limit: evaluate only the first ``limit`` non-empty samples.
+        progress: show a progress bar on stderr (default: when stderr is a terminal).
+    Returns:
+        an ``EvalReport``.
+
+    >>> report = evaluate(model, tok, ["The cat sat on the mat."], seed=42)  # doctest: +SKIP
+    """
+    validate_probabilities(mlm_probability, mask_replace_prob, random_replace_prob)
+    if masking not in ("per_sample", "hf"):
+        raise FillMaskError(f"masking={masking!r} is not 'per_sample' or 'hf'")
+    if int(batch_size) < 1:
+        raise FillMaskError(f"batch_size={batch_size!r} must be at least 1")
+    if hasattr(model, "check_tokenizer"):
+        model.check_tokenizer(tokenizer)
+    max_length = int(max_length or _default_max_length(model, tokenizer))
+    probs = dict(mlm_probability=mlm_probability, mask_replace_prob=mask_replace_prob,
+                 random_replace_prob=random_replace_prob)
+    mask_args = dict(mask_token_id=tokenizer.mask_token_id, vocab_size=len(tokenizer), **probs)
+    settings = dict(seed=seed, masking=masking, batch_size=batch_size, max_length=max_length, **probs)
+
+    totals = _Totals()
+    samples = _non_empty(iter_texts(texts, text_field=text_field), totals, limit)
+    bar = Progress(enabled=sys.stderr.isatty() if progress is None else progress)
+    chunk = batch_size * (_WINDOW_BATCHES if masking == "per_sample" else 1)
+    hf_rng = np.random.default_rng(seed)  # masking="hf": one Generator for the whole run, as a seeded collator
+    while True:
+        window = list(islice(samples, chunk))
+        if not window:
+            break
+        rows = tokenizer.encode_rows([t for _, t in window], max_length=max_length)
+        indices = [i for i, _ in window]
+        totals.counts["n_truncated"] += sum(r[3] for r in rows)
+        totals.tokens += sum(len(r[0]) for r in rows)
+        if masking == "per_sample":
+            batches = _per_sample_batches(indices, rows, tokenizer, totals, seed, batch_size, mask_args)
+        else:
+            batches = [_hf_batch(indices, rows, tokenizer, totals, hf_rng, mask_args)]
+        for batch_indices, enc, labels in batches:
+            b_idx, l_idx = np.nonzero(labels != IGNORE_INDEX)  # [M], [M]
+            if len(b_idx) == 0:
+                continue
+            logits = model(enc.input_ids, enc.attention_mask, enc.token_type_ids, pad_token_id=tokenizer.pad_token_id)
+            vocab = logits.shape[-1]
+            targets = labels[b_idx, l_idx]  # [M]
+            if targets.max() >= vocab:
+                raise FillMaskError(f"label id {int(targets.max())} is outside the model's {vocab} logits; "
+                                    f"the tokenizer does not belong to this model")
+            nll, rank = _row_nll_and_rank(logits[b_idx, l_idx], targets)  # [B, L, V] -> [M, V] -> [M]
+            totals.add_batch(batch_indices, nll, rank, b_idx)
+            bar.update(len(batch_indices), int(enc.attention_mask.sum()))
+    bar.close()
+    return totals.report(settings)
+
+
+def _non_empty(items: Iterator[tuple[int, str]], totals: _Totals, limit: int | None) -> Iterator[tuple[int, str]]:
+    for index, text in items:
+        if limit is not None and totals.counts["n_samples"] >= limit:
+            return
+        if not text.strip():
+            totals.counts["n_empty"] += 1
+            continue
+        totals.counts["n_samples"] += 1
+        yield index, text
+
+
+def _hf_batch(indices: list[int], rows: list, tokenizer: Tokenizer, totals: _Totals, rng: np.random.Generator,
+              mask_args: dict) -> tuple[list[int], Any, np.ndarray]:
+    """One collator batch: padded to its longest row, masked by the evaluation's single Generator."""
+    enc = tokenizer.pad(rows, length=max(len(r[0]) for r in rows))
+    masked, labels = mask_tokens(enc.input_ids, special_tokens_mask=enc.special_tokens_mask, rng=rng, **mask_args)
+    for row_special, row_labels in zip(enc.special_tokens_mask, labels):
+        _count_unscored(row_special, row_labels, totals)
+    return indices, replace(enc, input_ids=masked), labels
+
+
+def _per_sample_batches(indices: list[int], rows: list, tokenizer: Tokenizer, totals: _Totals, seed: int,
+                        batch_size: int, mask_args: dict) -> list[tuple[list[int], Any, np.ndarray]]:
+    """Mask each sample alone with its own Generator, then batch the scored ones by length."""
+    kept: list[tuple[int, tuple, np.ndarray]] = []
+    for index, (ids, types, special, truncated) in zip(indices, rows):
+        masked, labels = mask_tokens(ids[None, :], special_tokens_mask=special[None, :],
+                                     rng=sample_rng(seed, index), **mask_args)  # [1, L]
+        if _count_unscored(special, labels[0], totals):
+            kept.append((index, (masked[0], types, special, truncated), labels[0]))
+    kept.sort(key=lambda item: len(item[2]))
+    batches = []
+    for start in range(0, len(kept), batch_size):
+        group = kept[start : start + batch_size]
+        enc = tokenizer.pad([g[1] for g in group], length=max(len(g[2]) for g in group))
+        labels = np.full(enc.input_ids.shape, IGNORE_INDEX, dtype=np.int64)
+        for r, (_, _, row_labels) in enumerate(group):
+            labels[r, : len(row_labels)] = row_labels
+        batches.append(([g[0] for g in group], enc, labels))
+    return batches
+
+
+def _count_unscored(special: np.ndarray, labels: np.ndarray, totals: _Totals) -> bool:
+    """Count a sample with nothing maskable or nothing drawn; True when it has a masked token."""
+    if np.all(special != 0):
+        totals.counts["n_unmaskable"] += 1
+        return False
+    if not np.any(labels != IGNORE_INDEX):
+        totals.counts["n_no_mask_drawn"] += 1
+        return False
+    return True
+

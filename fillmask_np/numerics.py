@@ -1,0 +1,170 @@
+"""Numerically stable log-softmax and cross-entropy in NumPy, with float64 accumulation.
+
+``log_softmax(x) = (x - max) - log(sum(exp(x - max)))``: never ``log(softmax)``, never ``+ eps``.
+``cross_entropy`` follows ``torch.nn.functional.cross_entropy`` (ignore_index, reductions, mean over
+the non-ignored targets) but gathers the scored rows first, so ignored positions cost nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from .errors import NumericsError
+
+__all__ = ["logsumexp", "log_softmax", "cross_entropy", "check_finite"]
+
+_CHUNK_ROWS = 256  # rows per pass: keeps the exp() temporaries in cache for large vocabularies
+
+
+def check_finite(x: np.ndarray, *, what: str = "logits") -> None:
+    """Raise ``NumericsError`` counting the NaN and inf values of ``x``, if there are any.
+
+    Args:
+        x: any float array.
+        what: how the message names ``x``.
+
+    >>> check_finite(np.zeros(3))
+    """
+    if np.isfinite(x).all():
+        return
+    n_nan = int(np.isnan(x).sum())
+    n_inf = int(np.isinf(x).sum())
+    raise NumericsError(
+        f"{what} contain {n_nan} NaN and {n_inf} inf values out of {x.size}: the model produced "
+        f"non-finite scores; check the ONNX export (float16 overflow, a broken graph) or the inputs"
+    )
+
+
+def _as_float(x: np.ndarray) -> np.ndarray:
+    """float16/bfloat16-ish and integer inputs are computed in float32; float32/64 are kept."""
+    x = np.asarray(x)
+    if x.dtype == np.float64 or x.dtype == np.float32:
+        return x
+    return x.astype(np.float32)
+
+
+def logsumexp(x: np.ndarray, *, axis: int = -1) -> np.ndarray:
+    """Stable ``log(sum(exp(x)))`` along ``axis``, summed in float64; returns float64.
+
+    Args:
+        x: float array, must be finite.
+        axis: the axis to reduce.
+    Returns:
+        float64 array with ``axis`` removed.
+
+    >>> float(logsumexp(np.array([0.0, 0.0])))  # log 2
+    0.6931471805599453
+    """
+    x = _as_float(x)
+    check_finite(x, what="logsumexp input")
+    m = np.max(x, axis=axis, keepdims=True)
+    s = np.sum(np.exp(x - m), axis=axis, dtype=np.float64, keepdims=True)
+    return np.squeeze(m.astype(np.float64) + np.log(s), axis=axis)
+
+
+def log_softmax(x: np.ndarray, *, axis: int = -1) -> np.ndarray:
+    """Stable log-softmax ``(x - max) - log(sum(exp(x - max)))`` along ``axis``.
+
+    The sum is accumulated in float64; the result has the input's float dtype (float32 for
+    float16 or integer input, float64 for float64 input).
+
+    Args:
+        x: float array, must be finite.
+        axis: the axis to normalise.
+    Returns:
+        array of ``x``'s shape.
+
+    >>> np.round(np.exp(log_softmax(np.array([1.0, 1.0]))), 3).tolist()
+    [0.5, 0.5]
+    """
+    x = _as_float(x)
+    check_finite(x, what="log_softmax input")
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    lse = np.log(np.sum(np.exp(shifted), axis=axis, dtype=np.float64, keepdims=True))
+    return (shifted - lse).astype(x.dtype)
+
+
+def _row_nll_and_rank(rows: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Negative log-likelihood (float64) and rank of each target in its row.
+
+    The rank is the number of vocabulary entries scored strictly higher than the target, so rank 0
+    is a top-1 hit and rank < k a top-k hit. Works in chunks of rows; never copies more than a chunk.
+
+    Args:
+        rows: [M, V] float logits (already gathered).
+        targets: [M] int target ids, each in [0, V).
+    Returns:
+        ([M] float64 NLL, [M] int64 rank).
+    """
+    m_rows = rows.shape[0]
+    nll = np.empty(m_rows, dtype=np.float64)
+    rank = np.empty(m_rows, dtype=np.int64)
+    for start in range(0, m_rows, _CHUNK_ROWS):
+        chunk = _as_float(rows[start : start + _CHUNK_ROWS])  # [m, V]
+        tgt = targets[start : start + _CHUNK_ROWS]  # [m]
+        check_finite(chunk, what="logits at the scored positions")
+        mx = np.max(chunk, axis=1, keepdims=True)  # [m, 1]
+        sums = np.sum(np.exp(chunk - mx), axis=1, dtype=np.float64)  # [m, V] -> [m]
+        target_logit = np.take_along_axis(chunk, tgt[:, None], axis=1)  # [m, 1]
+        # nll = lse - x_t = log(sum) - (x_t - max)
+        nll[start : start + len(tgt)] = np.log(sums) - (target_logit[:, 0] - mx[:, 0]).astype(np.float64)
+        rank[start : start + len(tgt)] = np.count_nonzero(chunk > target_logit, axis=1)
+    return nll, rank
+
+
+def cross_entropy(
+    logits: np.ndarray,
+    labels: np.ndarray,
+    *,
+    ignore_index: int = -100,
+    reduction: Literal["mean", "sum", "none"] = "mean",
+) -> np.ndarray | float:
+    """Cross-entropy of ``logits`` against integer ``labels``, as ``torch.nn.functional.cross_entropy``.
+
+    Only the rows whose label is not ``ignore_index`` are log-softmaxed (gathered first).
+
+    Args:
+        logits: [..., V] float scores (``labels.shape + (V,)``), e.g. [B, L, V] or [N, V].
+        labels: [...] integer targets in [0, V), or ``ignore_index``.
+        ignore_index: label value that contributes nothing (torch's default -100).
+        reduction: "mean" (over non-ignored targets; NaN when there are none, as torch),
+            "sum", or "none" (per-position losses of ``labels.shape``, 0 where ignored).
+    Returns:
+        a Python float for "mean"/"sum", a float64 array for "none".
+
+    >>> cross_entropy(np.zeros((2, 4)), np.array([1, -100]))  # log 4
+    1.3862943611198906
+    """
+    logits = np.asarray(logits)
+    labels = np.asarray(labels)
+    if reduction not in ("mean", "sum", "none"):
+        raise NumericsError(f"reduction={reduction!r} is not one of 'mean', 'sum', 'none'")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise NumericsError(f"labels must be integers, got dtype {labels.dtype}; cast them with .astype(np.int64)")
+    if logits.ndim < 1 or logits.shape[:-1] != labels.shape:
+        raise NumericsError(
+            f"logits shape {logits.shape} does not fit labels shape {labels.shape}: "
+            f"logits must be labels.shape + (vocab_size,)"
+        )
+    vocab = logits.shape[-1]
+    flat_logits = logits.reshape(-1, vocab)  # [..., V] -> [N, V] (a view when contiguous)
+    flat_labels = labels.reshape(-1)  # [N]
+    keep = flat_labels != ignore_index
+    targets = flat_labels[keep]
+    bad = (targets < 0) | (targets >= vocab)
+    if bad.any():
+        raise NumericsError(
+            f"{int(bad.sum())} labels are outside [0, {vocab}) (first: {int(targets[bad][0])}); "
+            f"labels must be token ids below the vocabulary size or ignore_index={ignore_index}"
+        )
+    nll, _ = _row_nll_and_rank(flat_logits[keep], targets)  # [M]
+    if reduction == "none":
+        out = np.zeros(flat_labels.shape, dtype=np.float64)
+        out[keep] = nll
+        return out.reshape(labels.shape)
+    total = float(np.sum(nll, dtype=np.float64))
+    if reduction == "sum":
+        return total
+    return total / len(nll) if len(nll) else float("nan")

@@ -1,0 +1,29 @@
+"""Tiny hand-built ONNX graphs for contract tests: logits = table[input_ids] (no torch needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+onnx = __import__("pytest").importorskip("onnx", reason="the test extra installs onnx to build toy graphs")
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+
+
+def lookup_model(path: Path, table: np.ndarray, *, batch: int | str = "batch", length: int | str = "sequence",
+                 int_type: int = TensorProto.INT64, inputs: tuple[str, ...] = ("input_ids", "attention_mask"),
+                 output: str = "logits", extra_output: bool = False) -> Path:
+    """A graph whose logits for token t are ``table[t]``: [B, L] ids -> [B, L, V] float32."""
+    vocab = table.shape[1]
+    graph_inputs = [helper.make_tensor_value_info(n, int_type, [batch, length]) for n in inputs]
+    nodes = [helper.make_node("Gather", ["table", "input_ids"], [output], axis=0)]
+    outputs = [helper.make_tensor_value_info(output, TensorProto.FLOAT, [batch, length, vocab])]
+    if extra_output:
+        nodes.append(helper.make_node("Identity", ["input_ids"], ["ids_copy"]))
+        outputs.append(helper.make_tensor_value_info("ids_copy", int_type, [batch, length]))
+    graph = helper.make_graph(nodes, "lookup", graph_inputs, outputs,
+                              initializer=[numpy_helper.from_array(table.astype(np.float32), "table")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, str(path))
+    return path

@@ -1,0 +1,91 @@
+"""The fillmask-np command, driven through main([...]): outputs, and one-line errors with exit 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import fillmask_np as fm
+from fillmask_np.cli import main
+
+from conftest import GOLDEN
+
+BERT = GOLDEN / "models" / "bert"
+
+
+def test_eval_with_no_arguments_runs_the_bundled_model_on_the_bundled_text(capsys):
+    assert main(["eval"]) == 0
+    out = capsys.readouterr().out
+    assert "cross-entropy" in out and "top-5 accuracy" in out
+
+
+def test_eval_json_equals_the_python_api(capsys):
+    data = GOLDEN / "text" / "eval.txt"
+    assert main(["eval", "--model", str(BERT / "model.onnx"), "--tokenizer", str(BERT / "tokenizer.json"),
+                 "--data", str(data), "--seed", "42", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    expected = fm.evaluate(fm.OnnxMaskedLM(BERT), fm.Tokenizer.from_dir(BERT), data, seed=42)
+    assert report["n_masked"] == expected.n_masked
+    assert report["cross_entropy"] == pytest.approx(expected.cross_entropy, rel=1e-12)
+    assert report["settings"]["seed"] == 42 and report["settings"]["masking"] == "per_sample"
+
+
+def test_predict_prints_top_k_candidates(capsys):
+    assert main(["predict", "--model", str(BERT), "The cat [MASK] on the mat.", "--top-k", "3", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert len(result) == 3
+    assert set(result[0]) == {"score", "token", "token_str", "sequence"}
+    assert result[0]["score"] >= result[1]["score"] >= result[2]["score"]
+
+
+def test_python_dash_m_runs_the_cli():
+    out = subprocess.run([sys.executable, "-m", "fillmask_np", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "eval" in out.stdout and "predict" in out.stdout
+
+
+def _bad_files(tmp_path):
+    (tmp_path / "not.onnx").write_text("hello")
+    (tmp_path / "latin1.txt").write_bytes(b"ok\ncaf\xe9\n")
+    (tmp_path / "bad.jsonl").write_text('{"text": "ok"}\nnope\n')
+    (tmp_path / "empty.txt").write_text("\n\n")
+    (tmp_path / "tok").mkdir()
+    from tokenizers import Tokenizer, models
+    Tokenizer(models.WordLevel({"[UNK]": 0, "a": 1}, unk_token="[UNK]")).save(str(tmp_path / "tok" / "tokenizer.json"))
+
+
+CASES = [
+    (["eval", "--model", "{tmp}/missing.onnx"], "does not exist"),
+    (["eval", "--model", "{tmp}/not.onnx", "--tokenizer", str(BERT)], "cannot load"),
+    (["eval", "--data", "{tmp}/missing.txt"], "data file"),
+    (["eval", "--data", "{tmp}/latin1.txt"], "line 2 is not valid UTF-8"),
+    (["eval", "--data", "{tmp}/bad.jsonl"], "line 2 is not JSON"),
+    (["eval", "--data", "{tmp}/empty.txt"], "no non-empty sample"),
+    (["eval", "--mlm-probability", "0"], "mlm_probability=0.0"),
+    (["eval", "--mask-replace-prob", "0.9", "--random-replace-prob", "0.2"], "exceeds 1"),
+    (["eval", "--tokenizer", "{tmp}/tok"], "no mask token"),
+    (["predict", "no mask here"], "no mask token '[MASK]'"),
+]
+
+
+@pytest.mark.parametrize("argv, message", CASES)
+def test_bad_input_is_one_line_on_stderr_and_exit_2(tmp_path, capsys, argv, message):
+    _bad_files(tmp_path)
+    code = main([a.replace("{tmp}", str(tmp_path)) for a in argv])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("fillmask-np: error: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert message in err
+
+
+def test_the_readme_python_example_runs(tmp_path, monkeypatch):
+    readme = (GOLDEN.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(example.strip().splitlines()) == 6
+    (tmp_path / "texts.txt").write_text("the cat sat on the mat\na dog ran to the park\n")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(example.replace('"my-export', f'"{BERT}'), namespace)
+    assert namespace["report"].n_samples == 2 and namespace["loss"] > 0

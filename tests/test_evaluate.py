@@ -1,0 +1,133 @@
+"""evaluate(): per-sample and HF masking, counts, streaming, and the errors a user can hit."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+import fillmask_np as fm
+
+from conftest import GOLDEN
+
+TEXTS = [line for line in (GOLDEN / "text" / "eval.txt").read_text(encoding="utf-8").split("\n")][:40]
+
+
+def _reference_per_sample(model, tok, texts, seed):
+    """Mask each sample alone with default_rng([seed, i]), run it alone, sum the NLL by hand."""
+    nll, count = 0.0, 0
+    for i, text in enumerate(texts):
+        if not text.strip():
+            continue
+        enc = tok.encode_batch([text], max_length=128)
+        masked, labels = fm.mask_tokens(enc.input_ids, special_tokens_mask=enc.special_tokens_mask,
+                                        mask_token_id=tok.mask_token_id, vocab_size=len(tok),
+                                        rng=np.random.default_rng([seed, i]))
+        if (labels != -100).any():
+            logits = model(masked, enc.attention_mask, enc.token_type_ids)
+            nll += fm.cross_entropy(logits, labels, reduction="sum")
+            count += int((labels != -100).sum())
+    return nll / count, count
+
+
+def test_per_sample_masking_matches_a_sample_by_sample_reference(bert_model, bert_tok):
+    report = fm.evaluate(bert_model, bert_tok, TEXTS, seed=3, max_length=128)
+    ce, count = _reference_per_sample(bert_model, bert_tok, TEXTS, seed=3)
+    assert report.n_masked == count
+    assert report.cross_entropy == pytest.approx(ce, rel=1e-6)
+    assert report.perplexity == pytest.approx(math.exp(ce), rel=1e-6)
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 64])
+def test_per_sample_results_do_not_depend_on_batch_size(bert_model, bert_tok, batch_size):
+    base = fm.evaluate(bert_model, bert_tok, TEXTS, seed=1, batch_size=8)
+    other = fm.evaluate(bert_model, bert_tok, TEXTS, seed=1, batch_size=batch_size)
+    assert other.n_masked == base.n_masked
+    assert other.cross_entropy == pytest.approx(base.cross_entropy, rel=1e-6)
+    assert other.top1_accuracy == base.top1_accuracy and other.top5_accuracy == base.top5_accuracy
+    assert other.per_sample["index"] == base.per_sample["index"]
+
+
+def test_hf_masking_replays_the_collator_batch_by_batch(bert_model, bert_tok):
+    texts = [t for t in TEXTS if t.strip()]
+    rng, nll, count = np.random.default_rng(9), 0.0, 0
+    for start in range(0, len(texts), 4):
+        enc = bert_tok.encode_batch(texts[start:start + 4], max_length=128)
+        masked, labels = fm.mask_tokens(enc.input_ids, special_tokens_mask=enc.special_tokens_mask,
+                                        mask_token_id=bert_tok.mask_token_id, vocab_size=len(bert_tok), rng=rng)
+        nll += fm.cross_entropy(bert_model(masked, enc.attention_mask, enc.token_type_ids), labels, reduction="sum")
+        count += int((labels != -100).sum())
+    report = fm.evaluate(bert_model, bert_tok, texts, seed=9, masking="hf", batch_size=4, max_length=128)
+    assert report.n_masked == count
+    assert report.cross_entropy == pytest.approx(nll / count, rel=1e-6)
+
+
+def test_top_k_accuracy_is_counted_from_ranks(bert_model, bert_tok):
+    report = fm.evaluate(bert_model, bert_tok, TEXTS, seed=0)
+    assert 0.0 <= report.top1_accuracy <= report.top5_accuracy <= 1.0
+
+
+def test_empty_unmaskable_and_truncated_samples_are_counted(bert_model, bert_tok):
+    long_text = " ".join(["the cat sat on the mat"] * 20)
+    texts = ["the cat sat on the mat", "", "   ", "\x07", long_text]
+    report = fm.evaluate(bert_model, bert_tok, texts, seed=0, max_length=16, mlm_probability=1.0)
+    assert (report.n_samples, report.n_empty, report.n_unmaskable, report.n_truncated) == (3, 2, 1, 1)
+    assert report.n_masked == 6 + 14  # every maskable token, the long one cut to 16 with [CLS]/[SEP]
+    assert report.per_sample["index"] == [0, 4]
+
+
+def test_a_corpus_is_streamed_not_loaded(bert_model, bert_tok):
+    endless = itertools.cycle(["the dog runs in the park"])
+    report = fm.evaluate(bert_model, bert_tok, endless, limit=5, mlm_probability=0.5)
+    assert report.n_samples == 5
+
+
+def test_jsonl_text_field_is_read(bert_model, bert_tok, tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"body": "the cat sat on the mat"}\n{"body": "a dog ran home"}\n')
+    report = fm.evaluate(bert_model, bert_tok, path, text_field="body", mlm_probability=1.0)
+    assert report.n_samples == 2 and report.n_masked > 0
+
+
+def test_an_empty_dataset_is_refused(bert_model, bert_tok):
+    with pytest.raises(fm.DataError, match="no non-empty sample"):
+        fm.evaluate(bert_model, bert_tok, ["", "  "])
+
+
+def test_a_tokenizer_larger_than_the_model_vocabulary_is_refused(bert_model, tmp_path):
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [f"w{i}" for i in range(bert_model.vocab_size)]
+    (tmp_path / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    big = fm.Tokenizer.from_wordpiece(tmp_path / "vocab.txt")
+    with pytest.raises(fm.TokenizerError, match=f"{bert_model.vocab_size} entries .* {len(vocab)}"):
+        fm.evaluate(bert_model, big, TEXTS)
+
+
+def test_nan_logits_raise_with_their_count(bert_tok):
+    def broken_model(input_ids, attention_mask, token_type_ids=None, *, pad_token_id=0):
+        logits = np.zeros(input_ids.shape + (len(bert_tok),), dtype=np.float32)
+        logits[..., 7] = np.nan
+        return logits
+
+    with pytest.raises(fm.NumericsError, match=r"\d+ NaN and 0 inf"):
+        fm.evaluate(broken_model, bert_tok, ["the cat sat on the mat"], mlm_probability=1.0)
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    (dict(mlm_probability=0.0), fm.MaskingError),
+    (dict(mask_replace_prob=0.9, random_replace_prob=0.2), fm.MaskingError),
+    (dict(masking="torch"), fm.FillMaskError),
+    (dict(batch_size=0), fm.FillMaskError),
+])
+def test_invalid_settings_are_refused_before_any_work(bert_model, bert_tok, kwargs, error):
+    with pytest.raises(error):
+        fm.evaluate(bert_model, bert_tok, TEXTS, **kwargs)
+
+
+def test_report_to_dict_is_json_ready(bert_model, bert_tok):
+    import json
+
+    out = fm.evaluate(bert_model, bert_tok, TEXTS).to_dict()
+    assert json.loads(json.dumps(out))["n_masked"] == out["n_masked"]
+    assert set(out["per_sample"]) == {"index", "n_masked", "cross_entropy"}

@@ -1,0 +1,116 @@
+"""Golden data exported from PyTorch: masks bit-identical to HF's collator, logits and losses within tolerance."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+
+import numpy as np
+import pytest
+
+import fillmask_np as fm
+
+from conftest import GOLDEN, load_case, load_manifest
+
+MANIFEST = load_manifest()
+CASES = sorted(MANIFEST["cases"])
+TOL = MANIFEST["tolerances"]
+
+
+@functools.lru_cache(maxsize=None)
+def _model(name: str) -> fm.OnnxMaskedLM:
+    return fm.OnnxMaskedLM(GOLDEN / MANIFEST["models"][name]["dir"] / "model.onnx")
+
+
+def _spec(name: str) -> dict:
+    return MANIFEST["cases"][name]
+
+
+def _ort_logits(name: str, case: dict) -> np.ndarray:
+    model = _model(_spec(name)["model"])
+    return model(case["masked_input_ids"], case["attention_mask"], case.get("token_type_ids"))
+
+
+def test_every_golden_file_matches_its_manifest_sha256():
+    for relative, digest in MANIFEST["files"].items():
+        assert hashlib.sha256((GOLDEN / relative).read_bytes()).hexdigest() == digest, relative
+
+
+def test_cases_cover_the_required_masking_settings():
+    settings = {(c["mlm_probability"], c["mask_replace_prob"], c["random_replace_prob"]) for c in MANIFEST["cases"].values()}
+    assert {p for p, _, _ in settings} >= {0.15, 0.5}
+    assert any((m, r) != (0.8, 0.1) for _, m, r in settings)
+    assert {c["model"] for c in MANIFEST["cases"].values()} >= {"bert", "roberta", "distilbert"}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_case_arrays_have_the_documented_keys_shapes_and_dtypes(name):
+    case = load_case(name)
+    expected = {"input_ids", "attention_mask", "special_tokens_mask", "masked_input_ids", "labels", "logits",
+                "loss", "per_token_loss"}
+    assert expected <= set(case) <= expected | {"token_type_ids"}
+    b, l = case["input_ids"].shape
+    for key in ("attention_mask", "special_tokens_mask", "masked_input_ids", "labels"):
+        assert case[key].shape == (b, l) and case[key].dtype == np.int64, key
+    assert case["logits"].shape[:2] == (b, l) and case["logits"].dtype == np.float32
+    assert case["loss"].shape == () and case["per_token_loss"].shape == (b * l,)
+    assert (case["attention_mask"] == 0).any(), "the batch must contain padding"
+    assert (case["special_tokens_mask"].astype(bool) | (case["attention_mask"] == 0)).all(axis=1).any(), \
+        "the batch must contain a sample with nothing maskable"
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_tokenizer_reproduces_the_golden_batch(name):
+    spec = _spec(name)
+    tok = fm.Tokenizer.from_dir(GOLDEN / MANIFEST["models"][spec["model"]]["dir"])
+    case = load_case(name)
+    enc = tok.encode_batch(spec["texts"])
+    np.testing.assert_array_equal(enc.input_ids, case["input_ids"])
+    np.testing.assert_array_equal(enc.attention_mask, case["attention_mask"])
+    np.testing.assert_array_equal(enc.special_tokens_mask, case["special_tokens_mask"])
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_masks_and_labels_are_bit_identical_to_hf_collator(name):
+    spec, case = _spec(name), load_case(name)
+    model_spec = MANIFEST["models"][spec["model"]]
+    masked, labels = fm.mask_tokens(
+        case["input_ids"], special_tokens_mask=case["special_tokens_mask"],
+        mask_token_id=model_spec["mask_token_id"], vocab_size=model_spec["len_tokenizer"],
+        rng=np.random.default_rng(spec["seed"]), mlm_probability=spec["mlm_probability"],
+        mask_replace_prob=spec["mask_replace_prob"], random_replace_prob=spec["random_replace_prob"])
+    np.testing.assert_array_equal(masked, case["masked_input_ids"])
+    np.testing.assert_array_equal(labels, case["labels"])
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_ort_logits_match_torch_on_non_padding_positions(name):
+    case = load_case(name)
+    real = case["attention_mask"] == 1
+    diff = np.abs(_ort_logits(name, case)[real] - case["logits"][real])
+    assert diff.max() <= TOL["ort_logits_atol"]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_cross_entropy_on_torch_logits_matches_torch_loss(name):
+    case = load_case(name)
+    ours = fm.cross_entropy(case["logits"], case["labels"])
+    assert ours == pytest.approx(float(case["loss"]), rel=TOL["loss_rtol_torch_logits"])
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_cross_entropy_on_ort_logits_matches_torch_loss(name):
+    case = load_case(name)
+    ours = fm.cross_entropy(_ort_logits(name, case), case["labels"])
+    assert ours == pytest.approx(float(case["loss"]), rel=TOL["loss_rtol_ort_logits"])
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_per_token_losses_match_torch(name):
+    case = load_case(name)
+    torch_tokens = case["per_token_loss"].reshape(case["labels"].shape)
+    on_torch = fm.cross_entropy(case["logits"], case["labels"], reduction="none")
+    on_ort = fm.cross_entropy(_ort_logits(name, case), case["labels"], reduction="none")
+    # float32 torch losses carry ~1e-7 absolute error from the log-sum-exp, hence the atol
+    np.testing.assert_allclose(on_torch, torch_tokens, rtol=TOL["loss_rtol_torch_logits"], atol=1e-6)
+    np.testing.assert_allclose(on_ort, torch_tokens, rtol=TOL["loss_rtol_ort_logits"], atol=1e-5)

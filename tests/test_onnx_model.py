@@ -1,0 +1,79 @@
+"""OnnxMaskedLM reads the graph's input contract: names, int dtype, fixed shapes, the logits output."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fillmask_np as fm
+
+from onnx_graphs import TensorProto, lookup_model
+
+V = 12
+TABLE = np.random.default_rng(0).normal(size=(V, V)).astype(np.float32)
+IDS = np.array([[1, 5, 7, 2, 0], [1, 9, 2, 0, 0], [1, 3, 4, 6, 2]])
+MASK = (IDS != 0).astype(np.int64)
+
+
+def test_dynamic_graph_returns_the_table_rows(tmp_path):
+    model = fm.OnnxMaskedLM(lookup_model(tmp_path / "m.onnx", TABLE))
+    assert model.vocab_size == V and model.fixed_batch is None and model.fixed_length is None
+    np.testing.assert_array_equal(model(IDS, MASK), TABLE[IDS])
+
+
+def test_int32_inputs_are_cast_for_the_graph(tmp_path):
+    model = fm.OnnxMaskedLM(lookup_model(tmp_path / "m.onnx", TABLE, int_type=TensorProto.INT32))
+    assert model.inputs["input_ids"].dtype is np.int32
+    np.testing.assert_array_equal(model(IDS, MASK), TABLE[IDS])
+
+
+@pytest.mark.parametrize("batch, length", [(1, 8), (2, 8), (4, 5), (2, "sequence")])
+def test_fixed_batch_and_length_are_padded_then_trimmed(tmp_path, batch, length):
+    model = fm.OnnxMaskedLM(lookup_model(tmp_path / "m.onnx", TABLE, batch=batch, length=length))
+    out = model(IDS, MASK)
+    assert out.shape == IDS.shape + (V,)
+    np.testing.assert_array_equal(out, TABLE[IDS])
+
+
+def test_a_batch_longer_than_the_fixed_length_is_refused(tmp_path):
+    model = fm.OnnxMaskedLM(lookup_model(tmp_path / "m.onnx", TABLE, length=4))
+    with pytest.raises(fm.ModelError, match="fixed length 4"):
+        model(IDS, MASK)
+
+
+def test_logits_are_found_by_name_beside_other_outputs(tmp_path):
+    model = fm.OnnxMaskedLM(lookup_model(tmp_path / "m.onnx", TABLE, extra_output=True))
+    assert model.output_name == "logits"
+
+
+def test_a_single_rank3_float_output_is_the_logits_whatever_its_name(tmp_path):
+    model = fm.OnnxMaskedLM(lookup_model(tmp_path / "m.onnx", TABLE, output="prediction_scores"))
+    np.testing.assert_array_equal(model(IDS, MASK), TABLE[IDS])
+
+
+def test_token_type_ids_input_is_filled_with_zeros(tmp_path):
+    path = lookup_model(tmp_path / "m.onnx", TABLE, inputs=("input_ids", "attention_mask", "token_type_ids"))
+    np.testing.assert_array_equal(fm.OnnxMaskedLM(path)(IDS, MASK), TABLE[IDS])
+
+
+def test_an_unsupported_input_is_named_with_the_supported_ones(tmp_path):
+    path = lookup_model(tmp_path / "m.onnx", TABLE, inputs=("input_ids", "pixel_values"))
+    with pytest.raises(fm.ModelError, match=r"'pixel_values'.*'input_ids', 'attention_mask'"):
+        fm.OnnxMaskedLM(path)
+
+
+def test_a_file_that_is_not_onnx_is_refused(tmp_path):
+    path = tmp_path / "model.onnx"
+    path.write_text("this is not a protobuf")
+    with pytest.raises(fm.ModelError, match="cannot load .*model.onnx"):
+        fm.OnnxMaskedLM(path)
+
+
+def test_a_missing_file_is_refused(tmp_path):
+    with pytest.raises(fm.InputFileError, match="does not exist"):
+        fm.OnnxMaskedLM(tmp_path / "nope.onnx")
+
+
+def test_a_directory_means_its_model_onnx(tmp_path):
+    lookup_model(tmp_path / "model.onnx", TABLE)
+    assert fm.OnnxMaskedLM(tmp_path).path == tmp_path / "model.onnx"

@@ -1,0 +1,35 @@
+"""Integration on real material: splade-tiny on WikiText-2 against torch's figure on the same masks.
+
+Skips when ../shared/real is not beside the checkout. The figure was computed by
+golden_data/export_golden.py with torch and HF's collator, per-sample masks seeded by [seed, i].
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+import fillmask_np as fm
+
+from conftest import load_manifest, require_shared
+
+
+def _wikitext_lines(count: int) -> list[str]:
+    path = require_shared("real", "wikitext-2-raw", "wiki.test.raw")
+    lines = [line.rstrip("\n").rstrip("\r") for line in path.read_text(encoding="utf-8").splitlines(True)]
+    return [line for line in lines if line.strip() and not line.startswith(" = ")][:count]
+
+
+@pytest.mark.parametrize("key", ["splade_wikitext_200", "splade_wikitext"])
+def test_splade_tiny_cross_entropy_on_wikitext_matches_torch(key):
+    figure = load_manifest()[key]
+    data = require_shared("real", "wikitext-2-raw", "wiki.test.raw")
+    assert hashlib.sha256(data.read_bytes()).hexdigest() == figure["data_sha256"]
+    directory = require_shared("real", "splade-tiny")
+    texts = _wikitext_lines(figure["n_samples"])
+    report = fm.evaluate(fm.OnnxMaskedLM(directory), fm.Tokenizer.from_dir(directory), texts,
+                         seed=figure["seed"], max_length=figure["max_length"], batch_size=32)
+    assert report.n_masked == figure["n_masked"]
+    assert report.n_truncated == figure["n_truncated"]
+    assert report.cross_entropy == pytest.approx(figure["cross_entropy"], rel=load_manifest()["tolerances"]["loss_rtol_ort_logits"])
