@@ -33,7 +33,8 @@ def _read_wordpiece_vocab(path: Path) -> dict[str, int]:
 def _specials(names: dict[str, str | None], vocab_has: set[str] | dict[str, int], source: Path) -> list[str]:
     missing = [t for r, t in names.items() if t is not None and r in ("cls", "sep", "unk") and t not in vocab_has]
     if missing:
-        raise TokenizerError(f"special tokens {missing!r} are not in {str(source)!r}; name them in tokenizer_config.json")
+        raise TokenizerError(
+            f"special tokens {missing!r} are not in {str(source)!r}; name them in tokenizer_config.json")
     return [t for t in names.values() if t is not None and t in vocab_has]
 
 
@@ -69,7 +70,8 @@ def byte_level_bpe(vocab_json: Path, merges_txt: Path, names: dict[str, str | No
 
     for path in (vocab_json, merges_txt):
         if not path.is_file():
-            raise InputFileError(f"{str(path)!r} does not exist; a byte-level BPE tokenizer needs vocab.json and merges.txt")
+            raise InputFileError(
+                f"{str(path)!r} does not exist; a byte-level BPE tokenizer needs vocab.json and merges.txt")
     try:
         vocab = json.loads(vocab_json.read_text(encoding="utf-8"))
         model = models.BPE.from_file(str(vocab_json), str(merges_txt))

@@ -60,7 +60,8 @@ def _load(args: argparse.Namespace):  # -> tuple[OnnxMaskedLM, Tokenizer]
 
     model_path = Path(args.model) if args.model else default_model_dir()
     if not model_path.exists():
-        raise InputFileError(f"model {str(model_path)!r} does not exist; pass --model model.onnx or an export directory")
+        raise InputFileError(
+            f"model {str(model_path)!r} does not exist; pass --model model.onnx or an export directory")
     if args.tokenizer:
         tok_path = Path(args.tokenizer)
         if tok_path.is_dir():

@@ -44,7 +44,8 @@ def _jsonl(path: Path, field: str) -> Iterator[tuple[int, str]]:
         try:
             record = json.loads(line)
         except ValueError as exc:
-            raise DataError(f"{str(path)!r} line {number} is not JSON ({exc.msg}); each line must be one JSON object") from exc
+            raise DataError(
+                f"{str(path)!r} line {number} is not JSON ({exc.msg}); each line must be one JSON object") from exc
         if not isinstance(record, dict) or field not in record:
             keys = sorted(record) if isinstance(record, dict) else type(record).__name__
             raise DataError(f"{str(path)!r} line {number} has no field {field!r} (found {keys}); "

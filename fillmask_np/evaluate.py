@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["evaluate", "EvalReport"]
 
 _WINDOW_BATCHES = 16  # per-sample mode sorts this many batches' worth of samples by length
+_LOGITS_BUDGET = 1 << 24  # default cap on rows x length x vocab of one forward pass (64 MiB of float32)
 
 
 @dataclass
@@ -61,7 +62,7 @@ class EvalReport:
         for key, value in out.items():
             if isinstance(value, float) and not np.isfinite(value):
                 out[key] = None
-        out["per_sample"]["cross_entropy"] = [None if not np.isfinite(v) else v for v in self.per_sample["cross_entropy"]]
+        out["per_sample"]["cross_entropy"] = [v if np.isfinite(v) else None for v in self.per_sample["cross_entropy"]]
         return out
 
 
@@ -124,6 +125,7 @@ def evaluate(
     max_length: int | None = None,
     text_field: str | None = None,
     limit: int | None = None,
+    logits_budget: int = _LOGITS_BUDGET,
     progress: bool | None = None,
 ) -> EvalReport:
     """Mask a corpus, run the model, and score the masked tokens.
@@ -140,6 +142,8 @@ def evaluate(
             tokenizer's model_max_length, else 512).
         text_field: JSONL field holding the text.
         limit: evaluate only the first ``limit`` non-empty samples.
+        logits_budget: a forward pass covers at most this many logits (rows x length x vocab, at
+            least one row); a batch above it runs in several passes. Bounds memory; no effect on results.
         progress: show a progress bar on stderr (default: when stderr is a terminal).
     Returns:
         an ``EvalReport``.
@@ -159,6 +163,7 @@ def evaluate(
     mask_args = dict(mask_token_id=tokenizer.mask_token_id, vocab_size=len(tokenizer), **probs)
     settings = dict(seed=seed, masking=masking, batch_size=batch_size, max_length=max_length, **probs)
 
+    vocab_hint = getattr(model, "vocab_size", None) or len(tokenizer)
     totals = _Totals()
     samples = _non_empty(iter_texts(texts, text_field=text_field), totals, limit)
     bar = Progress(enabled=sys.stderr.isatty() if progress is None else progress)
@@ -177,20 +182,31 @@ def evaluate(
         else:
             batches = [_hf_batch(indices, rows, tokenizer, totals, hf_rng, mask_args)]
         for batch_indices, enc, labels in batches:
-            b_idx, l_idx = np.nonzero(labels != IGNORE_INDEX)  # [M], [M]
-            if len(b_idx) == 0:
-                continue
-            logits = model(enc.input_ids, enc.attention_mask, enc.token_type_ids, pad_token_id=tokenizer.pad_token_id)
-            vocab = logits.shape[-1]
-            targets = labels[b_idx, l_idx]  # [M]
-            if targets.max() >= vocab:
-                raise FillMaskError(f"label id {int(targets.max())} is outside the model's {vocab} logits; "
-                                    f"the tokenizer does not belong to this model")
-            nll, rank = _row_nll_and_rank(logits[b_idx, l_idx], targets)  # [B, L, V] -> [M, V] -> [M]
-            totals.add_batch(batch_indices, nll, rank, b_idx)
+            rows_per_pass = max(1, logits_budget // (enc.input_ids.shape[1] * vocab_hint))
+            for start in range(0, len(batch_indices), rows_per_pass):
+                part = slice(start, start + rows_per_pass)
+                nll, rank, b_idx = _score(model, tokenizer, enc, labels, part)
+                totals.add_batch(batch_indices[part], nll, rank, b_idx)
             bar.update(len(batch_indices), int(enc.attention_mask.sum()))
     bar.close()
     return totals.report(settings)
+
+
+def _score(model: OnnxMaskedLM, tokenizer: Tokenizer, enc: Any, labels: np.ndarray,
+           part: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Run rows ``part`` of a batch and score their masked tokens: ([M] NLL, [M] rank, [M] row in part)."""
+    labels = labels[part]
+    b_idx, l_idx = np.nonzero(labels != IGNORE_INDEX)  # [M], [M]
+    if len(b_idx) == 0:
+        return np.zeros(0), np.zeros(0, dtype=np.int64), b_idx
+    logits = model(enc.input_ids[part], enc.attention_mask[part], enc.token_type_ids[part],
+                   pad_token_id=tokenizer.pad_token_id)  # [b, L, V]
+    targets = labels[b_idx, l_idx]  # [M]
+    if targets.max() >= logits.shape[-1]:
+        raise FillMaskError(f"label id {int(targets.max())} is outside the model's {logits.shape[-1]} logits; "
+                            f"the tokenizer does not belong to this model")
+    nll, rank = _row_nll_and_rank(logits[b_idx, l_idx], targets)  # [b, L, V] -> [M, V] -> [M]
+    return nll, rank, b_idx
 
 
 def _non_empty(items: Iterator[tuple[int, str]], totals: _Totals, limit: int | None) -> Iterator[tuple[int, str]]:

@@ -56,7 +56,8 @@ class OnnxMaskedLM:
         if path.is_dir():
             path = path / "model.onnx"
         if not path.is_file():
-            raise InputFileError(f"model file {str(path)!r} does not exist; pass an .onnx file or an export directory")
+            raise InputFileError(
+                f"model file {str(path)!r} does not exist; pass an .onnx file or an export directory")
         self.path = path
         import onnxruntime as ort
 
@@ -67,8 +68,9 @@ class OnnxMaskedLM:
                 raise ModelError(f"threads={threads!r} must be a positive number of threads")
             options.intra_op_num_threads = int(threads)
             options.inter_op_num_threads = 1
+        providers = list(providers or ["CPUExecutionProvider"])
         try:
-            self.session = ort.InferenceSession(str(path), options, providers=list(providers or ["CPUExecutionProvider"]))
+            self.session = ort.InferenceSession(str(path), options, providers=providers)
         except Exception as exc:  # onnxruntime raises its own exception types for every failure
             first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"onnxruntime cannot load {str(path)!r} as an ONNX model ({first}); "

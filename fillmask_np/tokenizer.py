@@ -99,7 +99,8 @@ class Tokenizer:
 
         path = Path(path)
         if not path.is_file():
-            raise InputFileError(f"tokenizer file {str(path)!r} does not exist; pass a tokenizer.json or a model directory")
+            raise InputFileError(
+                f"tokenizer file {str(path)!r} does not exist; pass a tokenizer.json or a model directory")
         try:
             backend = tokenizers.Tokenizer.from_file(str(path))
         except Exception as exc:  # tokenizers raises bare Exception on bad JSON
@@ -141,7 +142,10 @@ class Tokenizer:
 
     @classmethod
     def from_bpe(cls, vocab_json: str | Path, merges_txt: str | Path, **overrides: str) -> Tokenizer:
-        """Build RoBERTa's byte-level BPE tokenizer from ``vocab.json`` + ``merges.txt`` (``<mask>`` eats the space before it)."""
+        """Build RoBERTa's byte-level BPE tokenizer from ``vocab.json`` + ``merges.txt``.
+
+        ``<mask>`` strips the space on its left, as in Hugging Face's RobertaTokenizerFast.
+        """
         vocab_json = Path(vocab_json)
         config = _read_config(vocab_json.parent)
         names = {role: _token_text(config.get(f"{role}_token")) or _CANDIDATES[role][1] for role in _ROLES}

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import fillmask_np as fm
@@ -54,6 +55,11 @@ def _bad_files(tmp_path):
     (tmp_path / "tok").mkdir()
     from tokenizers import Tokenizer, models
     Tokenizer(models.WordLevel({"[UNK]": 0, "a": 1}, unk_token="[UNK]")).save(str(tmp_path / "tok" / "tokenizer.json"))
+    from onnx_graphs import lookup_model
+    vocab = fm.OnnxMaskedLM(BERT).vocab_size
+    lookup_model(tmp_path / "small.onnx", np.zeros((10, 10)))
+    lookup_model(tmp_path / "nan.onnx", np.full((vocab, vocab), np.nan))
+    lookup_model(tmp_path / "nologits.onnx", np.zeros((10, 10)), logits=False)
 
 
 CASES = [
@@ -67,6 +73,10 @@ CASES = [
     (["eval", "--mask-replace-prob", "0.9", "--random-replace-prob", "0.2"], "exceeds 1"),
     (["eval", "--tokenizer", "{tmp}/tok"], "no mask token"),
     (["predict", "no mask here"], "no mask token '[MASK]'"),
+    (["eval", "--model", "{tmp}/small.onnx", "--tokenizer", str(BERT)], "model vocabulary has 10 entries"),
+    (["eval", "--model", "{tmp}/nan.onnx", "--tokenizer", str(BERT)], "NaN and 0 inf"),
+    (["eval", "--model", "{tmp}/nologits.onnx", "--tokenizer", str(BERT)], "no single logits output"),
+    (["eval", "--model", "{tmp}/small.onnx"], "no tokenizer beside"),
 ]
 
 

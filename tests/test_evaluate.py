@@ -131,3 +131,13 @@ def test_report_to_dict_is_json_ready(bert_model, bert_tok):
     out = fm.evaluate(bert_model, bert_tok, TEXTS).to_dict()
     assert json.loads(json.dumps(out))["n_masked"] == out["n_masked"]
     assert set(out["per_sample"]) == {"index", "n_masked", "cross_entropy"}
+
+
+@pytest.mark.parametrize("masking", ["per_sample", "hf"])
+def test_splitting_batches_by_the_logits_budget_does_not_change_results(bert_model, bert_tok, masking):
+    whole = fm.evaluate(bert_model, bert_tok, TEXTS, seed=4, masking=masking, batch_size=8, logits_budget=1 << 40)
+    one_row = fm.evaluate(bert_model, bert_tok, TEXTS, seed=4, masking=masking, batch_size=8, logits_budget=1)
+    assert one_row.n_masked == whole.n_masked
+    assert one_row.cross_entropy == pytest.approx(whole.cross_entropy, rel=1e-6)
+    assert one_row.per_sample["index"] == whole.per_sample["index"]
+    assert one_row.per_sample["cross_entropy"] == pytest.approx(whole.per_sample["cross_entropy"], rel=1e-6)

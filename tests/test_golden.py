@@ -37,7 +37,8 @@ def test_every_golden_file_matches_its_manifest_sha256():
 
 
 def test_cases_cover_the_required_masking_settings():
-    settings = {(c["mlm_probability"], c["mask_replace_prob"], c["random_replace_prob"]) for c in MANIFEST["cases"].values()}
+    settings = {(c["mlm_probability"], c["mask_replace_prob"], c["random_replace_prob"])
+                for c in MANIFEST["cases"].values()}
     assert {p for p, _, _ in settings} >= {0.15, 0.5}
     assert any((m, r) != (0.8, 0.1) for _, m, r in settings)
     assert {c["model"] for c in MANIFEST["cases"].values()} >= {"bert", "roberta", "distilbert"}
@@ -49,11 +50,11 @@ def test_case_arrays_have_the_documented_keys_shapes_and_dtypes(name):
     expected = {"input_ids", "attention_mask", "special_tokens_mask", "masked_input_ids", "labels", "logits",
                 "loss", "per_token_loss"}
     assert expected <= set(case) <= expected | {"token_type_ids"}
-    b, l = case["input_ids"].shape
+    batch, length = case["input_ids"].shape
     for key in ("attention_mask", "special_tokens_mask", "masked_input_ids", "labels"):
-        assert case[key].shape == (b, l) and case[key].dtype == np.int64, key
-    assert case["logits"].shape[:2] == (b, l) and case["logits"].dtype == np.float32
-    assert case["loss"].shape == () and case["per_token_loss"].shape == (b * l,)
+        assert case[key].shape == (batch, length) and case[key].dtype == np.int64, key
+    assert case["logits"].shape[:2] == (batch, length) and case["logits"].dtype == np.float32
+    assert case["loss"].shape == () and case["per_token_loss"].shape == (batch * length,)
     assert (case["attention_mask"] == 0).any(), "the batch must contain padding"
     assert (case["special_tokens_mask"].astype(bool) | (case["attention_mask"] == 0)).all(axis=1).any(), \
         "the batch must contain a sample with nothing maskable"

@@ -51,6 +51,11 @@ def test_a_single_rank3_float_output_is_the_logits_whatever_its_name(tmp_path):
     np.testing.assert_array_equal(model(IDS, MASK), TABLE[IDS])
 
 
+def test_a_model_without_logits_is_refused_with_its_outputs_listed(tmp_path):
+    with pytest.raises(fm.ModelError, match=r"no single logits output \(outputs: \[\('ids_copy'"):
+        fm.OnnxMaskedLM(lookup_model(tmp_path / "m.onnx", TABLE, logits=False))
+
+
 def test_token_type_ids_input_is_filled_with_zeros(tmp_path):
     path = lookup_model(tmp_path / "m.onnx", TABLE, inputs=("input_ids", "attention_mask", "token_type_ids"))
     np.testing.assert_array_equal(fm.OnnxMaskedLM(path)(IDS, MASK), TABLE[IDS])

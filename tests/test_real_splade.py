@@ -21,9 +21,8 @@ def _wikitext_lines(count: int) -> list[str]:
     return [line for line in lines if line.strip() and not line.startswith(" = ")][:count]
 
 
-@pytest.mark.parametrize("key", ["splade_wikitext_200", "splade_wikitext"])
-def test_splade_tiny_cross_entropy_on_wikitext_matches_torch(key):
-    figure = load_manifest()[key]
+def test_splade_tiny_cross_entropy_on_wikitext_matches_torch():
+    figure = load_manifest()["splade_wikitext_200"]
     data = require_shared("real", "wikitext-2-raw", "wiki.test.raw")
     assert hashlib.sha256(data.read_bytes()).hexdigest() == figure["data_sha256"]
     directory = require_shared("real", "splade-tiny")
@@ -32,4 +31,7 @@ def test_splade_tiny_cross_entropy_on_wikitext_matches_torch(key):
                          seed=figure["seed"], max_length=figure["max_length"], batch_size=32)
     assert report.n_masked == figure["n_masked"]
     assert report.n_truncated == figure["n_truncated"]
-    assert report.cross_entropy == pytest.approx(figure["cross_entropy"], rel=load_manifest()["tolerances"]["loss_rtol_ort_logits"])
+    rtol = load_manifest()["tolerances"]["loss_rtol_ort_logits"]
+    assert report.cross_entropy == pytest.approx(figure["cross_entropy"], rel=rtol)
+    # an argmax may flip where ONNX Runtime and torch differ by ~1e-5: allow one token either way
+    assert report.top1_accuracy == pytest.approx(figure["top1_accuracy"], abs=1.0 / figure["n_masked"])

@@ -92,7 +92,7 @@ def test_padding_modes(bert_tok):
 def test_a_tokenizer_without_a_mask_token_says_so(tmp_path):
     tok = fm.Tokenizer.from_file(_word_level_tokenizer(tmp_path, {"[UNK]": 0, "a": 1}))
     with pytest.raises(fm.TokenizerError, match="has no mask token"):
-        tok.mask_token_id
+        _ = tok.mask_token_id
 
 
 def test_a_named_special_token_missing_from_the_vocabulary_is_refused(tmp_path):
