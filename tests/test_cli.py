@@ -23,6 +23,15 @@ def test_eval_with_no_arguments_runs_the_bundled_model_on_the_bundled_text(capsy
     assert "cross-entropy" in out and "top-5 accuracy" in out
 
 
+def test_default_eval_reproduces_torch_on_the_same_per_sample_masks(capsys, manifest):
+    torch_figure = manifest["models"]["bert"]["eval_txt_reference"]
+    assert main(["eval", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["n_samples"], report["n_masked"]) == (torch_figure["n_samples"], torch_figure["n_masked"])
+    assert report["cross_entropy"] == pytest.approx(torch_figure["cross_entropy"],
+                                                    rel=manifest["tolerances"]["loss_rtol_ort_logits"])
+
+
 def test_eval_json_equals_the_python_api(capsys):
     data = GOLDEN / "text" / "eval.txt"
     assert main(["eval", "--model", str(BERT / "model.onnx"), "--tokenizer", str(BERT / "tokenizer.json"),
