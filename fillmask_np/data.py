@@ -1,8 +1,8 @@
 """Stream evaluation texts: a list of strings, a text file (one sample per line) or JSONL.
 
-Every source yields ``(index, text)`` with ``index`` the 0-based position of the sample in the
-source (line number - 1 for files, empty lines included), so a sample's per-sample mask does not
-change when other lines are added, removed or emptied.
+Every source yields ``(position, text)`` with ``position`` the 0-based place of the sample in the
+source (line number - 1 for files), empty samples included: ``evaluate`` skips and counts those, and
+numbers the rest 0, 1, 2, ... for per-sample masking.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Two masking modes:
 
-* ``"per_sample"`` (default): sample *i* is masked on its own, unpadded, by
-  ``numpy.random.default_rng([seed, i])``; results do not depend on batch size, order or bucketing,
-  so samples are sorted by length inside a window to cut padding.
+* ``"per_sample"`` (default): sample *i* (the i-th non-empty sample, 0-based, as in a dataset whose
+  empty lines were dropped) is masked on its own, unpadded, by ``numpy.random.default_rng([seed, i])``;
+  results do not depend on batch size, order or bucketing, so samples are sorted by length inside a
+  window to cut padding.
 * ``"hf"``: replays ``DataCollatorForLanguageModeling`` batch by batch: one
   ``default_rng(seed)`` masks each batch of ``batch_size`` consecutive non-empty samples, padded to
   the batch's longest, exactly as a seeded HF collator would; results depend on ``batch_size``.
@@ -54,7 +55,8 @@ class EvalReport:
     n_no_mask_drawn: int  # maskable samples in which this seed selected nothing
     n_truncated: int  # samples cut to max_length
     settings: dict[str, Any] = field(default_factory=dict)
-    per_sample: dict[str, list] = field(default_factory=dict)  # index, n_masked, cross_entropy
+    # per scored sample: index (i-th non-empty sample), position (in the source), n_masked, cross_entropy
+    per_sample: dict[str, list] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every figure (NaN becomes None)."""
@@ -74,6 +76,8 @@ class _Totals:
         self.masked = self.top1 = self.top5 = self.tokens = 0
         self.counts = dict(n_samples=0, n_empty=0, n_unmaskable=0, n_no_mask_drawn=0, n_truncated=0)
         self.index: list[int] = []
+        self.position: list[int] = []
+        self.position_of: dict[int, int] = {}  # sample index -> source position, for the current window
         self.n_masked: list[int] = []
         self.ce: list[float] = []
 
@@ -87,6 +91,7 @@ class _Totals:
         for i, s, c in zip(indices, sums, counts):
             if c:
                 self.index.append(int(i))
+                self.position.append(self.position_of[int(i)])
                 self.n_masked.append(int(c))
                 self.ce.append(float(s / c))
 
@@ -99,7 +104,8 @@ class _Totals:
         ce = self.nll / self.masked
         order = np.argsort(self.index, kind="stable")
         per_sample = {k: [v[j] for j in order] for k, v in
-                      (("index", self.index), ("n_masked", self.n_masked), ("cross_entropy", self.ce))}
+                      (("index", self.index), ("position", self.position), ("n_masked", self.n_masked),
+                       ("cross_entropy", self.ce))}
         return EvalReport(cross_entropy=ce, perplexity=float(np.exp(ce)), top1_accuracy=self.top1 / self.masked,
                           top5_accuracy=self.top5 / self.masked, n_scored_samples=len(self.index),
                           n_masked=self.masked, n_tokens=self.tokens, settings=settings, per_sample=per_sample,
@@ -173,8 +179,9 @@ def evaluate(
         window = list(islice(samples, chunk))
         if not window:
             break
-        rows = tokenizer.encode_rows([t for _, t in window], max_length=max_length)
-        indices = [i for i, _ in window]
+        rows = tokenizer.encode_rows([t for _, _, t in window], max_length=max_length)
+        indices = [i for i, _, _ in window]
+        totals.position_of = {i: position for i, position, _ in window}
         totals.counts["n_truncated"] += sum(r[3] for r in rows)
         totals.tokens += sum(len(r[0]) for r in rows)
         if masking == "per_sample":
@@ -209,15 +216,17 @@ def _score(model: OnnxMaskedLM, tokenizer: Tokenizer, enc: Any, labels: np.ndarr
     return nll, rank, b_idx
 
 
-def _non_empty(items: Iterator[tuple[int, str]], totals: _Totals, limit: int | None) -> Iterator[tuple[int, str]]:
-    for index, text in items:
+def _non_empty(items: Iterator[tuple[int, str]], totals: _Totals,
+               limit: int | None) -> Iterator[tuple[int, int, str]]:
+    """Yield ``(sample index, source position, text)`` for the non-empty samples, counting the empty ones."""
+    for position, text in items:
         if limit is not None and totals.counts["n_samples"] >= limit:
             return
         if not text.strip():
             totals.counts["n_empty"] += 1
             continue
         totals.counts["n_samples"] += 1
-        yield index, text
+        yield totals.counts["n_samples"] - 1, position, text
 
 
 def _hf_batch(indices: list[int], rows: list, tokenizer: Tokenizer, totals: _Totals, rng: np.random.Generator,

@@ -16,11 +16,9 @@ TEXTS = [line for line in (GOLDEN / "text" / "eval.txt").read_text(encoding="utf
 
 
 def _reference_per_sample(model, tok, texts, seed):
-    """Mask each sample alone with default_rng([seed, i]), run it alone, sum the NLL by hand."""
+    """Mask the i-th non-empty sample alone with default_rng([seed, i]), run it alone, sum the NLL by hand."""
     nll, count = 0.0, 0
-    for i, text in enumerate(texts):
-        if not text.strip():
-            continue
+    for i, text in enumerate(t for t in texts if t.strip()):
         enc = tok.encode_batch([text], max_length=128)
         masked, labels = fm.mask_tokens(enc.input_ids, special_tokens_mask=enc.special_tokens_mask,
                                         mask_token_id=tok.mask_token_id, vocab_size=len(tok),
@@ -75,7 +73,8 @@ def test_empty_unmaskable_and_truncated_samples_are_counted(bert_model, bert_tok
     report = fm.evaluate(bert_model, bert_tok, texts, seed=0, max_length=16, mlm_probability=1.0)
     assert (report.n_samples, report.n_empty, report.n_unmaskable, report.n_truncated) == (3, 2, 1, 1)
     assert report.n_masked == 6 + 14  # every maskable token, the long one cut to 16 with [CLS]/[SEP]
-    assert report.per_sample["index"] == [0, 4]
+    assert report.per_sample["index"] == [0, 2]  # i-th non-empty sample
+    assert report.per_sample["position"] == [0, 4]  # where it stands in the input
 
 
 def test_a_corpus_is_streamed_not_loaded(bert_model, bert_tok):
@@ -130,7 +129,7 @@ def test_report_to_dict_is_json_ready(bert_model, bert_tok):
 
     out = fm.evaluate(bert_model, bert_tok, TEXTS).to_dict()
     assert json.loads(json.dumps(out))["n_masked"] == out["n_masked"]
-    assert set(out["per_sample"]) == {"index", "n_masked", "cross_entropy"}
+    assert set(out["per_sample"]) == {"index", "position", "n_masked", "cross_entropy"}
 
 
 @pytest.mark.parametrize("masking", ["per_sample", "hf"])
