@@ -13,10 +13,19 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 def lookup_model(path: Path, table: np.ndarray, *, batch: int | str = "batch", length: int | str = "sequence",
                  int_type: int = TensorProto.INT64, inputs: tuple[str, ...] = ("input_ids", "attention_mask"),
                  output: str = "logits", extra_output: bool = False, logits: bool = True) -> Path:
-    """A graph whose logits for token t are ``table[t]``: [B, L] ids -> [B, L, V] float32."""
+    """A graph whose logits for token t are ``table[t]``: [B, L] ids -> [B, L, V] float32.
+
+    With a ``position_ids`` input the logits are ``table[input_ids + position_ids]``.
+    """
     vocab = table.shape[1]
     graph_inputs = [helper.make_tensor_value_info(n, int_type, [batch, length]) for n in inputs]
-    nodes = [helper.make_node("Gather", ["table", "input_ids"], [output], axis=0)] if logits else []
+    index = "input_ids"
+    nodes = []
+    if "position_ids" in inputs:
+        nodes.append(helper.make_node("Add", ["input_ids", "position_ids"], ["shifted_ids"]))
+        index = "shifted_ids"
+    if logits:
+        nodes.append(helper.make_node("Gather", ["table", index], [output], axis=0))
     outputs = [helper.make_tensor_value_info(output, TensorProto.FLOAT, [batch, length, vocab])] if logits else []
     if extra_output or not logits:
         nodes.append(helper.make_node("Identity", ["input_ids"], ["ids_copy"]))

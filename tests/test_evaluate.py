@@ -140,3 +140,14 @@ def test_splitting_batches_by_the_logits_budget_does_not_change_results(bert_mod
     assert one_row.cross_entropy == pytest.approx(whole.cross_entropy, rel=1e-6)
     assert one_row.per_sample["index"] == whole.per_sample["index"]
     assert one_row.per_sample["cross_entropy"] == pytest.approx(whole.per_sample["cross_entropy"], rel=1e-6)
+
+
+def test_progress_is_drawn_on_stderr_when_asked(bert_model, bert_tok, capsys):
+    fm.evaluate(bert_model, bert_tok, TEXTS, progress=True)
+    err = capsys.readouterr().err
+    assert "samples" in err and "tokens/s" in err
+
+
+def test_progress_is_silent_when_stderr_is_not_a_terminal(bert_model, bert_tok, capsys):
+    fm.evaluate(bert_model, bert_tok, TEXTS)
+    assert capsys.readouterr().err == ""

@@ -61,6 +61,13 @@ def test_token_type_ids_input_is_filled_with_zeros(tmp_path):
     np.testing.assert_array_equal(fm.OnnxMaskedLM(path)(IDS, MASK), TABLE[IDS])
 
 
+def test_position_ids_input_is_filled_with_zero_to_length(tmp_path):
+    table = np.random.default_rng(1).normal(size=(20, 20)).astype(np.float32)
+    path = lookup_model(tmp_path / "m.onnx", table, inputs=("input_ids", "attention_mask", "position_ids"))
+    positions = np.arange(IDS.shape[1])[None, :]
+    np.testing.assert_array_equal(fm.OnnxMaskedLM(path)(IDS, MASK), table[IDS + positions])
+
+
 def test_an_unsupported_input_is_named_with_the_supported_ones(tmp_path):
     path = lookup_model(tmp_path / "m.onnx", TABLE, inputs=("input_ids", "pixel_values"))
     with pytest.raises(fm.ModelError, match=r"'pixel_values'.*'input_ids', 'attention_mask'"):
