@@ -41,7 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--mask-replace-prob", type=float, default=0.8)
     ev.add_argument("--random-replace-prob", type=float, default=0.1)
     ev.add_argument("--batch-size", type=int, default=16)
-    ev.add_argument("--max-length", type=int, help="truncate samples to this many tokens")
+    ev.add_argument("--max-length", type=int, help="truncate samples to this many tokens (default: the model's "
+                                                   "position limit or fixed length, or the tokenizer's)")
     ev.add_argument("--limit", type=int, help="evaluate only the first N non-empty samples")
     ev.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                     help="progress bar on stderr (default: when stderr is a terminal)")

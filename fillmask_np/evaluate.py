@@ -59,12 +59,11 @@ class EvalReport:
     per_sample: dict[str, list] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict of every figure (NaN becomes None)."""
+        """A JSON-ready dict of every figure (a non-finite float becomes None)."""
         out = asdict(self)
-        for key, value in out.items():
+        for key, value in out.items():  # perplexity overflows to inf when the cross-entropy exceeds ~709
             if isinstance(value, float) and not np.isfinite(value):
                 out[key] = None
-        out["per_sample"]["cross_entropy"] = [v if np.isfinite(v) else None for v in self.per_sample["cross_entropy"]]
         return out
 
 
@@ -113,7 +112,7 @@ class _Totals:
 
 
 def _default_max_length(model: OnnxMaskedLM, tokenizer: Tokenizer) -> int:
-    limits = [n for n in (getattr(model, "fixed_length", None), tokenizer.model_max_length) if n]
+    limits = [n for n in (getattr(model, "max_length", None), tokenizer.model_max_length) if n]
     return min(limits) if limits else 512
 
 
@@ -144,8 +143,9 @@ def evaluate(
         masking: "per_sample" (default; batch-independent) or "hf" (replays HF's collator).
         mlm_probability, mask_replace_prob, random_replace_prob: as HF's collator.
         batch_size: samples per forward pass.
-        max_length: truncate samples to this many tokens (default: the model's fixed length or the
-            tokenizer's model_max_length, else 512).
+        max_length: truncate samples to this many tokens (default: the smallest of the model's
+            fixed length, the position limit in a config.json beside it, and the tokenizer's
+            model_max_length; 512 when none is known).
         text_field: JSONL field holding the text.
         limit: evaluate only the first ``limit`` non-empty samples.
         logits_budget: a forward pass covers at most this many logits (rows x length x vocab, at

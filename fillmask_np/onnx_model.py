@@ -8,6 +8,7 @@ batch is padded up to them and the padding trimmed off the outputs), and the log
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
@@ -24,6 +25,7 @@ __all__ = ["OnnxMaskedLM", "InputSpec"]
 SUPPORTED_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "position_ids")
 _INT_TYPES = {"tensor(int64)": np.int64, "tensor(int32)": np.int32}
 _FLOAT_TYPES = ("tensor(float)", "tensor(float16)", "tensor(double)")
+_OFFSET_POSITION_MODELS = ("roberta", "xlm-roberta", "camembert", "longformer", "data2vec-text", "xmod")
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,24 @@ class InputSpec:
     name: str
     dtype: type
     shape: tuple[int | None, ...]
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an onnxruntime error, short enough for a one-line message."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+def _max_positions(config_path: Path) -> int | None:
+    """Longest input the position embeddings allow, from a transformers config.json beside the model."""
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        positions = int(config["max_position_embeddings"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if config.get("model_type") in _OFFSET_POSITION_MODELS:  # positions start after the padding index
+        positions -= int(config.get("pad_token_id", 1)) + 1
+    return positions if positions > 0 else None
 
 
 def _fixed(dim: Any) -> int | None:
@@ -72,11 +92,11 @@ class OnnxMaskedLM:
         try:
             self.session = ort.InferenceSession(str(path), options, providers=providers)
         except Exception as exc:  # onnxruntime raises its own exception types for every failure
-            first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-            raise ModelError(f"onnxruntime cannot load {str(path)!r} as an ONNX model ({first}); "
+            raise ModelError(f"onnxruntime cannot load {str(path)!r} as an ONNX model ({_first_line(exc)}); "
                              f"export the model to ONNX first (see the README)") from exc
         self.inputs = self._read_inputs()
         self.output_name, self.vocab_size = self._find_logits()
+        self.max_positions = _max_positions(path.parent / "config.json")
 
     # ----------------------------------------------------------------------------- contract
     def _read_inputs(self) -> dict[str, InputSpec]:
@@ -106,6 +126,12 @@ class OnnxMaskedLM:
                              f"name the [batch, sequence, vocab] output 'logits' when exporting")
         out = candidates[0]
         return out.name, _fixed(out.shape[-1]) if len(out.shape) == 3 else None
+
+    @property
+    def max_length(self) -> int | None:
+        """Longest sequence the model accepts: its fixed length, or its config.json's position limit."""
+        limits = [n for n in (self.fixed_length, self.max_positions) if n]
+        return min(limits) if limits else None
 
     @property
     def fixed_batch(self) -> int | None:
@@ -176,7 +202,12 @@ class OnnxMaskedLM:
                 if n < rows:  # filler rows repeat the first row, so the model sees ordinary input
                     block[n:, :length] = arrays[name][start]
             feed[name] = np.ascontiguousarray(block, dtype=spec.dtype)
-        (logits,) = self.session.run([self.output_name], feed)
+        try:
+            (logits,) = self.session.run([self.output_name], feed)
+        except Exception as exc:  # e.g. an id beyond the embedding table of a graph with a dynamic vocabulary
+            raise ModelError(f"onnxruntime failed to run {str(self.path)!r} on a batch of shape "
+                             f"{feed['input_ids'].shape} ({_first_line(exc)}); check that the tokenizer belongs to this "
+                             f"model and that max_length fits its position embeddings") from exc
         if self.vocab_size is None:
             self.vocab_size = int(logits.shape[-1])
         return logits[:n]

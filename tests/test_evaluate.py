@@ -151,3 +151,9 @@ def test_progress_is_drawn_on_stderr_when_asked(bert_model, bert_tok, capsys):
 def test_progress_is_silent_when_stderr_is_not_a_terminal(bert_model, bert_tok, capsys):
     fm.evaluate(bert_model, bert_tok, TEXTS)
     assert capsys.readouterr().err == ""
+
+
+def test_a_sample_longer_than_the_position_embeddings_is_a_one_line_model_error(bert_model, bert_tok):
+    long_text = " ".join(["the cat sat on the mat"] * 40)  # ~240 tokens; the golden BERT has 128 positions
+    with pytest.raises(fm.ModelError, match="onnxruntime failed to run .* max_length fits its position embeddings"):
+        fm.evaluate(bert_model, bert_tok, [long_text], max_length=512)

@@ -89,3 +89,20 @@ def test_a_missing_file_is_refused(tmp_path):
 def test_a_directory_means_its_model_onnx(tmp_path):
     lookup_model(tmp_path / "model.onnx", TABLE)
     assert fm.OnnxMaskedLM(tmp_path).path == tmp_path / "model.onnx"
+
+
+@pytest.mark.parametrize("config, expected", [
+    ({"model_type": "bert", "max_position_embeddings": 512}, 512),
+    ({"model_type": "roberta", "max_position_embeddings": 514, "pad_token_id": 1}, 512),
+    ({"model_type": "bert"}, None),
+])
+def test_max_length_comes_from_config_json_beside_the_model(tmp_path, config, expected):
+    import json
+
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    model = fm.OnnxMaskedLM(lookup_model(tmp_path / "model.onnx", TABLE))
+    assert model.max_length == expected
+
+
+def test_a_fixed_sequence_length_caps_max_length(tmp_path):
+    assert fm.OnnxMaskedLM(lookup_model(tmp_path / "model.onnx", TABLE, length=64)).max_length == 64
