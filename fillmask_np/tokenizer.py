@@ -44,14 +44,22 @@ class Encoded:
     truncated: np.ndarray  # bool: the text was longer than max_length
 
 
-def _read_config(directory: Path) -> dict[str, Any]:
-    path = directory / "tokenizer_config.json"
+def _read_json(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputFileError(f"cannot read {str(path)!r} as JSON ({exc}); fix or remove the file") from exc
+    if not isinstance(data, dict):
+        raise InputFileError(f"{str(path)!r} holds a JSON {type(data).__name__}, not an object; fix or remove it")
+    return data
+
+
+def _read_config(directory: Path) -> dict[str, Any]:
+    """tokenizer_config.json, with special tokens from special_tokens_map.json where it names none."""
+    special_map = _read_json(directory / "special_tokens_map.json")
+    return {**special_map, **_read_json(directory / "tokenizer_config.json")}
 
 
 def _token_text(value: Any) -> str | None:

@@ -157,3 +157,17 @@ def test_a_sample_longer_than_the_position_embeddings_is_a_one_line_model_error(
     long_text = " ".join(["the cat sat on the mat"] * 40)  # ~240 tokens; the golden BERT has 128 positions
     with pytest.raises(fm.ModelError, match="onnxruntime failed to run .* max_length fits its position embeddings"):
         fm.evaluate(bert_model, bert_tok, [long_text], max_length=512)
+
+
+def test_a_fixed_shape_int32_graph_evaluates_exactly_like_a_dynamic_int64_one(bert_tok, tmp_path):
+    from onnx_graphs import TensorProto, lookup_model
+
+    table = np.random.default_rng(2).normal(size=(len(bert_tok), len(bert_tok))).astype(np.float32)
+    dynamic = fm.OnnxMaskedLM(lookup_model(tmp_path / "dynamic.onnx", table))
+    fixed = fm.OnnxMaskedLM(lookup_model(tmp_path / "fixed.onnx", table, batch=4, length=64,
+                                         int_type=TensorProto.INT32))
+    expected = fm.evaluate(dynamic, bert_tok, TEXTS, seed=5, batch_size=6, max_length=64)
+    report = fm.evaluate(fixed, bert_tok, TEXTS, seed=5, batch_size=6)  # max_length comes from the graph
+    assert report.settings["max_length"] == 64
+    assert report.n_masked == expected.n_masked
+    assert report.cross_entropy == pytest.approx(expected.cross_entropy, rel=1e-12)

@@ -116,3 +116,21 @@ def test_a_directory_without_tokenizer_files_is_refused(tmp_path):
 def test_max_length_without_room_for_text_is_refused(bert_tok):
     with pytest.raises(fm.TokenizerError, match="max_length=2 leaves no room"):
         bert_tok.encode_batch(["a"], max_length=2)
+
+
+def test_special_tokens_map_json_names_the_mask_token(tmp_path, bert_dir):
+    backend = fm.Tokenizer.from_dir(bert_dir).backend
+    backend.add_special_tokens(["<hole>"])
+    backend.save(str(tmp_path / "tokenizer.json"))
+    (tmp_path / "special_tokens_map.json").write_text(json.dumps({"mask_token": {"content": "<hole>"}}))
+    tok = fm.Tokenizer.from_dir(tmp_path)
+    assert tok.mask_token == "<hole>" and tok.mask_token_id == backend.token_to_id("<hole>")
+
+
+def test_tokenizer_config_wins_over_special_tokens_map(tmp_path, bert_dir):
+    backend = fm.Tokenizer.from_dir(bert_dir).backend
+    backend.add_special_tokens(["<hole>"])
+    backend.save(str(tmp_path / "tokenizer.json"))
+    (tmp_path / "special_tokens_map.json").write_text(json.dumps({"mask_token": "<hole>"}))
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps({"mask_token": "[MASK]"}))
+    assert fm.Tokenizer.from_dir(tmp_path).mask_token == "[MASK]"
