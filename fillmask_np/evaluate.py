@@ -25,7 +25,7 @@ import numpy as np
 from ._progress import Progress
 from .data import TextSource, iter_texts
 from .errors import DataError, FillMaskError
-from .masking import IGNORE_INDEX, mask_tokens, sample_rng, validate_probabilities
+from .masking import IGNORE_INDEX, mask_tokens, sample_rng, validate_probabilities, validate_seed
 from .numerics import _row_nll_and_rank
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -157,6 +157,9 @@ def evaluate(
     >>> report = evaluate(model, tok, ["The cat sat on the mat."], seed=42)  # doctest: +SKIP
     """
     validate_probabilities(mlm_probability, mask_replace_prob, random_replace_prob)
+    seed = validate_seed(seed)
+    if limit is not None and int(limit) < 1:
+        raise FillMaskError(f"limit={limit!r} must be at least 1 (or None for the whole corpus)")
     if masking not in ("per_sample", "hf"):
         raise FillMaskError(f"masking={masking!r} is not 'per_sample' or 'hf'")
     if int(batch_size) < 1:

@@ -21,7 +21,7 @@ import numpy as np
 
 from .errors import MaskingError
 
-__all__ = ["mask_tokens", "sample_rng", "validate_probabilities"]
+__all__ = ["mask_tokens", "sample_rng", "validate_probabilities", "validate_seed"]
 
 IGNORE_INDEX = -100
 
@@ -50,6 +50,17 @@ def validate_probabilities(
         )
 
 
+def validate_seed(seed: int) -> int:
+    """Return ``seed`` as an int, or raise ``MaskingError`` unless it is a non-negative integer.
+
+    >>> validate_seed(42)
+    42
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise MaskingError(f"seed={seed!r} must be a non-negative integer, e.g. 0 or 42")
+    return int(seed)
+
+
 def sample_rng(seed: int, index: int) -> np.random.Generator:
     """The Generator that masks sample ``index`` of an evaluation seeded with ``seed``.
 
@@ -58,7 +69,7 @@ def sample_rng(seed: int, index: int) -> np.random.Generator:
     >>> int(sample_rng(0, 3).integers(0, 10**6)) == int(np.random.default_rng([0, 3]).integers(0, 10**6))
     True
     """
-    return np.random.default_rng([int(seed), int(index)])
+    return np.random.default_rng([validate_seed(seed), int(index)])
 
 
 def mask_tokens(
@@ -107,8 +118,9 @@ def mask_tokens(
             f"input_ids shape {inputs.shape} and special_tokens_mask shape {special.shape} must be the "
             f"same 2-D [batch, length] shape; add a batch axis with ids[None, :]"
         )
-    if not (0 <= int(mask_token_id) < int(vocab_size)):
-        raise MaskingError(f"mask_token_id={mask_token_id!r} is outside the vocabulary [0, {vocab_size})")
+    if int(vocab_size) < 1 or int(mask_token_id) < 0:
+        raise MaskingError(f"vocab_size={vocab_size!r} and mask_token_id={mask_token_id!r} must be a positive "
+                           f"size and a non-negative id; pass len(tokenizer) and tokenizer.mask_token_id")
     labels = inputs.copy()
 
     probability = np.full(inputs.shape, float(mlm_probability))  # [B, L] float64

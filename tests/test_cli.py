@@ -86,6 +86,11 @@ CASES = [
     (["eval", "--model", "{tmp}/nan.onnx", "--tokenizer", str(BERT)], "NaN and 0 inf"),
     (["eval", "--model", "{tmp}/nologits.onnx", "--tokenizer", str(BERT)], "no single logits output"),
     (["eval", "--model", "{tmp}/small.onnx"], "no tokenizer beside"),
+    (["eval", "--seed", "-3"], "seed=-3 must be a non-negative integer"),
+    (["eval", "--batch-size", "0"], "batch_size=0"),
+    (["eval", "--threads", "0"], "threads=0"),
+    (["eval", "--max-length", "1"], "max_length=1 leaves no room"),
+    (["predict", "the [MASK] sat", "--top-k", "0"], "top_k=0"),
 ]
 
 

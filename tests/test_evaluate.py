@@ -118,6 +118,9 @@ def test_nan_logits_raise_with_their_count(bert_tok):
     (dict(mask_replace_prob=0.9, random_replace_prob=0.2), fm.MaskingError),
     (dict(masking="torch"), fm.FillMaskError),
     (dict(batch_size=0), fm.FillMaskError),
+    (dict(seed=-1), fm.MaskingError),
+    (dict(seed=1.5), fm.MaskingError),
+    (dict(limit=0), fm.FillMaskError),
 ])
 def test_invalid_settings_are_refused_before_any_work(bert_model, bert_tok, kwargs, error):
     with pytest.raises(error):
