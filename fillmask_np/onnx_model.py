@@ -206,8 +206,8 @@ class OnnxMaskedLM:
             (logits,) = self.session.run([self.output_name], feed)
         except Exception as exc:  # e.g. an id beyond the embedding table of a graph with a dynamic vocabulary
             raise ModelError(f"onnxruntime failed to run {str(self.path)!r} on a batch of shape "
-                             f"{feed['input_ids'].shape} ({_first_line(exc)}); check that the tokenizer belongs to this "
-                             f"model and that max_length fits its position embeddings") from exc
+                             f"{feed['input_ids'].shape} ({_first_line(exc)}); check that the tokenizer belongs to "
+                             f"this model and that max_length fits its position embeddings") from exc
         if self.vocab_size is None:
             self.vocab_size = int(logits.shape[-1])
         return logits[:n]

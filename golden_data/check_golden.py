@@ -26,7 +26,6 @@ Prints one line per checked item and exits 1 on any mismatch, 0 otherwise.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from collections.abc import Iterator
@@ -35,6 +34,8 @@ from typing import Any
 
 import numpy as np
 import onnxruntime as ort
+
+from exporter.files import sha256_file
 
 GOLDEN_DIR = Path(__file__).resolve().parent
 NOT_COMPARED_MANIFEST_KEYS = ("files",)
@@ -60,11 +61,6 @@ class Report:
     def warn(self, item: str, detail: str) -> None:
         self.warnings += 1
         print(f"WARN  {item}: {detail}")
-
-
-def sha256_file(path: Path) -> str:
-    """Return the hex sha256 of a file."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def load_manifest(folder: Path) -> dict[str, Any]:
@@ -213,12 +209,10 @@ def check_onnx_model(
     name = f"models/{model_name}/model.onnx"
     session = ort.InferenceSession(str(new_path), providers=["CPUExecutionProvider"])
     inputs = [value.name for value in session.get_inputs()]
+    outputs = [value.name for value in session.get_outputs()]
     expected_inputs = ref_manifest["models"][model_name]["inputs"]
-    if inputs != expected_inputs or [value.name for value in session.get_outputs()] != ["logits"]:
-        report.fail(
-            name,
-            f"interface {inputs} -> {[v.name for v in session.get_outputs()]}, expected {expected_inputs} -> ['logits']",
-        )
+    if inputs != expected_inputs or outputs != ["logits"]:
+        report.fail(name, f"interface {inputs} -> {outputs}, expected {expected_inputs} -> ['logits']")
         return
     cases = [case for case, entry in ref_manifest["cases"].items() if entry["model"] == model_name]
     worst = 0.0

@@ -1,0 +1,247 @@
+"""f. Orchestration: run steps a-e into an output folder and assemble ``manifest.json``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import onnxscript
+import tokenizers
+import torch
+import transformers
+from tokenizers import Tokenizer
+from transformers import PreTrainedModel, PreTrainedTokenizerFast
+
+from .cases import make_case
+from .files import read_lines, sha256_file
+from .models import configure_torch, demo_predictions, load_trained_model
+from .onnx_export import export_onnx, ort_session, verify_onnx
+from .reference import eval_txt_reference, splade_reference
+from .slow_tokenizers import check_slow_tokenizers
+from .specs import CASE_SPECS, GOLDEN_DIR, MAX_SEQUENCE_LENGTH, MODEL_SPECS, TEXT_FILES, TOLERANCES, ModelSpec
+from .tokenization import load_fast_tokenizer, save_tokenizer_files, train_tokenizer_deterministically
+from .training import check_masked_head_matches_forward, train_all
+
+log = logging.getLogger("export_golden")
+
+
+def configure_logging() -> None:
+    """Log the step timings at INFO level; silence library warnings and progress bars."""
+    logging.basicConfig(level=logging.ERROR, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    log.setLevel(logging.INFO)
+    transformers.utils.logging.disable_progress_bar()
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
+
+
+class Timer:
+    """Collects wall-clock durations of named steps (logged only, so the manifest stays deterministic)."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.steps: dict[str, float] = {}
+
+    def measure(self, name: str, fn: Callable[[], Any]) -> Any:
+        t0 = time.perf_counter()
+        result = fn()
+        self.steps[name] = round(time.perf_counter() - t0, 2)
+        log.info("%s: %.1f s", name, self.steps[name])
+        return result
+
+    def total(self) -> float:
+        return round(time.perf_counter() - self.start, 2)
+
+
+@dataclass
+class ExportedModel:
+    """A trained model with its tokenizer, ONNX session and manifest entry."""
+
+    spec: ModelSpec
+    model: PreTrainedModel
+    tok: PreTrainedTokenizerFast
+    session: ort.InferenceSession
+    entry: dict[str, Any]
+
+
+def prepare_text(out: Path) -> tuple[Path, Path]:
+    """Copy the hand-written texts into ``out`` (unless exporting in place); return their paths."""
+    for relative in TEXT_FILES:
+        source, target = GOLDEN_DIR / relative, out / relative
+        if source.resolve() != target.resolve():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+    return out / TEXT_FILES[0], out / TEXT_FILES[1]
+
+
+def write_tokenizer(
+    spec: ModelSpec, trained_tokenizers: dict[str, Tokenizer], model_dir: Path, eval_lines: Sequence[str]
+) -> dict[str, Any]:
+    """Save one model's tokenizer files and check them against the slow tokenizers."""
+    model_dir.mkdir(parents=True, exist_ok=True)
+    save_tokenizer_files(trained_tokenizers[spec.tokenizer.kind], spec.tokenizer, model_dir)
+    tok = load_fast_tokenizer(model_dir, spec.tokenizer)
+    return check_slow_tokenizers(model_dir, spec.tokenizer, tok, list(eval_lines) + [""])
+
+
+def export_model(
+    spec: ModelSpec,
+    model_dir: Path,
+    trained: tuple[dict[str, np.ndarray], dict[str, Any]],
+    slow_check: dict[str, Any],
+    train_lines: Sequence[str],
+    eval_lines: Sequence[str],
+    timer: Timer,
+) -> ExportedModel:
+    """Load the trained weights, save config.json, export to ONNX and verify one model."""
+    tok = load_fast_tokenizer(model_dir, spec.tokenizer)
+    weights, training = trained
+    timer.steps[f"train {spec.name} (worker)"] = training["seconds"]
+    train_record = training["record"]
+    model = load_trained_model(spec, tok, weights)
+    check_masked_head_matches_forward(spec, model, tok, train_lines[:16])
+    model.config.save_pretrained(str(model_dir))
+    onnx_path = model_dir / "model.onnx"
+    opset = timer.measure(f"export {spec.name}", lambda: export_onnx(spec, model, tok, onnx_path))
+    verification = timer.measure(
+        f"verify {spec.name}", lambda: verify_onnx(spec, model, tok, onnx_path, eval_lines)
+    )
+    config = model.config
+    entry = {
+        "dir": f"models/{spec.name}",
+        "architecture": spec.architecture,
+        "inputs": list(spec.input_names),
+        "outputs": ["logits"],
+        "vocab_size": int(config.vocab_size),
+        "len_tokenizer": len(tok),
+        "mask_token_id": tok.mask_token_id,
+        "pad_token_id": tok.pad_token_id,
+        "cls_token_id": tok.cls_token_id,
+        "sep_token_id": tok.sep_token_id,
+        "unk_token_id": tok.unk_token_id,
+        "special_tokens": dict(spec.tokenizer.special_tokens),
+        "tokenizer_kind": spec.tokenizer.kind,
+        "max_position_embeddings": int(config.max_position_embeddings),
+        "max_sequence_length": MAX_SEQUENCE_LENGTH,
+        "n_parameters": sum(parameter.numel() for parameter in model.parameters()),
+        "attn_implementation": str(config._attn_implementation),
+        "train": train_record,
+        "export": {"opset": opset, "dynamo": True, "external_data": False, **verification},
+        "slow_tokenizer_matches_fast": all(slow_check["checkers"].values()),
+        "slow_tokenizer_check": slow_check,
+        "demo_predictions": demo_predictions(spec, model, tok),
+        "eval_txt_reference": eval_txt_reference(spec, model, tok, eval_lines),
+    }
+    return ExportedModel(spec, model, tok, ort_session(onnx_path), entry)
+
+
+def versions() -> dict[str, str]:
+    """Versions of everything that influences the output."""
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "tokenizers": tokenizers.__version__,
+        "onnx": onnx.__version__,
+        "onnxscript": onnxscript.__version__,
+        "onnxruntime": ort.__version__,
+    }
+
+
+def file_hashes(out: Path) -> dict[str, str]:
+    """sha256 of every exported file (relative POSIX paths), except manifest.json."""
+    paths = [out / relative for relative in TEXT_FILES]
+    paths += sorted((out / "models").rglob("*")) + sorted((out / "cases").glob("*.npz"))
+    return {path.relative_to(out).as_posix(): sha256_file(path) for path in paths if path.is_file()}
+
+
+def run_export(out: Path, shared: Path, with_splade: bool, jobs: int) -> dict[str, Any]:
+    """Run every export step into ``out`` and return the manifest."""
+    configure_torch()
+    timer = Timer()
+    train_path, eval_path = prepare_text(out)
+    train_lines = [line for line in read_lines(train_path) if line.strip()]
+    eval_lines = read_lines(eval_path)
+    tokenizers_ = {kind: train_tokenizer_deterministically(kind, train_path) for kind in ("wordpiece", "bpe")}
+    model_dirs = {spec.name: out / "models" / spec.name for spec in MODEL_SPECS}
+    slow_checks = {
+        spec.name: write_tokenizer(spec, tokenizers_, model_dirs[spec.name], eval_lines)
+        for spec in MODEL_SPECS
+    }
+    trained = timer.measure(
+        f"train all models (jobs={jobs})", lambda: train_all(model_dirs, train_path, jobs)
+    )
+    exported = {
+        spec.name: export_model(
+            spec,
+            model_dirs[spec.name],
+            trained[spec.name],
+            slow_checks[spec.name],
+            train_lines,
+            eval_lines,
+            timer,
+        )
+        for spec in MODEL_SPECS
+    }
+
+    (out / "cases").mkdir(parents=True, exist_ok=True)
+    cases = {}
+    for case in CASE_SPECS:
+        item = exported[case.model]
+        path = out / "cases" / f"{case.name}.npz"
+        cases[case.name] = {
+            "file": f"cases/{case.name}.npz",
+            **make_case(case, item.spec, item.model, item.tok, item.session, eval_lines, path),
+        }
+
+    if with_splade:
+        splade, splade_small = timer.measure("splade reference", lambda: splade_reference(shared))
+    else:
+        splade = splade_small = {"skipped": "--no-splade given"}
+
+    manifest = {
+        "generator": "golden_data/export_golden.py",
+        "how_to_regenerate": "pip install .[golden] && python golden_data/export_golden.py",
+        "versions": versions(),
+        "tolerances": dict(TOLERANCES),
+        "text": {
+            "train": {"file": TEXT_FILES[0], "n_lines": len(read_lines(train_path))},
+            "eval": {
+                "file": TEXT_FILES[1],
+                "n_lines": len(eval_lines),
+                "n_empty_lines": sum(not line.strip() for line in eval_lines),
+            },
+            "origin": "written for this project",
+        },
+        "tokenizers": {
+            "wordpiece": {
+                "used_by": ["bert", "distilbert"],
+                "vocab_size": tokenizers_["wordpiece"].get_vocab_size(),
+                "deterministic_training": True,
+                "determinism_fix": "sorted '##c' continuation tokens registered as trainer special tokens",
+            },
+            "bpe": {
+                "used_by": ["roberta"],
+                "vocab_size": tokenizers_["bpe"].get_vocab_size(),
+                "deterministic_training": True,
+            },
+        },
+        "models": {name: item.entry for name, item in exported.items()},
+        "cases": cases,
+        "case_counts_definition": "n_masked: labels != -100; n_mask_token: masked == mask id; n_random_replaced: "
+        "masked differs from both the original and the mask id; n_kept: masked == original",
+        "splade_wikitext": splade,
+        "splade_wikitext_200": splade_small,
+        "files": file_hashes(out),
+    }
+    log.info("timings (s): %s", json.dumps({**timer.steps, "total": timer.total()}))
+    return manifest
