@@ -37,10 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--masking", choices=("per_sample", "hf"), default="per_sample",
                     help="per_sample: sample i masked by default_rng([seed, i]) (default); "
                          "hf: replay HF's collator batch by batch")
-    ev.add_argument("--mlm-probability", type=float, default=0.15)
-    ev.add_argument("--mask-replace-prob", type=float, default=0.8)
-    ev.add_argument("--random-replace-prob", type=float, default=0.1)
-    ev.add_argument("--batch-size", type=int, default=16)
+    ev.add_argument("--mlm-probability", type=float, default=0.15, help="share of tokens selected (default 0.15)")
+    ev.add_argument("--mask-replace-prob", type=float, default=0.8,
+                    help="share of selected tokens replaced by the mask token (default 0.8)")
+    ev.add_argument("--random-replace-prob", type=float, default=0.1,
+                    help="share of selected tokens replaced by a random token (default 0.1); the rest is kept")
+    ev.add_argument("--batch-size", type=int, default=16, help="samples per batch (default 16)")
     ev.add_argument("--max-length", type=int, help="truncate samples to this many tokens (default: the model's "
                                                    "position limit or fixed length, or the tokenizer's)")
     ev.add_argument("--limit", type=int, help="evaluate only the first N non-empty samples")
@@ -50,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     pr = sub.add_parser("predict", help="top-k fillers for each mask token of a text")
     model_args(pr)
     pr.add_argument("text", help='text with mask tokens, e.g. "The cat [MASK] on the mat."')
-    pr.add_argument("--top-k", type=int, default=5)
+    pr.add_argument("--top-k", type=int, default=5, help="candidates per mask (default 5)")
     return parser
 
 
