@@ -69,6 +69,21 @@ def _token_text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _special_names(config: dict[str, Any], overrides: dict[str, str], *,
+                   spelling: int | None = None) -> dict[str, str | None]:
+    """Special token per role: explicit ``<role>_token=`` overrides, then the config, then (when
+    ``spelling`` is given) the conventional spelling ``_CANDIDATES[role][spelling]``."""
+    names = {role: _token_text(config.get(f"{role}_token")) for role in _ROLES}
+    for key, value in overrides.items():
+        role = key[: -len("_token")] if key.endswith("_token") else ""
+        if role not in _ROLES:
+            raise TokenizerError(f"unknown special token {key!r}; use one of {[r + '_token' for r in _ROLES]}")
+        names[role] = value
+    if spelling is not None:
+        names = {role: name or _CANDIDATES[role][spelling] for role, name in names.items()}
+    return names
+
+
 class Tokenizer:
     """A fast Hugging Face tokenizer with the special tokens a masked LM needs.
 
@@ -116,7 +131,8 @@ class Tokenizer:
                 f"{str(path)!r} is not a Hugging Face tokenizer.json ({str(exc).splitlines()[0][:200]}); "
                 f"pass the tokenizer.json saved with the model"
             ) from exc
-        return cls._with_config(backend, path.parent, str(path), overrides)
+        config = _read_config(path.parent)
+        return cls._build(backend, config, _special_names(config, overrides), str(path))
 
     @classmethod
     def from_dir(cls, directory: str | Path, **overrides: str) -> Tokenizer:
@@ -142,11 +158,11 @@ class Tokenizer:
         config = _read_config(vocab_txt.parent)
         if do_lower_case is None:
             do_lower_case = bool(config.get("do_lower_case", True))
-        names = {role: _token_text(config.get(f"{role}_token")) or _CANDIDATES[role][0] for role in _ROLES}
+        names = _special_names(config, overrides, spelling=0)  # [MASK], [PAD], [CLS], [SEP], [UNK]
         backend = _vocab_files.wordpiece(vocab_txt, names, do_lower_case=do_lower_case,
                                          strip_accents=config.get("strip_accents"),
                                          chinese_chars=bool(config.get("tokenize_chinese_chars", True)))
-        return cls._with_config(backend, vocab_txt.parent, str(vocab_txt), {**names, **overrides})
+        return cls._build(backend, config, names, str(vocab_txt))
 
     @classmethod
     def from_bpe(cls, vocab_json: str | Path, merges_txt: str | Path, **overrides: str) -> Tokenizer:
@@ -156,21 +172,14 @@ class Tokenizer:
         """
         vocab_json = Path(vocab_json)
         config = _read_config(vocab_json.parent)
-        names = {role: _token_text(config.get(f"{role}_token")) or _CANDIDATES[role][1] for role in _ROLES}
+        names = _special_names(config, overrides, spelling=1)  # <mask>, <pad>, <s>, </s>, <unk>
         backend = _vocab_files.byte_level_bpe(vocab_json, Path(merges_txt), names,
                                               add_prefix_space=bool(config.get("add_prefix_space", False)))
-        return cls._with_config(backend, vocab_json.parent, str(vocab_json), {**names, **overrides})
+        return cls._build(backend, config, names, str(vocab_json))
 
     @classmethod
-    def _with_config(cls, backend: tokenizers.Tokenizer, directory: Path, source: str,
-                     overrides: dict[str, str]) -> Tokenizer:
-        config = _read_config(directory)
-        names: dict[str, str | None] = {role: _token_text(config.get(f"{role}_token")) for role in _ROLES}
-        for key, value in overrides.items():
-            role = key[: -len("_token")] if key.endswith("_token") else key
-            if role not in _ROLES:
-                raise TokenizerError(f"unknown special token {key!r}; use one of {[r + '_token' for r in _ROLES]}")
-            names[role] = value
+    def _build(cls, backend: tokenizers.Tokenizer, config: dict[str, Any], names: dict[str, str | None],
+               source: str) -> Tokenizer:
         max_len = config.get("model_max_length")
         max_len = int(max_len) if isinstance(max_len, (int, float)) and 0 < max_len < 1_000_000 else None
         return cls(backend, special_tokens=names, model_max_length=max_len, source=source)

@@ -134,3 +134,16 @@ def test_tokenizer_config_wins_over_special_tokens_map(tmp_path, bert_dir):
     (tmp_path / "special_tokens_map.json").write_text(json.dumps({"mask_token": "<hole>"}))
     (tmp_path / "tokenizer_config.json").write_text(json.dumps({"mask_token": "[MASK]"}))
     assert fm.Tokenizer.from_dir(tmp_path).mask_token == "[MASK]"
+
+
+def test_an_explicit_mask_token_is_registered_when_building_from_vocab_txt(tmp_path):
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "<hole>", "cat"]
+    (tmp_path / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    tok = fm.Tokenizer.from_wordpiece(tmp_path / "vocab.txt", mask_token="<hole>")
+    assert tok.mask_token_id == 4
+    assert tok.encode_batch(["cat <hole>"]).input_ids[0].tolist() == [2, 5, 4, 3]  # not split into pieces
+
+
+def test_an_unknown_override_is_refused(bert_dir):
+    with pytest.raises(fm.TokenizerError, match="unknown special token 'hole'"):
+        fm.Tokenizer.from_dir(bert_dir, hole="[MASK]")
