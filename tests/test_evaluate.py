@@ -174,3 +174,21 @@ def test_a_fixed_shape_int32_graph_evaluates_exactly_like_a_dynamic_int64_one(be
     assert report.settings["max_length"] == 64
     assert report.n_masked == expected.n_masked
     assert report.cross_entropy == pytest.approx(expected.cross_entropy, rel=1e-12)
+
+
+def test_memory_is_bounded_by_the_batch_not_the_corpus(bert_model, bert_tok):
+    import tracemalloc
+
+    lines = [t for t in TEXTS if t.strip()]
+
+    def peak_bytes(repeats: int) -> int:
+        stream = (line for _ in range(repeats) for line in lines)  # never materialised as a list
+        tracemalloc.start()
+        try:
+            fm.evaluate(bert_model, bert_tok, stream, batch_size=8)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = peak_bytes(5), peak_bytes(50)  # ~185 vs ~1850 samples
+    assert large < 1.5 * small + 1_000_000  # only a few numbers per sample are kept
