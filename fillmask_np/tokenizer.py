@@ -8,6 +8,7 @@ tokenizer.json are switched off: this module's own ``max_length``/``padding`` se
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Sequence
@@ -95,6 +96,7 @@ class Tokenizer:
                  model_max_length: int | None = None, source: str = "<memory>") -> None:
         self.backend = backend
         self.source = source
+        self._lock = threading.Lock()  # encode_rows sets truncation on the shared backend per call
         backend.no_truncation()
         backend.no_padding()
         special_tokens = dict(special_tokens or {})
@@ -277,11 +279,13 @@ class Tokenizer:
             floor = backend.num_special_tokens_to_add(False) + 1
             if max_length < floor:
                 raise TokenizerError(f"max_length={max_length!r} leaves no room for text; use at least {floor}")
-            backend.enable_truncation(int(max_length))
-        try:
-            encodings = backend.encode_batch(list(texts))
-        finally:
-            backend.no_truncation()
+        with self._lock:
+            if max_length is not None:
+                backend.enable_truncation(int(max_length))
+            try:
+                encodings = backend.encode_batch(list(texts))
+            finally:
+                backend.no_truncation()
         return [
             (np.asarray(e.ids, dtype=np.int64), np.asarray(e.type_ids, dtype=np.int64),
              np.asarray(e.special_tokens_mask, dtype=np.int64), bool(e.overflowing))

@@ -147,3 +147,13 @@ def test_an_explicit_mask_token_is_registered_when_building_from_vocab_txt(tmp_p
 def test_an_unknown_override_is_refused(bert_dir):
     with pytest.raises(fm.TokenizerError, match="unknown special token 'hole'"):
         fm.Tokenizer.from_dir(bert_dir, hole="[MASK]")
+
+
+def test_concurrent_encodes_with_different_max_lengths_do_not_interfere(bert_tok):
+    from concurrent.futures import ThreadPoolExecutor
+
+    text = " ".join(["the cat sat on the mat"] * 10)
+    with ThreadPoolExecutor(4) as pool:
+        widths = list(pool.map(lambda n: bert_tok.encode_batch([text], max_length=n).input_ids.shape[1],
+                               [8, 16, 24, 32] * 25))
+    assert widths == [8, 16, 24, 32] * 25
