@@ -56,7 +56,10 @@ def test_python_dash_m_runs_the_cli():
     assert out.returncode == 0 and "eval" in out.stdout and "predict" in out.stdout
 
 
-def _bad_files(tmp_path):
+@pytest.fixture(scope="module")
+def bad_files(tmp_path_factory):
+    """One folder of broken inputs, built once for every bad-input case."""
+    tmp_path = tmp_path_factory.mktemp("bad")
     (tmp_path / "not.onnx").write_text("hello")
     (tmp_path / "latin1.txt").write_bytes(b"ok\ncaf\xe9\n")
     (tmp_path / "bad.jsonl").write_text('{"text": "ok"}\nnope\n')
@@ -69,6 +72,7 @@ def _bad_files(tmp_path):
     lookup_model(tmp_path / "small.onnx", np.zeros((10, 10)))
     lookup_model(tmp_path / "nan.onnx", np.full((vocab, vocab), np.nan))
     lookup_model(tmp_path / "nologits.onnx", np.zeros((10, 10)), logits=False)
+    return tmp_path
 
 
 CASES = [
@@ -95,9 +99,8 @@ CASES = [
 
 
 @pytest.mark.parametrize("argv, message", CASES)
-def test_bad_input_is_one_line_on_stderr_and_exit_2(tmp_path, capsys, argv, message):
-    _bad_files(tmp_path)
-    code = main([a.replace("{tmp}", str(tmp_path)) for a in argv])
+def test_bad_input_is_one_line_on_stderr_and_exit_2(bad_files, capsys, argv, message):
+    code = main([a.replace("{tmp}", str(bad_files)) for a in argv])
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("fillmask-np: error: ") and err.count("\n") == 1 and "Traceback" not in err
