@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import InputFileError, TokenizerError
+from .errors import InputFileError, TokenizerError, _first_line
 
 if TYPE_CHECKING:  # pragma: no cover
     import tokenizers
@@ -77,7 +77,7 @@ def byte_level_bpe(vocab_json: Path, merges_txt: Path, names: dict[str, str | No
         model = models.BPE.from_file(str(vocab_json), str(merges_txt))
     except Exception as exc:  # tokenizers raises bare Exception on malformed files
         raise InputFileError(
-            f"cannot read BPE files {str(vocab_json)!r} / {str(merges_txt)!r} ({str(exc).splitlines()[0][:200]})"
+            f"cannot read BPE files {str(vocab_json)!r} / {str(merges_txt)!r} ({_first_line(exc)})"
         ) from exc
     specials = _specials(names, vocab, vocab_json)
     backend = Tokenizer(model)

@@ -76,11 +76,12 @@ class _Totals:
         self.counts = dict(n_samples=0, n_empty=0, n_unmaskable=0, n_no_mask_drawn=0, n_truncated=0)
         self.index: list[int] = []
         self.position: list[int] = []
-        self.position_of: dict[int, int] = {}  # sample index -> source position, for the current window
         self.n_masked: list[int] = []
         self.ce: list[float] = []
 
-    def add_batch(self, indices: list[int], nll: np.ndarray, rank: np.ndarray, row: np.ndarray) -> None:
+    def add_batch(self, indices: list[int], nll: np.ndarray, rank: np.ndarray, row: np.ndarray,
+                  position_of: dict[int, int]) -> None:
+        """Add a pass's [M] NLL and ranks; ``row`` maps each to ``indices``, ``position_of`` to the source."""
         self.nll += float(np.sum(nll, dtype=np.float64))
         self.masked += len(nll)
         self.top1 += int(np.count_nonzero(rank < 1))
@@ -90,7 +91,7 @@ class _Totals:
         for i, s, c in zip(indices, sums, counts):
             if c:
                 self.index.append(int(i))
-                self.position.append(self.position_of[int(i)])
+                self.position.append(position_of[int(i)])
                 self.n_masked.append(int(c))
                 self.ce.append(float(s / c))
 
@@ -184,7 +185,7 @@ def evaluate(
             break
         rows = tokenizer.encode_rows([t for _, _, t in window], max_length=max_length)
         indices = [i for i, _, _ in window]
-        totals.position_of = {i: position for i, position, _ in window}
+        position_of = {i: position for i, position, _ in window}  # sample index -> place in the source
         totals.counts["n_truncated"] += sum(r[3] for r in rows)
         totals.tokens += sum(len(r[0]) for r in rows)
         if masking == "per_sample":
@@ -196,7 +197,7 @@ def evaluate(
             for start in range(0, len(batch_indices), rows_per_pass):
                 part = slice(start, start + rows_per_pass)
                 nll, rank, b_idx = _score(model, tokenizer, enc, labels, part)
-                totals.add_batch(batch_indices[part], nll, rank, b_idx)
+                totals.add_batch(batch_indices[part], nll, rank, b_idx, position_of)
             bar.update(len(batch_indices), int(enc.attention_mask.sum()))
     bar.close()
     return totals.report(settings)

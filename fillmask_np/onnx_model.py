@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from .errors import InputFileError, ModelError, TokenizerError
+from .errors import InputFileError, ModelError, TokenizerError, _first_line
 
 if TYPE_CHECKING:  # pragma: no cover
     from .tokenizer import Tokenizer
@@ -35,12 +35,6 @@ class InputSpec:
     name: str
     dtype: type
     shape: tuple[int | None, ...]
-
-
-def _first_line(exc: BaseException) -> str:
-    """The first line of an onnxruntime error, short enough for a one-line message."""
-    text = str(exc).strip()
-    return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
 def _max_positions(config_path: Path) -> int | None:

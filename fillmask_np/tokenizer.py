@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, Sequence
 import numpy as np
 
 from . import _vocab_files
-from .errors import InputFileError, TokenizerError
+from .errors import InputFileError, TokenizerError, _first_line
 
 if TYPE_CHECKING:  # pragma: no cover
     import tokenizers
@@ -130,7 +130,7 @@ class Tokenizer:
             backend = tokenizers.Tokenizer.from_file(str(path))
         except Exception as exc:  # tokenizers raises bare Exception on bad JSON
             raise InputFileError(
-                f"{str(path)!r} is not a Hugging Face tokenizer.json ({str(exc).splitlines()[0][:200]}); "
+                f"{str(path)!r} is not a Hugging Face tokenizer.json ({_first_line(exc)}); "
                 f"pass the tokenizer.json saved with the model"
             ) from exc
         config = _read_config(path.parent)

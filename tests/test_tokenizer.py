@@ -157,3 +157,10 @@ def test_concurrent_encodes_with_different_max_lengths_do_not_interfere(bert_tok
         widths = list(pool.map(lambda n: bert_tok.encode_batch([text], max_length=n).input_ids.shape[1],
                                [8, 16, 24, 32] * 25))
     assert widths == [8, 16, 24, 32] * 25
+
+
+def test_a_bpe_vocabulary_that_is_not_json_is_a_one_line_error(tmp_path):
+    (tmp_path / "vocab.json").write_text("{broken")
+    (tmp_path / "merges.txt").write_text("#version: 0.2\n")
+    with pytest.raises(fm.InputFileError, match="cannot read BPE files"):
+        fm.Tokenizer.from_bpe(tmp_path / "vocab.json", tmp_path / "merges.txt")
