@@ -13,6 +13,13 @@ the same state. The order of draws is part of the contract:
    position picks, among the selected-but-not-``[MASK]``ed ones, those that get a random token, and
    ``rng.integers(0, vocab_size, size=count, dtype=int64)`` draws those tokens in row-major order.
    The rest keep their original token.
+
+Whole-word masking (``whole_word=True``) is the whole-word option of the same collator
+(transformers >= 5.0): a token starts a new word when it is not special and its character span does
+not start where the previous token's ended (or the previous token was special); step 1 draws only
+for word-initial tokens, and every token of a selected word is selected. HF forces
+``mask_replace_prob = 1`` with whole-word masking (every selected token becomes the mask token), so
+``mask_tokens`` asks for exactly that.
 """
 
 from __future__ import annotations
@@ -82,6 +89,8 @@ def mask_tokens(
     mlm_probability: float = 0.15,
     mask_replace_prob: float = 0.8,
     random_replace_prob: float = 0.1,
+    whole_word: bool = False,
+    offsets: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mask a padded batch the MLM way, exactly as Hugging Face's numpy collator does.
 
@@ -96,6 +105,9 @@ def mask_tokens(
         mlm_probability: selection probability of each maskable token.
         mask_replace_prob: share of selected tokens replaced by ``mask_token_id``.
         random_replace_prob: share of selected tokens replaced by a random token.
+        whole_word: select whole words (see the module docstring); needs ``offsets`` and
+            ``mask_replace_prob=1.0``.
+        offsets: [B, L, 2] character spans of the tokens (``Encoded.offsets``), for ``whole_word``.
     Returns:
         ``(masked_ids, labels)``: int64 [B, L]; labels hold the original id at selected positions
         and -100 elsewhere.
@@ -124,8 +136,14 @@ def mask_tokens(
     labels = inputs.copy()
 
     probability = np.full(inputs.shape, float(mlm_probability))  # [B, L] float64
-    probability[special] = 0.0
+    if whole_word:
+        word_ids, starts = _words(_check_whole_word(offsets, inputs.shape, mask_replace_prob), special)  # [B, L]
+        probability[~starts] = 0.0
+    else:
+        probability[special] = 0.0
     selected = rng.binomial(1, probability, size=probability.shape).astype(bool)
+    if whole_word:
+        selected = _expand_to_words(word_ids, selected)
     labels[~selected] = IGNORE_INDEX
 
     replaced = rng.binomial(1, float(mask_replace_prob), size=inputs.shape).astype(bool) & selected
@@ -138,3 +156,36 @@ def mask_tokens(
     words = rng.integers(low=0, high=int(vocab_size), size=np.count_nonzero(randomised), dtype=np.int64)
     inputs[randomised] = words  # boolean assignment is row-major, as HF's
     return inputs, labels
+
+
+def _check_whole_word(offsets: np.ndarray | None, shape: tuple[int, ...], mask_replace_prob: float) -> np.ndarray:
+    if float(mask_replace_prob) != 1.0:
+        raise MaskingError(f"whole-word masking replaces every selected token with the mask token (HF's collator "
+                           f"forces mask_replace_prob=1); pass mask_replace_prob=1.0, not {mask_replace_prob!r}")
+    if offsets is None:
+        raise MaskingError("whole-word masking needs the tokens' character offsets; pass offsets=encoded.offsets")
+    offsets = np.asarray(offsets)
+    if offsets.shape != (*shape, 2):
+        raise MaskingError(f"offsets shape {offsets.shape} must be input_ids.shape + (2,) = {(*shape, 2)}")
+    return offsets
+
+
+def _words(offsets: np.ndarray, special: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """([B, L] word number, -1 on special tokens; [B, L] True on word-initial tokens), as HF's
+    ``_calc_word_ids_and_prob_mask``."""
+    prev_end = np.roll(offsets[:, :, 1], 1, axis=1)  # [B, L]
+    prev_end[:, 0] = -1
+    prev_special = np.roll(special, 1, axis=1)
+    prev_special[:, 0] = False
+    starts = ~special & ((offsets[:, :, 0] != prev_end) | prev_special)
+    word_ids = np.cumsum(starts, axis=1)
+    word_ids[special] = -1
+    return word_ids, starts
+
+
+def _expand_to_words(word_ids: np.ndarray, selected: np.ndarray) -> np.ndarray:
+    """Select every token of a word one of whose tokens was selected (HF's ``_whole_word_mask``)."""
+    out = np.zeros_like(selected)
+    for b in range(word_ids.shape[0]):
+        out[b] = np.isin(word_ids[b], word_ids[b][selected[b]]) & (word_ids[b] != -1)
+    return out

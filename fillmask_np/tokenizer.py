@@ -7,30 +7,32 @@ tokenizer.json are switched off: this module's own ``max_length``/``padding`` se
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Sequence
 
 import numpy as np
 
 from . import _vocab_files
+from ._special_tokens import (_CANDIDATES, _ROLES, _other_special_names, _read_config, _special_names,
+                              check_policy)
 from .errors import InputFileError, TokenizerError, _first_line
 
 if TYPE_CHECKING:  # pragma: no cover
     import tokenizers
 
-__all__ = ["Tokenizer", "Encoded"]
+__all__ = ["Tokenizer", "Encoded", "Row"]
 
-_ROLES = ("mask", "pad", "cls", "sep", "unk")
-_CANDIDATES = {  # fallbacks when no tokenizer_config.json names the special tokens
-    "mask": ("[MASK]", "<mask>", "<MASK>"),
-    "pad": ("[PAD]", "<pad>", "<PAD>"),
-    "cls": ("[CLS]", "<s>", "<cls>"),
-    "sep": ("[SEP]", "</s>", "<sep>"),
-    "unk": ("[UNK]", "<unk>", "<UNK>"),
-}
+
+class Row(NamedTuple):
+    """One encoded, unpadded text (int64 arrays of its length L; ``offsets`` is [L, 2] character spans)."""
+
+    ids: np.ndarray
+    type_ids: np.ndarray
+    special_tokens_mask: np.ndarray  # 1 where masking may never select (see the special-token policies)
+    truncated: bool  # the text was longer than max_length
+    offsets: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -43,46 +45,7 @@ class Encoded:
     special_tokens_mask: np.ndarray  # 1 on template special tokens and on padding
     lengths: np.ndarray  # real (unpadded) length of each row
     truncated: np.ndarray  # bool: the text was longer than max_length
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputFileError(f"cannot read {str(path)!r} as JSON ({exc}); fix or remove the file") from exc
-    if not isinstance(data, dict):
-        raise InputFileError(f"{str(path)!r} holds a JSON {type(data).__name__}, not an object; fix or remove it")
-    return data
-
-
-def _read_config(directory: Path) -> dict[str, Any]:
-    """tokenizer_config.json, with special tokens from special_tokens_map.json where it names none."""
-    special_map = _read_json(directory / "special_tokens_map.json")
-    return {**special_map, **_read_json(directory / "tokenizer_config.json")}
-
-
-def _token_text(value: Any) -> str | None:
-    """tokenizer_config.json stores a special token as a string or as {"content": ...}."""
-    if isinstance(value, dict):
-        value = value.get("content")
-    return value if isinstance(value, str) else None
-
-
-def _special_names(config: dict[str, Any], overrides: dict[str, str], *,
-                   spelling: int | None = None) -> dict[str, str | None]:
-    """Special token per role: explicit ``<role>_token=`` overrides, then the config, then (when
-    ``spelling`` is given) the conventional spelling ``_CANDIDATES[role][spelling]``."""
-    names = {role: _token_text(config.get(f"{role}_token")) for role in _ROLES}
-    for key, value in overrides.items():
-        role = key[: -len("_token")] if key.endswith("_token") else ""
-        if role not in _ROLES:
-            raise TokenizerError(f"unknown special token {key!r}; use one of {[r + '_token' for r in _ROLES]}")
-        names[role] = value
-    if spelling is not None:
-        names = {role: name or _CANDIDATES[role][spelling] for role, name in names.items()}
-    return names
+    offsets: np.ndarray | None = None  # [B, L, 2] character spans, (0, 0) on specials and padding
 
 
 class Tokenizer:
@@ -93,7 +56,8 @@ class Tokenizer:
     """
 
     def __init__(self, backend: tokenizers.Tokenizer, *, special_tokens: dict[str, str | None] | None = None,
-                 model_max_length: int | None = None, source: str = "<memory>") -> None:
+                 model_max_length: int | None = None, source: str = "<memory>",
+                 other_special_tokens: Sequence[str] = ()) -> None:
         self.backend = backend
         self.source = source
         self._lock = threading.Lock()  # encode_rows sets truncation on the shared backend per call
@@ -109,6 +73,7 @@ class Tokenizer:
             if named is not None and backend.token_to_id(named) is None:
                 raise TokenizerError(f"{role} token {named!r} from {source!r} is not in the tokenizer's vocabulary")
             self._tokens[role] = named
+        self._other_specials = [t for t in other_special_tokens if backend.token_to_id(t) is not None]
         self.model_max_length = model_max_length
 
     # ----------------------------------------------------------------------------- loading
@@ -184,7 +149,8 @@ class Tokenizer:
                source: str) -> Tokenizer:
         max_len = config.get("model_max_length")
         max_len = int(max_len) if isinstance(max_len, (int, float)) and 0 < max_len < 1_000_000 else None
-        return cls(backend, special_tokens=names, model_max_length=max_len, source=source)
+        return cls(backend, special_tokens=names, model_max_length=max_len, source=source,
+                   other_special_tokens=_other_special_names(config))
 
     # ----------------------------------------------------------------------------- special ids
     def _id(self, role: str) -> int | None:
@@ -229,8 +195,10 @@ class Tokenizer:
 
     @property
     def all_special_ids(self) -> list[int]:
-        """Ids of every special added token, sorted."""
-        return sorted(int(i) for i, t in self.backend.get_added_tokens_decoder().items() if t.special)
+        """Ids of the named special tokens (bos, eos, unk, sep, pad, cls, mask) and the config's
+        additional/extra special tokens, sorted: Hugging Face's ``tokenizer.all_special_ids``."""
+        names = [t for t in self._tokens.values() if t is not None] + self._other_specials
+        return sorted({int(self.backend.token_to_id(t)) for t in names})
 
     def __len__(self) -> int:
         """Vocabulary size with added tokens, as Hugging Face's ``len(tokenizer)``."""
@@ -247,6 +215,7 @@ class Tokenizer:
         max_length: int | None = None,
         padding: Literal["longest", "max_length"] = "longest",
         pad_to_multiple_of: int | None = None,
+        special_tokens: Literal["template", "all_special_ids"] = "template",
     ) -> Encoded:
         """Encode and pad a batch (special tokens added, truncated on the right to ``max_length``).
 
@@ -256,10 +225,13 @@ class Tokenizer:
                 None keeps everything.
             padding: "longest" pads to the longest row; "max_length" pads every row to ``max_length``.
             pad_to_multiple_of: round the padded length up to a multiple of this.
+            special_tokens: which tokens ``special_tokens_mask`` marks: "template" (the tokens the
+                tokenizer added, as ``return_special_tokens_mask=True``) or "all_special_ids" (every
+                special id wherever it occurs, as HF's collator without a precomputed mask).
         Returns:
             an ``Encoded`` batch of int64 [B, L] arrays.
         """
-        rows = self.encode_rows(texts, max_length=max_length)
+        rows = self.encode_rows(texts, max_length=max_length, special_tokens=special_tokens)
         if padding == "max_length":
             if max_length is None:
                 raise TokenizerError("padding='max_length' needs max_length=...; or use padding='longest'")
@@ -270,8 +242,10 @@ class Tokenizer:
             raise TokenizerError(f"padding={padding!r} is not 'longest' or 'max_length'")
         return self.pad(rows, length=width, pad_to_multiple_of=pad_to_multiple_of)
 
-    def encode_rows(self, texts: Sequence[str], *, max_length: int | None = None) -> list[tuple[np.ndarray, ...]]:
-        """Encode without padding: per text ``(ids, type_ids, special_tokens_mask, truncated)`` (int64 arrays, bool)."""
+    def encode_rows(self, texts: Sequence[str], *, max_length: int | None = None,
+                    special_tokens: Literal["template", "all_special_ids"] = "template") -> list[Row]:
+        """Encode without padding: one ``Row`` per text (see ``encode_batch`` for the options)."""
+        check_policy(special_tokens)
         if isinstance(texts, str):
             raise TokenizerError("encode_batch takes a list of strings, got one str; wrap it: [text]")
         backend = self.backend
@@ -286,13 +260,19 @@ class Tokenizer:
                 encodings = backend.encode_batch(list(texts))
             finally:
                 backend.no_truncation()
-        return [
-            (np.asarray(e.ids, dtype=np.int64), np.asarray(e.type_ids, dtype=np.int64),
-             np.asarray(e.special_tokens_mask, dtype=np.int64), bool(e.overflowing))
-            for e in encodings
-        ]
+        special_ids = np.asarray(self.all_special_ids, dtype=np.int64)
+        rows = []
+        for e in encodings:
+            ids = np.asarray(e.ids, dtype=np.int64)
+            if special_tokens == "template":
+                special = np.asarray(e.special_tokens_mask, dtype=np.int64)
+            else:
+                special = np.isin(ids, special_ids).astype(np.int64)
+            offsets = np.asarray(e.offsets, dtype=np.int64).reshape(len(ids), 2)
+            rows.append(Row(ids, np.asarray(e.type_ids, dtype=np.int64), special, bool(e.overflowing), offsets))
+        return rows
 
-    def pad(self, rows: Sequence[tuple[np.ndarray, ...]], *, length: int,
+    def pad(self, rows: Sequence[Row], *, length: int,
             pad_to_multiple_of: int | None = None) -> Encoded:
         """Right-pad rows from ``encode_rows`` to ``length`` (rounded up to ``pad_to_multiple_of``)."""
         if pad_to_multiple_of:
@@ -304,13 +284,15 @@ class Tokenizer:
         attention = np.zeros((n, length), dtype=np.int64)
         lengths = np.zeros(n, dtype=np.int64)
         truncated = np.zeros(n, dtype=bool)
-        for i, (row_ids, row_types, row_special, row_truncated) in enumerate(rows):
-            k = len(row_ids)
+        offsets = np.zeros((n, length, 2), dtype=np.int64)
+        for i, row in enumerate(rows):
+            k = len(row.ids)
             assert k <= length, "rows longer than the padded length"
-            ids[i, :k], types[i, :k], special[i, :k] = row_ids, row_types, row_special
+            ids[i, :k], types[i, :k], special[i, :k] = row.ids, row.type_ids, row.special_tokens_mask
+            offsets[i, :k] = row.offsets
             attention[i, :k] = 1
-            lengths[i], truncated[i] = k, row_truncated
-        return Encoded(ids, attention, types, special, lengths, truncated)
+            lengths[i], truncated[i] = k, row.truncated
+        return Encoded(ids, attention, types, special, lengths, truncated, offsets)
 
     def convert_ids_to_tokens(self, ids: Sequence[int]) -> list[str]:
         """Token strings of ``ids`` (``"?"`` for ids outside the vocabulary)."""

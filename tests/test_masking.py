@@ -106,3 +106,53 @@ def test_shape_mismatch_raises():
     ids, special = _batch()
     with pytest.raises(fm.MaskingError, match="same 2-D"):
         _mask(ids[0], special[0])
+
+
+def _words_batch():
+    """[CLS] play ##ing cat . a ##b [SEP] [PAD]: words by character spans (a "." glued to "cat" joins it)."""
+    ids = np.array([[1, 10, 11, 12, 13, 14, 15, 2, 0]])
+    special = np.array([[1, 0, 0, 0, 0, 0, 0, 1, 1]])
+    offsets = np.array([[[0, 0], [0, 4], [4, 7], [8, 11], [11, 12], [13, 14], [14, 15], [0, 0], [0, 0]]])
+    words = [[1, 2], [3, 4], [5, 6]]  # token positions of each word
+    return ids, special, offsets, words
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(0.05, 1.0))
+def test_whole_word_masking_selects_whole_words_only(seed, p):
+    ids, special, offsets, words = _words_batch()
+    masked, labels = _mask(ids, special, seed, mlm_probability=p, mask_replace_prob=1.0, random_replace_prob=0.0,
+                           whole_word=True, offsets=offsets)
+    selected = labels[0] != -100
+    for word in words:
+        assert selected[word].all() or not selected[word].any()
+    assert not selected[special[0] == 1].any()
+    np.testing.assert_array_equal(masked[0][selected], MASK)
+    np.testing.assert_array_equal(masked[0][~selected], ids[0][~selected])
+
+
+def test_whole_word_masking_draws_only_for_word_initial_tokens():
+    ids, special, offsets, words = _words_batch()
+    p = 0.5
+    for seed in range(20):
+        _, labels = _mask(ids, special, seed, mlm_probability=p, mask_replace_prob=1.0, random_replace_prob=0.0,
+                          whole_word=True, offsets=offsets)
+        probability = np.zeros(ids.shape)
+        probability[0, [w[0] for w in words]] = p  # one Bernoulli per word, at its first token
+        drawn = np.random.default_rng(seed).binomial(1, probability).astype(bool)[0]
+        expected = np.zeros(ids.shape[1], dtype=bool)
+        for word in words:
+            expected[word] = drawn[word[0]]
+        np.testing.assert_array_equal(labels[0] != -100, expected)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(offsets=None), "needs the tokens' character offsets"),
+    (dict(mask_replace_prob=0.8, random_replace_prob=0.1), "pass mask_replace_prob=1.0, not 0.8"),
+    (dict(offsets=np.zeros((1, 9))), r"offsets shape \(1, 9\) must be"),
+])
+def test_whole_word_masking_refuses_what_hf_would_not_do(kwargs, message):
+    ids, special, offsets, _ = _words_batch()
+    args = {**dict(mask_replace_prob=1.0, random_replace_prob=0.0, whole_word=True, offsets=offsets), **kwargs}
+    with pytest.raises(fm.MaskingError, match=message):
+        _mask(ids, special, **args)

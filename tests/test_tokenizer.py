@@ -164,3 +164,46 @@ def test_a_bpe_vocabulary_that_is_not_json_is_a_one_line_error(tmp_path):
     (tmp_path / "merges.txt").write_text("#version: 0.2\n")
     with pytest.raises(fm.InputFileError, match="cannot read BPE files"):
         fm.Tokenizer.from_bpe(tmp_path / "vocab.json", tmp_path / "merges.txt")
+
+
+IN_TEXT = ["the [MASK] sat on \u263a."]  # a typed [MASK] and a character the vocabulary lacks ([UNK])
+
+
+def test_template_policy_leaves_typed_mask_and_unk_maskable(bert_tok):
+    enc = bert_tok.encode_batch(IN_TEXT)
+    tokens = bert_tok.convert_ids_to_tokens(enc.input_ids[0])
+    assert tokens == ["[CLS]", "the", "[MASK]", "sat", "on", "[UNK]", ".", "[SEP]"]
+    assert enc.special_tokens_mask[0].tolist() == [1, 0, 0, 0, 0, 0, 0, 1]
+
+
+def test_all_special_ids_policy_marks_every_special_id_wherever_it_occurs(bert_tok):
+    enc = bert_tok.encode_batch(IN_TEXT + ["a"], special_tokens="all_special_ids")
+    assert enc.special_tokens_mask[0].tolist() == [1, 0, 1, 0, 0, 1, 0, 1]
+    assert enc.special_tokens_mask[1].tolist() == [1, 0, 1] + [1] * 5  # padding included
+
+
+def test_an_unknown_special_token_policy_is_refused(bert_tok):
+    with pytest.raises(fm.TokenizerError, match="special_tokens='none' is not one of"):
+        bert_tok.encode_batch(IN_TEXT, special_tokens="none")
+
+
+def test_all_special_ids_are_the_named_and_extra_special_tokens(tmp_path):
+    vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "<bos>", "<x>", "<y>", "a"])}
+    path = _word_level_tokenizer(tmp_path, vocab)
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps(
+        {"bos_token": "<bos>", "additional_special_tokens": ["<x>"], "mask_token": "[MASK]"}))
+    tok = fm.Tokenizer.from_file(path)
+    # as HF: only named tokens count ([PAD]..[SEP] are plain vocabulary entries here, and no config names <y>)
+    assert tok.all_special_ids == [4, 5, 6]
+
+
+def test_offsets_are_the_character_spans_of_the_tokens(bert_tok, eval_texts):
+    texts = [t for t in eval_texts if t.strip()][:30]
+    enc = bert_tok.encode_batch(texts)
+    for row, text in enumerate(texts):
+        for token, (start, end), special in zip(bert_tok.convert_ids_to_tokens(enc.input_ids[row]),
+                                                enc.offsets[row], enc.special_tokens_mask[row]):
+            if special:
+                assert (start, end) == (0, 0)
+            elif token != "[UNK]":
+                assert text[start:end].lower() == token.removeprefix("##")
