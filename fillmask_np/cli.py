@@ -27,6 +27,10 @@ def _parser() -> argparse.ArgumentParser:
                                        "default: the bundled tiny BERT")
         p.add_argument("--tokenizer", help="tokenizer.json, vocab.txt, or a directory (default: beside the model)")
         p.add_argument("--threads", type=int, help="ONNX Runtime intra-op threads")
+        p.add_argument("--logits-output", help="name of the logits output when the graph has several float outputs")
+        p.add_argument("--position-ids", choices=("auto", "arange", "padding_offset"), default="auto",
+                       help="how to fill a position_ids input: auto (from config.json's model_type, default), "
+                            "arange (0..L-1, BERT) or padding_offset (RoBERTa: after the padding index)")
         p.add_argument("--json", action="store_true", help="print a JSON report instead of a table")
 
     ev = sub.add_parser("eval", help="masked cross-entropy, perplexity and top-k accuracy on a corpus")
@@ -38,10 +42,16 @@ def _parser() -> argparse.ArgumentParser:
                     help="per_sample: sample i masked by default_rng([seed, i]) (default); "
                          "hf: replay HF's collator batch by batch")
     ev.add_argument("--mlm-probability", type=float, default=0.15, help="share of tokens selected (default 0.15)")
-    ev.add_argument("--mask-replace-prob", type=float, default=0.8,
-                    help="share of selected tokens replaced by the mask token (default 0.8)")
-    ev.add_argument("--random-replace-prob", type=float, default=0.1,
-                    help="share of selected tokens replaced by a random token (default 0.1); the rest is kept")
+    ev.add_argument("--mask-replace-prob", type=float,
+                    help="share of selected tokens replaced by the mask token (default 0.8; 1.0 with --whole-word)")
+    ev.add_argument("--random-replace-prob", type=float,
+                    help="share of selected tokens replaced by a random token (default 0.1; 0 with --whole-word); "
+                         "the rest is kept")
+    ev.add_argument("--whole-word", action="store_true",
+                    help="mask whole words, as HF's collator with whole_word_mask=True")
+    ev.add_argument("--special-tokens", choices=("template", "all_special_ids"), default="template",
+                    help="never mask: template = the tokens the tokenizer added, as run_mlm.py (default); "
+                         "all_special_ids = every special id wherever it occurs, as HF's collator without a mask")
     ev.add_argument("--batch-size", type=int, default=16, help="samples per batch (default 16)")
     ev.add_argument("--max-length", type=int, help="truncate samples to this many tokens (default: the model's "
                                                    "position limit or fixed length, or the tokenizer's)")
@@ -79,7 +89,9 @@ def _load(args: argparse.Namespace):  # -> tuple[OnnxMaskedLM, Tokenizer]
             tokenizer = Tokenizer.from_dir(directory)
         except InputFileError as exc:
             raise InputFileError(f"no tokenizer beside {str(model_path)!r}; pass --tokenizer tokenizer.json") from exc
-    return OnnxMaskedLM(model_path, threads=args.threads), tokenizer
+    model = OnnxMaskedLM(model_path, threads=args.threads, logits_output=args.logits_output,
+                         position_ids=args.position_ids)
+    return model, tokenizer
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -90,7 +102,8 @@ def _eval(args: argparse.Namespace) -> int:
     data = args.data or default_text_path()
     report = evaluate(model, tokenizer, data, seed=args.seed, masking=args.masking,
                       mlm_probability=args.mlm_probability, mask_replace_prob=args.mask_replace_prob,
-                      random_replace_prob=args.random_replace_prob, batch_size=args.batch_size,
+                      random_replace_prob=args.random_replace_prob, whole_word=args.whole_word,
+                      special_tokens=args.special_tokens, batch_size=args.batch_size,
                       max_length=args.max_length, text_field=args.text_field, limit=args.limit,
                       progress=args.progress)
     if args.json:
@@ -102,8 +115,9 @@ def _eval(args: argparse.Namespace) -> int:
         ("model", str(model.path)),
         ("data", f"{data} ({report.n_samples} samples; skipped {report.n_empty} empty, "
                  f"{report.n_unmaskable} unmaskable; {report.n_truncated} truncated to {s['max_length']})"),
-        ("masking", f"{s['masking']}, seed {s['seed']}, p={s['mlm_probability']} "
-                    f"({s['mask_replace_prob']} mask / {s['random_replace_prob']} random)"),
+        ("masking", f"{s['masking']}{', whole words' if s['whole_word'] else ''}, seed {s['seed']}, "
+                    f"p={s['mlm_probability']} ({s['mask_replace_prob']} mask / {s['random_replace_prob']} random), "
+                    f"special tokens: {s['special_tokens']}"),
         ("masked tokens", f"{report.n_masked} in {report.n_scored_samples} samples"),
         ("cross-entropy", f"{report.cross_entropy:.4f} nats/token"),
         ("perplexity", f"{report.perplexity:.3f}"),

@@ -10,6 +10,9 @@ Two masking modes:
   ``default_rng(seed)`` masks each batch of ``batch_size`` consecutive non-empty samples, padded to
   the batch's longest, exactly as a seeded HF collator would; results depend on ``batch_size``.
 
+Both modes take HF's special-token policies (``special_tokens="template"``, the default, or
+``"all_special_ids"``; see ``Tokenizer.encode_batch``) and its whole-word option (``whole_word=True``).
+
 Only the masked rows of the logits are ever log-softmaxed; memory is bounded by the batch.
 """
 
@@ -25,12 +28,13 @@ import numpy as np
 from ._progress import Progress
 from .data import TextSource, iter_texts
 from .errors import DataError, FillMaskError
+from ._special_tokens import check_policy
 from .masking import IGNORE_INDEX, mask_tokens, sample_rng, validate_probabilities, validate_seed
 from .numerics import _row_nll_and_rank
 
 if TYPE_CHECKING:  # pragma: no cover
     from .onnx_model import OnnxMaskedLM
-    from .tokenizer import Tokenizer
+    from .tokenizer import Row, Tokenizer
 
 __all__ = ["evaluate", "EvalReport"]
 
@@ -125,8 +129,10 @@ def evaluate(
     seed: int = 0,
     masking: Literal["per_sample", "hf"] = "per_sample",
     mlm_probability: float = 0.15,
-    mask_replace_prob: float = 0.8,
-    random_replace_prob: float = 0.1,
+    mask_replace_prob: float | None = None,
+    random_replace_prob: float | None = None,
+    whole_word: bool = False,
+    special_tokens: Literal["template", "all_special_ids"] = "template",
     batch_size: int = 16,
     max_length: int | None = None,
     text_field: str | None = None,
@@ -142,7 +148,11 @@ def evaluate(
         texts: a list of strings, a text file (one sample per line) or a JSONL file.
         seed: masking seed (see the module docstring for how each mode uses it).
         masking: "per_sample" (default; batch-independent) or "hf" (replays HF's collator).
-        mlm_probability, mask_replace_prob, random_replace_prob: as HF's collator.
+        mlm_probability, mask_replace_prob, random_replace_prob: as HF's collator (defaults 0.15,
+            0.8, 0.1; with ``whole_word`` 0.15, 1.0, 0.0, the only replacement HF allows there).
+        whole_word: select whole words, as HF's collator with ``whole_word_mask=True``.
+        special_tokens: positions never masked: "template" (the tokenizer's added [CLS]/[SEP], as
+            ``run_mlm.py``) or "all_special_ids" (every special id, also an in-text [UNK]/[MASK]).
         batch_size: samples per forward pass.
         max_length: truncate samples to this many tokens (default: the smallest of the model's
             fixed length, the position limit in a config.json beside it, and the tokenizer's
@@ -157,7 +167,9 @@ def evaluate(
 
     >>> report = evaluate(model, tok, ["The cat sat on the mat."], seed=42)  # doctest: +SKIP
     """
+    mask_replace_prob, random_replace_prob = _replacement(whole_word, mask_replace_prob, random_replace_prob)
     validate_probabilities(mlm_probability, mask_replace_prob, random_replace_prob)
+    check_policy(special_tokens)
     seed = validate_seed(seed)
     if limit is not None and int(limit) < 1:
         raise FillMaskError(f"limit={limit!r} must be at least 1 (or None for the whole corpus)")
@@ -170,8 +182,10 @@ def evaluate(
     max_length = int(max_length or _default_max_length(model, tokenizer))
     probs = dict(mlm_probability=mlm_probability, mask_replace_prob=mask_replace_prob,
                  random_replace_prob=random_replace_prob)
-    mask_args = dict(mask_token_id=tokenizer.mask_token_id, vocab_size=len(tokenizer), **probs)
-    settings = dict(seed=seed, masking=masking, batch_size=batch_size, max_length=max_length, **probs)
+    mask_args = dict(mask_token_id=tokenizer.mask_token_id, vocab_size=len(tokenizer), whole_word=bool(whole_word),
+                     **probs)
+    settings = dict(seed=seed, masking=masking, batch_size=batch_size, max_length=max_length,
+                    whole_word=bool(whole_word), special_tokens=special_tokens, **probs)
 
     vocab_hint = getattr(model, "vocab_size", None) or len(tokenizer)
     totals = _Totals()
@@ -183,11 +197,11 @@ def evaluate(
         window = list(islice(samples, chunk))
         if not window:
             break
-        rows = tokenizer.encode_rows([t for _, _, t in window], max_length=max_length)
+        rows = tokenizer.encode_rows([t for _, _, t in window], max_length=max_length, special_tokens=special_tokens)
         indices = [i for i, _, _ in window]
         position_of = {i: position for i, position, _ in window}  # sample index -> place in the source
-        totals.counts["n_truncated"] += sum(r[3] for r in rows)
-        totals.tokens += sum(len(r[0]) for r in rows)
+        totals.counts["n_truncated"] += sum(r.truncated for r in rows)
+        totals.tokens += sum(len(r.ids) for r in rows)
         if masking == "per_sample":
             batches = _per_sample_batches(indices, rows, tokenizer, totals, seed, batch_size, mask_args)
         else:
@@ -236,8 +250,9 @@ def _non_empty(items: Iterator[tuple[int, str]], totals: _Totals,
 def _hf_batch(indices: list[int], rows: list, tokenizer: Tokenizer, totals: _Totals, rng: np.random.Generator,
               mask_args: dict) -> tuple[list[int], Any, np.ndarray]:
     """One collator batch: padded to its longest row, masked by the evaluation's single Generator."""
-    enc = tokenizer.pad(rows, length=max(len(r[0]) for r in rows))
-    masked, labels = mask_tokens(enc.input_ids, special_tokens_mask=enc.special_tokens_mask, rng=rng, **mask_args)
+    enc = tokenizer.pad(rows, length=max(len(r.ids) for r in rows))
+    masked, labels = mask_tokens(enc.input_ids, special_tokens_mask=enc.special_tokens_mask, rng=rng,
+                                 offsets=enc.offsets, **mask_args)
     for row_special, row_labels in zip(enc.special_tokens_mask, labels):
         _count_unscored(row_special, row_labels, totals)
     return indices, replace(enc, input_ids=masked), labels
@@ -246,12 +261,12 @@ def _hf_batch(indices: list[int], rows: list, tokenizer: Tokenizer, totals: _Tot
 def _per_sample_batches(indices: list[int], rows: list, tokenizer: Tokenizer, totals: _Totals, seed: int,
                         batch_size: int, mask_args: dict) -> list[tuple[list[int], Any, np.ndarray]]:
     """Mask each sample alone with its own Generator, then batch the scored ones by length."""
-    kept: list[tuple[int, tuple, np.ndarray]] = []
-    for index, (ids, types, special, truncated) in zip(indices, rows):
-        masked, labels = mask_tokens(ids[None, :], special_tokens_mask=special[None, :],
-                                     rng=sample_rng(seed, index), **mask_args)  # [1, L]
-        if _count_unscored(special, labels[0], totals):
-            kept.append((index, (masked[0], types, special, truncated), labels[0]))
+    kept: list[tuple[int, Row, np.ndarray]] = []
+    for index, row in zip(indices, rows):
+        masked, labels = mask_tokens(row.ids[None, :], special_tokens_mask=row.special_tokens_mask[None, :],
+                                     rng=sample_rng(seed, index), offsets=row.offsets[None], **mask_args)  # [1, L]
+        if _count_unscored(row.special_tokens_mask, labels[0], totals):
+            kept.append((index, row._replace(ids=masked[0]), labels[0]))
     kept.sort(key=lambda item: len(item[2]))
     batches = []
     for start in range(0, len(kept), batch_size):
@@ -262,6 +277,19 @@ def _per_sample_batches(indices: list[int], rows: list, tokenizer: Tokenizer, to
             labels[r, : len(row_labels)] = row_labels
         batches.append(([g[0] for g in group], enc, labels))
     return batches
+
+
+def _replacement(whole_word: bool, mask_replace_prob: float | None,
+                 random_replace_prob: float | None) -> tuple[float, float]:
+    """The replacement shares: HF's defaults, or (1, 0) for whole-word masking, which allows nothing else."""
+    if not whole_word:
+        return (0.8 if mask_replace_prob is None else mask_replace_prob,
+                0.1 if random_replace_prob is None else random_replace_prob)
+    if (mask_replace_prob not in (None, 1, 1.0)) or (random_replace_prob not in (None, 0, 0.0)):
+        raise FillMaskError(f"whole-word masking replaces every selected token with the mask token (HF's collator "
+                            f"forces it); got mask_replace_prob={mask_replace_prob!r}, random_replace_prob="
+                            f"{random_replace_prob!r}: leave them unset or pass 1.0 and 0.0")
+    return 1.0, 0.0
 
 
 def _count_unscored(special: np.ndarray, labels: np.ndarray, totals: _Totals) -> bool:

@@ -192,3 +192,42 @@ def test_memory_is_bounded_by_the_batch_not_the_corpus(bert_model, bert_tok):
 
     small, large = peak_bytes(5), peak_bytes(50)  # ~185 vs ~1850 samples
     assert large < 1.5 * small + 1_000_000  # only a few numbers per sample are kept
+
+
+def test_whole_word_evaluation_matches_a_sample_by_sample_reference(bert_model, bert_tok):
+    nll, count = 0.0, 0
+    for i, text in enumerate(t for t in TEXTS if t.strip()):
+        enc = bert_tok.encode_batch([text], max_length=128)
+        masked, labels = fm.mask_tokens(enc.input_ids, special_tokens_mask=enc.special_tokens_mask,
+                                        mask_token_id=bert_tok.mask_token_id, vocab_size=len(bert_tok),
+                                        rng=np.random.default_rng([4, i]), mask_replace_prob=1.0,
+                                        random_replace_prob=0.0, whole_word=True, offsets=enc.offsets)
+        if (labels != -100).any():
+            nll += fm.cross_entropy(bert_model(masked, enc.attention_mask), labels, reduction="sum")
+            count += int((labels != -100).sum())
+    report = fm.evaluate(bert_model, bert_tok, TEXTS, seed=4, whole_word=True, max_length=128)
+    assert report.n_masked == count
+    assert report.cross_entropy == pytest.approx(nll / count, rel=1e-6)
+    s = report.settings
+    assert (s["whole_word"], s["mask_replace_prob"], s["random_replace_prob"]) == (True, 1.0, 0.0)
+
+
+@pytest.mark.parametrize("masking", ["per_sample", "hf"])
+def test_all_special_ids_policy_never_scores_a_typed_mask_or_unk(bert_model, bert_tok, masking):
+    texts = ["the [MASK] sat on \u263a.", "a [MASK] dog"]  # 4 + 2 ordinary tokens, 3 in-text specials
+    template = fm.evaluate(bert_model, bert_tok, texts, mlm_probability=1.0, masking=masking)
+    strict = fm.evaluate(bert_model, bert_tok, texts, mlm_probability=1.0, masking=masking,
+                         special_tokens="all_special_ids")
+    assert (template.n_masked, strict.n_masked) == (9, 6)
+    assert strict.settings["special_tokens"] == "all_special_ids"
+
+
+@pytest.mark.parametrize("kwargs", [dict(mask_replace_prob=0.8), dict(random_replace_prob=0.1)])
+def test_whole_word_refuses_other_replacement_shares(bert_model, bert_tok, kwargs):
+    with pytest.raises(fm.FillMaskError, match="whole-word masking replaces every selected token"):
+        fm.evaluate(bert_model, bert_tok, TEXTS, whole_word=True, **kwargs)
+
+
+def test_an_unknown_special_token_policy_is_refused_before_any_work(bert_model, bert_tok):
+    with pytest.raises(fm.TokenizerError, match="special_tokens='template_ids'"):
+        fm.evaluate(bert_model, bert_tok, TEXTS, special_tokens="template_ids")
