@@ -2,8 +2,14 @@
 
 The contract: input names (``input_ids``, ``attention_mask``, optional ``token_type_ids`` and
 ``position_ids``), their integer dtype (int64 or int32), fixed batch or sequence dimensions (the
-batch is padded up to them and the padding trimmed off the outputs), and the logits output (named
-``logits``, or the only rank-3 float output).
+batch is padded up to them and the padding trimmed off the outputs), and the logits output (the one
+named by ``logits_output=``, else the one named ``logits``, else the only rank-3 float output, else
+the rank-3 float output whose last dimension is the ``vocab_size`` of a config.json beside the model).
+
+``position_ids`` are filled the way the architecture computes them itself: ``0..L-1`` (BERT and
+most), or, for RoBERTa-like models (config.json ``model_type`` roberta, xlm-roberta, camembert, ...),
+``padding_idx + 1 + i`` for real tokens and ``padding_idx`` for padding, as HF's
+``create_position_ids_from_input_ids``.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 import numpy as np
 
@@ -37,16 +43,36 @@ class InputSpec:
     shape: tuple[int | None, ...]
 
 
-def _max_positions(config_path: Path) -> int | None:
-    """Longest input the position embeddings allow, from a transformers config.json beside the model."""
+def _read_config(config_path: Path) -> dict[str, Any]:
+    """A transformers config.json beside the model, or {} when there is none (or it is unreadable)."""
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
-        positions = int(config["max_position_embeddings"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError):
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
+def _config_int(config: dict[str, Any], key: str) -> int | None:
+    value = config.get(key)
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _max_positions(config: dict[str, Any]) -> int | None:
+    """Longest input the position embeddings allow, from a transformers config."""
+    positions = _config_int(config, "max_position_embeddings")
+    if positions is None:
         return None
     if config.get("model_type") in _OFFSET_POSITION_MODELS:  # positions start after the padding index
-        positions -= int(config.get("pad_token_id", 1)) + 1
+        positions -= (_config_int(config, "pad_token_id") or 1) + 1
     return positions if positions > 0 else None
+
+
+def _position_ids(ids: np.ndarray, style: str, padding_idx: int) -> np.ndarray:
+    """[B, L] position ids: "arange" 0..L-1, or "padding_offset" as HF's create_position_ids_from_input_ids."""
+    if style == "arange":
+        return np.broadcast_to(np.arange(ids.shape[1], dtype=np.int64), ids.shape)
+    real = ids != padding_idx  # [B, L]
+    return np.cumsum(real, axis=1) * real + padding_idx
 
 
 def _fixed(dim: Any) -> int | None:
@@ -60,12 +86,17 @@ class OnnxMaskedLM:
         path: the ``.onnx`` file, or a directory holding ``model.onnx``.
         providers: ONNX Runtime execution providers (default: CPU).
         threads: intra-op threads (default: ONNX Runtime's choice).
+        logits_output: name of the logits output, for graphs with several float outputs.
+        position_ids: how to fill a ``position_ids`` input: "auto" (from config.json's model_type),
+            "arange" (0..L-1) or "padding_offset" (RoBERTa's, after the padding index).
 
     >>> model = OnnxMaskedLM("model.onnx")  # doctest: +SKIP
     >>> logits = model(batch.input_ids, batch.attention_mask)  # doctest: +SKIP
     """
 
-    def __init__(self, path: str | Path, *, providers: Sequence[str] | None = None, threads: int | None = None) -> None:
+    def __init__(self, path: str | Path, *, providers: Sequence[str] | None = None, threads: int | None = None,
+                 logits_output: str | None = None,
+                 position_ids: Literal["auto", "arange", "padding_offset"] = "auto") -> None:
         path = Path(path)
         if path.is_dir():
             path = path / "model.onnx"
@@ -88,9 +119,15 @@ class OnnxMaskedLM:
         except Exception as exc:  # onnxruntime raises its own exception types for every failure
             raise ModelError(f"onnxruntime cannot load {str(path)!r} as an ONNX model ({_first_line(exc)}); "
                              f"export the model to ONNX first (see the README)") from exc
+        self.config = _read_config(path.parent / "config.json")
         self.inputs = self._read_inputs()
-        self.output_name, self.vocab_size = self._find_logits()
-        self.max_positions = _max_positions(path.parent / "config.json")
+        self.output_name, self.vocab_size = self._find_logits(logits_output)
+        self.max_positions = _max_positions(self.config)
+        if position_ids not in ("auto", "arange", "padding_offset"):
+            raise ModelError(f"position_ids={position_ids!r} is not 'auto', 'arange' or 'padding_offset'")
+        if position_ids == "auto":
+            position_ids = "padding_offset" if self.config.get("model_type") in _OFFSET_POSITION_MODELS else "arange"
+        self.position_ids = position_ids
 
     # ----------------------------------------------------------------------------- contract
     def _read_inputs(self) -> dict[str, InputSpec]:
@@ -110,15 +147,28 @@ class OnnxMaskedLM:
                              f"export it with input names input_ids/attention_mask")
         return specs
 
-    def _find_logits(self) -> tuple[str, int | None]:
+    def _find_logits(self, name: str | None) -> tuple[str, int | None]:
         outputs = self.session.get_outputs()
-        named = [o for o in outputs if o.name == "logits"]
-        candidates = named or [o for o in outputs if o.type in _FLOAT_TYPES and len(o.shape) == 3]
+        listing = [(o.name, o.type, o.shape) for o in outputs]
+        if name is not None:
+            candidates = [o for o in outputs if o.name == name]
+            if not candidates:
+                raise ModelError(f"model {str(self.path)!r} has no output {name!r} (outputs: {listing}); "
+                                 f"pass one of their names as logits_output")
+        else:
+            candidates = [o for o in outputs if o.name == "logits"]
+            candidates = candidates or [o for o in outputs if o.type in _FLOAT_TYPES and len(o.shape) == 3]
+            vocab = _config_int(self.config, "vocab_size")
+            if len(candidates) > 1 and vocab is not None:  # e.g. hidden states beside the logits
+                candidates = [o for o in candidates if o.shape[-1] == vocab]
         if len(candidates) != 1:
-            listing = [(o.name, o.type, o.shape) for o in outputs]
             raise ModelError(f"model {str(self.path)!r} has no single logits output (outputs: {listing}); "
-                             f"name the [batch, sequence, vocab] output 'logits' when exporting")
+                             f"pass logits_output=NAME (--logits-output NAME), or name the [batch, sequence, "
+                             f"vocab] output 'logits' when exporting")
         out = candidates[0]
+        if out.type not in _FLOAT_TYPES or len(out.shape) != 3:
+            raise ModelError(f"output {out.name!r} of {str(self.path)!r} is {out.type} {out.shape}, not float "
+                             f"[batch, sequence, vocab] logits; pass the logits output's name (outputs: {listing})")
         return out.name, _fixed(out.shape[-1]) if len(out.shape) == 3 else None
 
     @property
@@ -188,14 +238,18 @@ class OnnxMaskedLM:
         feed = {}
         for name, spec in self.inputs.items():
             if name == "position_ids":
-                block = np.broadcast_to(np.arange(width, dtype=np.int64), (rows, width))
-            else:
-                fill = pad_token_id if name == "input_ids" else 0
-                block = np.full((rows, width), fill, dtype=np.int64)
-                block[:n, :length] = arrays[name][start:stop]
-                if n < rows:  # filler rows repeat the first row, so the model sees ordinary input
-                    block[n:, :length] = arrays[name][start]
+                continue
+            fill = pad_token_id if name == "input_ids" else 0
+            block = np.full((rows, width), fill, dtype=np.int64)
+            block[:n, :length] = arrays[name][start:stop]
+            if n < rows:  # filler rows repeat the first row, so the model sees ordinary input
+                block[n:, :length] = arrays[name][start]
             feed[name] = np.ascontiguousarray(block, dtype=spec.dtype)
+        if "position_ids" in self.inputs:
+            ids = feed["input_ids"].astype(np.int64)  # [rows, width], padding included
+            padding_idx = _config_int(self.config, "pad_token_id")
+            positions = _position_ids(ids, self.position_ids, pad_token_id if padding_idx is None else padding_idx)
+            feed["position_ids"] = np.ascontiguousarray(positions, dtype=self.inputs["position_ids"].dtype)
         try:
             (logits,) = self.session.run([self.output_name], feed)
         except Exception as exc:  # e.g. an id beyond the embedding table of a graph with a dynamic vocabulary

@@ -56,6 +56,53 @@ def test_a_model_without_logits_is_refused_with_its_outputs_listed(tmp_path):
         fm.OnnxMaskedLM(lookup_model(tmp_path / "m.onnx", TABLE, logits=False))
 
 
+def test_roberta_like_position_ids_start_after_the_padding_index(tmp_path):
+    # HF's create_position_ids_from_input_ids: padding_idx + cumsum(real) on real tokens, padding_idx on padding
+    path = lookup_model(tmp_path / "m.onnx", np.tile(TABLE, (3, 1)),
+                        inputs=("input_ids", "attention_mask", "position_ids"))
+    (tmp_path / "config.json").write_text('{"model_type": "roberta", "pad_token_id": 0}')
+    model = fm.OnnxMaskedLM(path)
+    assert model.position_ids == "padding_offset"
+    expected_positions = np.array([[1, 2, 3, 4, 0], [1, 2, 3, 0, 0], [1, 2, 3, 4, 5]])
+    np.testing.assert_array_equal(model(IDS, MASK, pad_token_id=0), np.tile(TABLE, (3, 1))[IDS + expected_positions])
+
+
+def test_position_ids_style_can_be_forced(tmp_path):
+    path = lookup_model(tmp_path / "m.onnx", np.tile(TABLE, (3, 1)),
+                        inputs=("input_ids", "attention_mask", "position_ids"))
+    (tmp_path / "config.json").write_text('{"model_type": "roberta", "pad_token_id": 0}')
+    model = fm.OnnxMaskedLM(path, position_ids="arange")
+    np.testing.assert_array_equal(model(IDS, MASK), np.tile(TABLE, (3, 1))[IDS + np.arange(5)])
+    with pytest.raises(fm.ModelError, match="position_ids='zeros' is not"):
+        fm.OnnxMaskedLM(path, position_ids="zeros")
+
+
+def test_hidden_states_beside_renamed_logits_need_a_hint(tmp_path):
+    path = lookup_model(tmp_path / "m.onnx", TABLE, output="scores", hidden_output="last_hidden_state")
+    with pytest.raises(fm.ModelError, match=r"no single logits output.*logits_output=NAME"):
+        fm.OnnxMaskedLM(path)
+
+
+def test_logits_output_can_be_named(tmp_path):
+    path = lookup_model(tmp_path / "m.onnx", TABLE, output="scores", hidden_output="last_hidden_state")
+    model = fm.OnnxMaskedLM(path, logits_output="scores")
+    np.testing.assert_array_equal(model(IDS, MASK), TABLE[IDS])
+
+
+def test_config_vocab_size_picks_the_logits_among_rank3_outputs(tmp_path):
+    path = lookup_model(tmp_path / "m.onnx", TABLE, output="scores", hidden_output="last_hidden_state")
+    (tmp_path / "config.json").write_text(f'{{"vocab_size": {V}}}')
+    assert fm.OnnxMaskedLM(path).output_name == "scores"
+
+
+@pytest.mark.parametrize("name, message", [("nope", "has no output 'nope'"),
+                                           ("ids_copy", "'ids_copy' .* is tensor\\(int64\\)")])
+def test_a_bad_logits_output_name_is_refused(tmp_path, name, message):
+    path = lookup_model(tmp_path / "m.onnx", TABLE, extra_output=True)
+    with pytest.raises(fm.ModelError, match=message):
+        fm.OnnxMaskedLM(path, logits_output=name)
+
+
 def test_token_type_ids_input_is_filled_with_zeros(tmp_path):
     path = lookup_model(tmp_path / "m.onnx", TABLE, inputs=("input_ids", "attention_mask", "token_type_ids"))
     np.testing.assert_array_equal(fm.OnnxMaskedLM(path)(IDS, MASK), TABLE[IDS])
@@ -68,9 +115,11 @@ def test_position_ids_input_is_filled_with_zero_to_length(tmp_path):
     np.testing.assert_array_equal(fm.OnnxMaskedLM(path)(IDS, MASK), table[IDS + positions])
 
 
-def test_an_unsupported_input_is_named_with_the_supported_ones(tmp_path):
-    path = lookup_model(tmp_path / "m.onnx", TABLE, inputs=("input_ids", "pixel_values"))
-    with pytest.raises(fm.ModelError, match=r"'pixel_values'.*'input_ids', 'attention_mask'"):
+@pytest.mark.parametrize("name", ["pixel_values", "decoder_input_ids"])
+def test_an_unsupported_input_is_named_with_the_supported_ones(tmp_path, name):
+    path = lookup_model(tmp_path / "m.onnx", TABLE, inputs=("input_ids", name))
+    with pytest.raises(fm.ModelError, match=rf"'{name}'.*'input_ids', 'attention_mask', 'token_type_ids', "
+                                            rf"'position_ids'"):
         fm.OnnxMaskedLM(path)
 
 
