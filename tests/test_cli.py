@@ -43,6 +43,13 @@ def test_eval_json_equals_the_python_api(capsys):
     assert report["settings"]["seed"] == 42 and report["settings"]["masking"] == "per_sample"
 
 
+def test_eval_masking_options_reach_the_report(capsys):
+    assert main(["eval", "--whole-word", "--special-tokens", "all_special_ids", "--masking", "hf", "--json"]) == 0
+    settings = json.loads(capsys.readouterr().out)["settings"]
+    assert settings["whole_word"] is True and settings["special_tokens"] == "all_special_ids"
+    assert (settings["mask_replace_prob"], settings["random_replace_prob"]) == (1.0, 0.0)
+
+
 def test_predict_prints_top_k_candidates(capsys):
     assert main(["predict", "--model", str(BERT), "The cat [MASK] on the mat.", "--top-k", "3", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
@@ -72,6 +79,7 @@ def bad_files(tmp_path_factory):
     lookup_model(tmp_path / "small.onnx", np.zeros((10, 10)))
     lookup_model(tmp_path / "nan.onnx", np.full((vocab, vocab), np.nan))
     lookup_model(tmp_path / "nologits.onnx", np.zeros((10, 10)), logits=False)
+    lookup_model(tmp_path / "pixels.onnx", np.zeros((10, 10)), inputs=("input_ids", "pixel_values"))
     return tmp_path
 
 
@@ -95,6 +103,9 @@ CASES = [
     (["eval", "--threads", "0"], "threads=0"),
     (["eval", "--max-length", "1"], "max_length=1 leaves no room"),
     (["predict", "the [MASK] sat", "--top-k", "0"], "top_k=0"),
+    (["eval", "--whole-word", "--mask-replace-prob", "0.8"], "whole-word masking replaces every selected token"),
+    (["eval", "--logits-output", "scores"], "has no output 'scores'"),
+    (["eval", "--model", "{tmp}/pixels.onnx", "--tokenizer", str(BERT)], "'pixel_values' cannot be filled"),
 ]
 
 
