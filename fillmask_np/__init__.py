@@ -5,7 +5,8 @@
 >>> model = fm.OnnxMaskedLM("model.onnx")                 # doctest: +SKIP
 >>> report = fm.evaluate(model, tok, texts, seed=42)      # doctest: +SKIP
 
-onnxruntime and tokenizers are imported on first use, not here.
+onnxruntime and tokenizers are imported on first use, not here; ``optimize_model`` (``fillmask-np
+optimize``) imports onnx, which only it needs (``pip install 'fillmask_np[optimize]'``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .evaluate import EvalReport, evaluate
 from .masking import mask_tokens, sample_rng
 from .numerics import check_finite, cross_entropy, log_softmax, logsumexp
 from .onnx_model import OnnxMaskedLM
+from .optimize import OptimizeReport, optimize_model
 from .predict import fill_mask
 from .tokenizer import Encoded, Tokenizer
 
@@ -39,6 +41,7 @@ __all__ = [
     "ModelError",
     "NumericsError",
     "OnnxMaskedLM",
+    "OptimizeReport",
     "Tokenizer",
     "TokenizerError",
     "check_finite",
@@ -49,5 +52,6 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "mask_tokens",
+    "optimize_model",
     "sample_rng",
 ]

@@ -13,7 +13,8 @@ Two masking modes:
 Both modes take HF's special-token policies (``special_tokens="template"``, the default, or
 ``"all_special_ids"``; see ``Tokenizer.encode_batch``) and its whole-word option (``whole_word=True``).
 
-Only the masked rows of the logits are ever log-softmaxed; memory is bounded by the batch.
+Only the masked rows of the logits are ever log-softmaxed; memory is bounded by the batch. A model
+rewritten by ``fillmask-np optimize`` computes those rows only (``OnnxMaskedLM.masked_logits``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .errors import DataError, FillMaskError
 from ._special_tokens import check_policy
 from .masking import IGNORE_INDEX, mask_tokens, sample_rng, validate_probabilities, validate_seed
 from .numerics import _row_nll_and_rank
+from .onnx_model import masked_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     from .onnx_model import OnnxMaskedLM
@@ -159,8 +161,9 @@ def evaluate(
             model_max_length; 512 when none is known).
         text_field: JSONL field holding the text.
         limit: evaluate only the first ``limit`` non-empty samples.
-        logits_budget: a forward pass covers at most this many logits (rows x length x vocab, at
-            least one row); a batch above it runs in several passes. Bounds memory; no effect on results.
+        logits_budget: a forward pass covers at most this many logits (rows x length x vocab, or
+            masked tokens x vocab for a model that ``gathers_positions``; at least one row); a batch above
+            it runs in several passes. Bounds memory; no effect on results.
         progress: show a progress bar on stderr (default: when stderr is a terminal).
     Returns:
         an ``EvalReport``.
@@ -188,6 +191,7 @@ def evaluate(
                     whole_word=bool(whole_word), special_tokens=special_tokens, **probs)
 
     vocab_hint = getattr(model, "vocab_size", None) or len(tokenizer)
+    gathers = bool(getattr(model, "gathers_positions", False))
     totals = _Totals()
     samples = _non_empty(iter_texts(texts, text_field=text_field), totals, limit)
     bar = Progress(enabled=sys.stderr.isatty() if progress is None else progress)
@@ -207,9 +211,7 @@ def evaluate(
         else:
             batches = [_hf_batch(indices, rows, tokenizer, totals, hf_rng, mask_args)]
         for batch_indices, enc, labels in batches:
-            rows_per_pass = max(1, logits_budget // (enc.input_ids.shape[1] * vocab_hint))
-            for start in range(0, len(batch_indices), rows_per_pass):
-                part = slice(start, start + rows_per_pass)
+            for part in _passes(labels, vocab_hint, logits_budget, gathers):
                 nll, rank, b_idx = _score(model, tokenizer, enc, labels, part)
                 totals.add_batch(batch_indices[part], nll, rank, b_idx, position_of)
             bar.update(len(batch_indices), int(enc.attention_mask.sum()))
@@ -221,17 +223,36 @@ def _score(model: OnnxMaskedLM, tokenizer: Tokenizer, enc: Any, labels: np.ndarr
            part: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Run rows ``part`` of a batch and score their masked tokens: ([M] NLL, [M] rank, [M] row in part)."""
     labels = labels[part]
-    b_idx, l_idx = np.nonzero(labels != IGNORE_INDEX)  # [M], [M]
-    if len(b_idx) == 0:
-        return np.zeros(0), np.zeros(0, dtype=np.int64), b_idx
-    logits = model(enc.input_ids[part], enc.attention_mask[part], enc.token_type_ids[part],
-                   pad_token_id=tokenizer.pad_token_id)  # [b, L, V]
-    targets = labels[b_idx, l_idx]  # [M]
-    if targets.max() >= logits.shape[-1]:
-        raise FillMaskError(f"label id {int(targets.max())} is outside the model's {logits.shape[-1]} logits; "
+    positions = np.argwhere(labels != IGNORE_INDEX)  # [M, 2] (row in part, position), row-major
+    if len(positions) == 0:
+        return np.zeros(0), np.zeros(0, dtype=np.int64), positions[:, 0]
+    rows = masked_rows(model, enc.input_ids[part], enc.attention_mask[part], enc.token_type_ids[part], positions,
+                       pad_token_id=tokenizer.pad_token_id)  # [M, V]
+    targets = labels[positions[:, 0], positions[:, 1]]  # [M]
+    if targets.max() >= rows.shape[-1]:
+        raise FillMaskError(f"label id {int(targets.max())} is outside the model's {rows.shape[-1]} logits; "
                             f"the tokenizer does not belong to this model")
-    nll, rank = _row_nll_and_rank(logits[b_idx, l_idx], targets)  # [b, L, V] -> [M, V] -> [M]
-    return nll, rank, b_idx
+    nll, rank = _row_nll_and_rank(rows, targets)  # [M, V] -> [M]
+    return nll, rank, positions[:, 0]
+
+
+def _passes(labels: np.ndarray, vocab: int, budget: int, gathers: bool) -> list[slice]:
+    """Row slices of a [b, L] batch, each within ``budget`` logits (at least one row per pass).
+
+    A full model's pass costs rows x L x vocab; a model that gathers positions costs masked tokens x vocab.
+    """
+    n_rows, length = labels.shape
+    if not gathers:
+        step = max(1, budget // (length * vocab))
+        return [slice(s, s + step) for s in range(0, n_rows, step)]
+    cost = np.count_nonzero(labels != IGNORE_INDEX, axis=1) * vocab  # [b]
+    slices, start, used = [], 0, 0
+    for r in range(n_rows):
+        if r > start and used + cost[r] > budget:
+            slices.append(slice(start, r))
+            start, used = r, 0
+        used += int(cost[r])
+    return slices + [slice(start, n_rows)]
 
 
 def _non_empty(items: Iterator[tuple[int, str]], totals: _Totals,

@@ -6,6 +6,10 @@ batch is padded up to them and the padding trimmed off the outputs), and the log
 named by ``logits_output=``, else the one named ``logits``, else the only rank-3 float output, else
 the rank-3 float output whose last dimension is the ``vocab_size`` of a config.json beside the model).
 
+A model rewritten by ``fillmask-np optimize`` also takes ``masked_positions`` (int64 [M, 2]: batch
+index, position) and returns logits [M, V] for those rows only (``gathers_positions``);
+``masked_logits`` serves both kinds of model, ``__call__`` returns [B, L, V] for both.
+
 ``position_ids`` are filled the way the architecture computes them itself: ``0..L-1`` (BERT and
 most), or, for RoBERTa-like models (config.json ``model_type`` roberta, xlm-roberta, camembert, ...),
 ``padding_idx + 1 + i`` for real tokens and ``padding_idx`` for padding, as HF's
@@ -21,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 import numpy as np
 
-from .errors import InputFileError, ModelError, TokenizerError, _first_line
+from .errors import FillMaskError, InputFileError, ModelError, TokenizerError, _first_line
 
 if TYPE_CHECKING:  # pragma: no cover
     from .tokenizer import Tokenizer
@@ -29,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["OnnxMaskedLM", "InputSpec"]
 
 SUPPORTED_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "position_ids")
+POSITIONS_INPUT = "masked_positions"  # [M, 2] rows the LM head runs on, in graphs from fillmask-np optimize
 _INT_TYPES = {"tensor(int64)": np.int64, "tensor(int32)": np.int32}
 _FLOAT_TYPES = ("tensor(float)", "tensor(float16)", "tensor(double)")
 _OFFSET_POSITION_MODELS = ("roberta", "xlm-roberta", "camembert", "longformer", "data2vec-text", "xmod")
@@ -85,7 +90,9 @@ class OnnxMaskedLM:
     Args:
         path: the ``.onnx`` file, or a directory holding ``model.onnx``.
         providers: ONNX Runtime execution providers (default: CPU).
-        threads: intra-op threads (default: ONNX Runtime's choice).
+        threads: intra-op threads (default: ONNX Runtime's choice); inter-op threads are always 1.
+        allow_spinning: False stops idle intra-op threads from spin-waiting (ONNX Runtime's
+            ``session.intra_op.allow_spinning``), which frees the cores between runs; None keeps the default.
         logits_output: name of the logits output, for graphs with several float outputs.
         position_ids: how to fill a ``position_ids`` input: "auto" (from config.json's model_type),
             "arange" (0..L-1) or "padding_offset" (RoBERTa's, after the padding index).
@@ -96,7 +103,8 @@ class OnnxMaskedLM:
 
     def __init__(self, path: str | Path, *, providers: Sequence[str] | None = None, threads: int | None = None,
                  logits_output: str | None = None,
-                 position_ids: Literal["auto", "arange", "padding_offset"] = "auto") -> None:
+                 position_ids: Literal["auto", "arange", "padding_offset"] = "auto",
+                 allow_spinning: bool | None = None) -> None:
         path = Path(path)
         if path.is_dir():
             path = path / "model.onnx"
@@ -108,11 +116,13 @@ class OnnxMaskedLM:
 
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        options.inter_op_num_threads = 1  # the graph runs sequentially: extra inter-op threads only compete
         if threads is not None:
             if int(threads) < 1:
                 raise ModelError(f"threads={threads!r} must be a positive number of threads")
             options.intra_op_num_threads = int(threads)
-            options.inter_op_num_threads = 1
+        if allow_spinning is not None:
+            options.add_session_config_entry("session.intra_op.allow_spinning", "1" if allow_spinning else "0")
         providers = list(providers or ["CPUExecutionProvider"])
         try:
             self.session = ort.InferenceSession(str(path), options, providers=providers)
@@ -120,6 +130,7 @@ class OnnxMaskedLM:
             raise ModelError(f"onnxruntime cannot load {str(path)!r} as an ONNX model ({_first_line(exc)}); "
                              f"export the model to ONNX first (see the README)") from exc
         self.config = _read_config(path.parent / "config.json")
+        self.gathers_positions = False  # set by _read_inputs when the graph has a masked_positions input
         self.inputs = self._read_inputs()
         self.output_name, self.vocab_size = self._find_logits(logits_output)
         self.max_positions = _max_positions(self.config)
@@ -133,6 +144,12 @@ class OnnxMaskedLM:
     def _read_inputs(self) -> dict[str, InputSpec]:
         specs: dict[str, InputSpec] = {}
         for node in self.session.get_inputs():
+            if node.name == POSITIONS_INPUT:
+                if node.type != "tensor(int64)" or len(node.shape) != 2 or _fixed(node.shape[1]) not in (None, 2):
+                    raise ModelError(f"model input {POSITIONS_INPUT!r} is {node.type} {node.shape}; expected int64 "
+                                     f"[masked, 2] as fillmask-np optimize writes it")
+                self.gathers_positions = True
+                continue
             if node.name not in SUPPORTED_INPUTS:
                 raise ModelError(f"model input {node.name!r} cannot be filled by a masked-LM evaluator; "
                                  f"supported inputs are {list(SUPPORTED_INPUTS)}: re-export the model without it")
@@ -148,6 +165,7 @@ class OnnxMaskedLM:
         return specs
 
     def _find_logits(self, name: str | None) -> tuple[str, int | None]:
+        rank, shape = (2, "[masked, vocab]") if self.gathers_positions else (3, "[batch, sequence, vocab]")
         outputs = self.session.get_outputs()
         listing = [(o.name, o.type, o.shape) for o in outputs]
         if name is not None:
@@ -157,19 +175,19 @@ class OnnxMaskedLM:
                                  f"pass one of their names as logits_output")
         else:
             candidates = [o for o in outputs if o.name == "logits"]
-            candidates = candidates or [o for o in outputs if o.type in _FLOAT_TYPES and len(o.shape) == 3]
+            candidates = candidates or [o for o in outputs if o.type in _FLOAT_TYPES and len(o.shape) == rank]
             vocab = _config_int(self.config, "vocab_size")
             if len(candidates) > 1 and vocab is not None:  # e.g. hidden states beside the logits
                 candidates = [o for o in candidates if o.shape[-1] == vocab]
         if len(candidates) != 1:
             raise ModelError(f"model {str(self.path)!r} has no single logits output (outputs: {listing}); "
-                             f"pass logits_output=NAME (--logits-output NAME), or name the [batch, sequence, "
-                             f"vocab] output 'logits' when exporting")
+                             f"pass logits_output=NAME (--logits-output NAME), or name the {shape} "
+                             f"output 'logits' when exporting")
         out = candidates[0]
-        if out.type not in _FLOAT_TYPES or len(out.shape) != 3:
+        if out.type not in _FLOAT_TYPES or len(out.shape) != rank:
             raise ModelError(f"output {out.name!r} of {str(self.path)!r} is {out.type} {out.shape}, not float "
-                             f"[batch, sequence, vocab] logits; pass the logits output's name (outputs: {listing})")
-        return out.name, _fixed(out.shape[-1]) if len(out.shape) == 3 else None
+                             f"{shape} logits; pass the logits output's name (outputs: {listing})")
+        return out.name, _fixed(out.shape[-1])
 
     @property
     def max_length(self) -> int | None:
@@ -212,26 +230,67 @@ class OnnxMaskedLM:
             token_type_ids: [B, L] segment ids (zeros when omitted).
             pad_token_id: id written into the padding added up to a fixed sequence length.
         Returns:
-            [B, L, V] float logits (float32, or float16 from a float16 graph).
+            [B, L, V] float logits (float32, or float16 from a float16 graph); a model that
+            ``gathers_positions`` runs its head on every position.
         """
         input_ids = np.asarray(input_ids)
         batch, length = input_ids.shape
-        fixed_b, fixed_l = self.fixed_batch, self.fixed_length
+        if self.gathers_positions:
+            every = np.indices((batch, length)).reshape(2, -1).T  # [B*L, 2], row-major
+            rows = self.masked_logits(input_ids, attention_mask, token_type_ids, every, pad_token_id=pad_token_id)
+            return rows.reshape(batch, length, rows.shape[-1])
+        arrays, width = self._arrays(input_ids, attention_mask, token_type_ids)
+        fixed_b = self.fixed_batch
+        if fixed_b is None:
+            return self._run(self._feed(arrays, 0, batch, width, pad_token_id))[:, :length]
+        chunks = [self._run(self._feed(arrays, s, min(s + fixed_b, batch), width, pad_token_id, rows=fixed_b))
+                  [: min(fixed_b, batch - s)] for s in range(0, batch, fixed_b)]
+        return np.concatenate(chunks, axis=0)[:, :length]
+
+    def masked_logits(self, input_ids: np.ndarray, attention_mask: np.ndarray, token_type_ids: np.ndarray | None,
+                      positions: np.ndarray, *, pad_token_id: int = 0) -> np.ndarray:
+        """Logits at ``positions`` only, for either kind of model.
+
+        Args:
+            input_ids, attention_mask, token_type_ids, pad_token_id: as ``__call__``.
+            positions: [M, 2] integer (batch index, position) pairs, e.g. ``np.argwhere(labels != -100)``.
+        Returns:
+            [M, V] float logits, row i for ``positions[i]``. A model that ``gathers_positions`` runs its
+            head on these rows only; for any other model they are gathered from the [B, L, V] logits.
+        """
+        input_ids = np.asarray(input_ids)
+        positions = _check_positions(positions, input_ids.shape)
+        if not self.gathers_positions:
+            return self(input_ids, attention_mask, token_type_ids, pad_token_id=pad_token_id)[
+                positions[:, 0], positions[:, 1]]
+        arrays, width = self._arrays(input_ids, attention_mask, token_type_ids)
+        batch, step = input_ids.shape[0], self.fixed_batch or input_ids.shape[0]
+        out = None
+        for s in range(0, batch, step):  # fixed-batch graphs: one run per block, positions rebased to it
+            pick = np.flatnonzero((positions[:, 0] >= s) & (positions[:, 0] < s + step))
+            if len(pick) == 0 and (out is not None or s + step < batch):
+                continue
+            rows = self._run(self._feed(arrays, s, min(s + step, batch), width, pad_token_id, rows=step),
+                             positions[pick] - np.array([s, 0]))
+            if out is None:
+                out = np.empty((len(positions), rows.shape[-1]), dtype=rows.dtype)
+            out[pick] = rows
+        return out
+
+    def _arrays(self, input_ids: np.ndarray, attention_mask: np.ndarray,
+                token_type_ids: np.ndarray | None) -> tuple[dict[str, np.ndarray], int]:
+        """The [B, L] inputs by name and the width to run them at (the fixed length, else L)."""
+        length, fixed_l = input_ids.shape[1], self.fixed_length
         if fixed_l is not None and length > fixed_l:
             raise ModelError(f"sequence length {length} exceeds the model's fixed length {fixed_l}; "
                              f"truncate with max_length={fixed_l}")
         arrays = {"input_ids": input_ids, "attention_mask": np.asarray(attention_mask),
                   "token_type_ids": np.zeros_like(input_ids) if token_type_ids is None else np.asarray(token_type_ids)}
-        width = fixed_l or length
-        if fixed_b is None:
-            return self._run(arrays, 0, batch, width, pad_token_id)[:, :length]
-        chunks = [self._run(arrays, s, min(s + fixed_b, batch), width, pad_token_id, rows=fixed_b)
-                  for s in range(0, batch, fixed_b)]
-        return np.concatenate(chunks, axis=0)[:, :length]
+        return arrays, fixed_l or length
 
-    def _run(self, arrays: dict[str, np.ndarray], start: int, stop: int, width: int, pad_token_id: int,
-             rows: int | None = None) -> np.ndarray:
-        """Run rows [start, stop), padded to ``rows`` x ``width``; returns [stop - start, width, V]."""
+    def _feed(self, arrays: dict[str, np.ndarray], start: int, stop: int, width: int, pad_token_id: int,
+              rows: int | None = None) -> dict[str, np.ndarray]:
+        """The graph's inputs for rows [start, stop), padded to ``rows`` x ``width``."""
         n = stop - start
         rows = rows or n
         length = arrays["input_ids"].shape[1]
@@ -250,6 +309,12 @@ class OnnxMaskedLM:
             padding_idx = _config_int(self.config, "pad_token_id")
             positions = _position_ids(ids, self.position_ids, pad_token_id if padding_idx is None else padding_idx)
             feed["position_ids"] = np.ascontiguousarray(positions, dtype=self.inputs["position_ids"].dtype)
+        return feed
+
+    def _run(self, feed: dict[str, np.ndarray], positions: np.ndarray | None = None) -> np.ndarray:
+        """The logits output for ``feed``: [rows, width, V], or [M, V] when ``positions`` [M, 2] are given."""
+        if positions is not None:
+            feed = {**feed, POSITIONS_INPUT: np.ascontiguousarray(positions, dtype=np.int64)}
         try:
             (logits,) = self.session.run([self.output_name], feed)
         except Exception as exc:  # e.g. an id beyond the embedding table of a graph with a dynamic vocabulary
@@ -258,4 +323,29 @@ class OnnxMaskedLM:
                              f"this model and that max_length fits its position embeddings") from exc
         if self.vocab_size is None:
             self.vocab_size = int(logits.shape[-1])
-        return logits[:n]
+        return logits
+
+
+def _check_positions(positions: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``positions`` as an int64 [M, 2] array of (batch index, position) inside a [B, L] batch."""
+    positions = np.asarray(positions)
+    if positions.ndim != 2 or positions.shape[1] != 2 or not (positions.size == 0 or
+                                                               np.issubdtype(positions.dtype, np.integer)):
+        raise FillMaskError(f"positions must be an integer [M, 2] array of (batch index, position) pairs, "
+                            f"got {positions.dtype} {positions.shape}")
+    positions = positions.astype(np.int64)
+    if len(positions) and (positions.min() < 0 or np.any(positions.max(axis=0) >= np.array(shape[:2]))):
+        raise FillMaskError(f"positions fall outside the [{shape[0]}, {shape[1]}] batch; pass (batch index, "
+                            f"position) pairs inside it")
+    return positions
+
+
+def masked_rows(model: Any, input_ids: np.ndarray, attention_mask: np.ndarray, token_type_ids: np.ndarray | None,
+                positions: np.ndarray, *, pad_token_id: int = 0) -> np.ndarray:
+    """[M, V] logits at ``positions`` [M, 2]: ``model.masked_logits`` when it has one (an ``OnnxMaskedLM``),
+    else gathered from ``model(input_ids, attention_mask, token_type_ids, pad_token_id=...)`` [B, L, V]."""
+    if hasattr(model, "masked_logits"):
+        return model.masked_logits(input_ids, attention_mask, token_type_ids, positions, pad_token_id=pad_token_id)
+    positions = np.asarray(positions)
+    logits = model(input_ids, attention_mask, token_type_ids, pad_token_id=pad_token_id)
+    return logits[positions[:, 0], positions[:, 1]]

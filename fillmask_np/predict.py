@@ -8,6 +8,7 @@ import numpy as np
 
 from .errors import FillMaskError
 from .numerics import log_softmax
+from .onnx_model import masked_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     from .onnx_model import OnnxMaskedLM
@@ -40,8 +41,9 @@ def fill_mask(model: OnnxMaskedLM, tokenizer: Tokenizer, text: str, *, top_k: in
     if len(positions) == 0:
         raise FillMaskError(f"no mask token {tokenizer.mask_token!r} in {text!r}; put {tokenizer.mask_token} "
                             f"where a word should be predicted")
-    logits = model(enc.input_ids, enc.attention_mask, enc.token_type_ids, pad_token_id=tokenizer.pad_token_id)
-    rows = logits[0, positions]  # [B, L, V] -> [K, V]
+    at = np.stack([np.zeros_like(positions), positions], axis=1)  # [K, 2] (row 0, position)
+    rows = masked_rows(model, enc.input_ids, enc.attention_mask, enc.token_type_ids, at,
+                       pad_token_id=tokenizer.pad_token_id)  # [K, V], the head run on the masks only if it can
     k = min(int(top_k), rows.shape[-1])
     probs = np.exp(log_softmax(rows.astype(np.float64)))  # [K, V]
     results = []
