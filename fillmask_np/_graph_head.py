@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 from onnx import ModelProto, TensorProto, helper, numpy_helper
 
+from ._contract import POSITIONS_INPUT
 from ._graph_index import Graph, opset
 from ._positionwise import LAST_AXIS_NORMS, why_not_positionwise
 from .errors import ModelError
-from .onnx_model import POSITIONS_INPUT
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._contract import config_int
 from .errors import ModelError
 from .numerics import _row_nll_and_rank
-from .onnx_model import OnnxMaskedLM, _config_int
+from .onnx_model import OnnxMaskedLM
 
 SHAPES = ((1, 7), (2, 16), (3, 33), (4, 64))  # (batch, length) of the check batches, lengths capped by the model
 
@@ -40,11 +41,11 @@ class CheckResult:
 def _batches(model: OnnxMaskedLM, seed: int):
     """Yield seeded (ids, mask, token types, positions [M, 2]) batches the model accepts."""
     rng = np.random.default_rng([seed, 20240607])
-    vocab = model.vocab_size or _config_int(model.config, "vocab_size")
+    vocab = model.vocab_size or config_int(model.config, "vocab_size")
     if vocab is None:  # a dynamic vocabulary: one run on a tiny batch tells it
         vocab = model(np.zeros((1, 2), dtype=np.int64), np.ones((1, 2), dtype=np.int64)).shape[-1]
-    pad = _config_int(model.config, "pad_token_id") or 0
-    types = _config_int(model.config, "type_vocab_size") or 2
+    pad = config_int(model.config, "pad_token_id") or 0
+    types = config_int(model.config, "type_vocab_size") or 2
     low = min(5, vocab - 1)  # skip the first ids, usually special tokens
     for batch, length in SHAPES:
         length = min(length, model.max_length or length)
@@ -63,7 +64,7 @@ def _batches(model: OnnxMaskedLM, seed: int):
 def compare(reference: OnnxMaskedLM, new: OnnxMaskedLM, *, seed: int = 0) -> CheckResult:
     """Run both models on the same seeded batches and measure the difference at the masked positions."""
     diff, agree, rows, nll_ref, nll_new, shapes = 0.0, 0, 0, 0.0, 0.0, []
-    pad = _config_int(reference.config, "pad_token_id") or 0
+    pad = config_int(reference.config, "pad_token_id") or 0
     for ids, mask, types, positions, shape in _batches(reference, seed):
         a = reference.masked_logits(ids, mask, types, positions, pad_token_id=pad)  # [M, V]
         b = new.masked_logits(ids, mask, types, positions, pad_token_id=pad)

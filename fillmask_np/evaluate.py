@@ -20,102 +20,29 @@ rewritten by ``fillmask-np optimize`` computes those rows only (``OnnxMaskedLM.m
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict, dataclass, field, replace
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Iterator, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from ._eval_batches import hf_batch, non_empty, per_sample_batches, replacement_shares
+from ._eval_report import EvalReport, Totals
 from ._progress import Progress
-from .data import TextSource, iter_texts
-from .errors import DataError, FillMaskError
 from ._special_tokens import check_policy
-from .masking import IGNORE_INDEX, mask_tokens, sample_rng, validate_probabilities, validate_seed
+from .data import TextSource, iter_texts
+from .errors import FillMaskError
+from .masking import IGNORE_INDEX, validate_probabilities, validate_seed
 from .numerics import _row_nll_and_rank
 from .onnx_model import masked_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     from .onnx_model import OnnxMaskedLM
-    from .tokenizer import Row, Tokenizer
+    from .tokenizer import Tokenizer
 
 __all__ = ["evaluate", "EvalReport"]
 
 _WINDOW_BATCHES = 16  # per-sample mode sorts this many batches' worth of samples by length
 _LOGITS_BUDGET = 1 << 24  # default cap on rows x length x vocab of one forward pass (64 MiB of float32)
-
-
-@dataclass
-class EvalReport:
-    """What ``evaluate`` measured. ``cross_entropy`` is the mean NLL (nats) per masked token."""
-
-    cross_entropy: float
-    perplexity: float
-    top1_accuracy: float
-    top5_accuracy: float
-    n_samples: int  # non-empty samples read
-    n_scored_samples: int  # samples with at least one masked token
-    n_masked: int  # masked (scored) tokens
-    n_tokens: int  # real tokens, specials included, of the samples read
-    n_empty: int  # empty or whitespace-only samples skipped
-    n_unmaskable: int  # samples with no maskable token (only special tokens), skipped
-    n_no_mask_drawn: int  # maskable samples in which this seed selected nothing
-    n_truncated: int  # samples cut to max_length
-    settings: dict[str, Any] = field(default_factory=dict)
-    # per scored sample: index (i-th non-empty sample), position (in the source), n_masked, cross_entropy
-    per_sample: dict[str, list] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict of every figure (a non-finite float becomes None)."""
-        out = asdict(self)
-        for key, value in out.items():  # perplexity overflows to inf when the cross-entropy exceeds ~709
-            if isinstance(value, float) and not np.isfinite(value):
-                out[key] = None
-        return out
-
-
-class _Totals:
-    """Running sums over the corpus and per-sample figures (a few numbers per sample)."""
-
-    def __init__(self) -> None:
-        self.nll = 0.0
-        self.masked = self.top1 = self.top5 = self.tokens = 0
-        self.counts = dict(n_samples=0, n_empty=0, n_unmaskable=0, n_no_mask_drawn=0, n_truncated=0)
-        self.index: list[int] = []
-        self.position: list[int] = []
-        self.n_masked: list[int] = []
-        self.ce: list[float] = []
-
-    def add_batch(self, indices: list[int], nll: np.ndarray, rank: np.ndarray, row: np.ndarray,
-                  position_of: dict[int, int]) -> None:
-        """Add a pass's [M] NLL and ranks; ``row`` maps each to ``indices``, ``position_of`` to the source."""
-        self.nll += float(np.sum(nll, dtype=np.float64))
-        self.masked += len(nll)
-        self.top1 += int(np.count_nonzero(rank < 1))
-        self.top5 += int(np.count_nonzero(rank < 5))
-        sums = np.bincount(row, weights=nll, minlength=len(indices))  # [M] -> [B]
-        counts = np.bincount(row, minlength=len(indices))
-        for i, s, c in zip(indices, sums, counts):
-            if c:
-                self.index.append(int(i))
-                self.position.append(position_of[int(i)])
-                self.n_masked.append(int(c))
-                self.ce.append(float(s / c))
-
-    def report(self, settings: dict[str, Any]) -> EvalReport:
-        if self.counts["n_samples"] == 0:
-            raise DataError("the dataset has no non-empty sample; pass a file with one text per line")
-        if self.masked == 0:
-            raise DataError(f"no token was masked in {self.counts['n_samples']} samples; raise mlm_probability "
-                            f"or check that the texts tokenize to more than special tokens")
-        ce = self.nll / self.masked
-        order = np.argsort(self.index, kind="stable")
-        per_sample = {k: [v[j] for j in order] for k, v in
-                      (("index", self.index), ("position", self.position), ("n_masked", self.n_masked),
-                       ("cross_entropy", self.ce))}
-        return EvalReport(cross_entropy=ce, perplexity=float(np.exp(ce)), top1_accuracy=self.top1 / self.masked,
-                          top5_accuracy=self.top5 / self.masked, n_scored_samples=len(self.index),
-                          n_masked=self.masked, n_tokens=self.tokens, settings=settings, per_sample=per_sample,
-                          **self.counts)
 
 
 def _default_max_length(model: OnnxMaskedLM, tokenizer: Tokenizer) -> int:
@@ -170,7 +97,7 @@ def evaluate(
 
     >>> report = evaluate(model, tok, ["The cat sat on the mat."], seed=42)  # doctest: +SKIP
     """
-    mask_replace_prob, random_replace_prob = _replacement(whole_word, mask_replace_prob, random_replace_prob)
+    mask_replace_prob, random_replace_prob = replacement_shares(whole_word, mask_replace_prob, random_replace_prob)
     validate_probabilities(mlm_probability, mask_replace_prob, random_replace_prob)
     check_policy(special_tokens)
     seed = validate_seed(seed)
@@ -192,8 +119,8 @@ def evaluate(
 
     vocab_hint = getattr(model, "vocab_size", None) or len(tokenizer)
     gathers = bool(getattr(model, "gathers_positions", False))
-    totals = _Totals()
-    samples = _non_empty(iter_texts(texts, text_field=text_field), totals, limit)
+    totals = Totals()
+    samples = non_empty(iter_texts(texts, text_field=text_field), totals, limit)
     bar = Progress(enabled=sys.stderr.isatty() if progress is None else progress)
     chunk = batch_size * (_WINDOW_BATCHES if masking == "per_sample" else 1)
     hf_rng = np.random.default_rng(seed)  # masking="hf": one Generator for the whole run, as a seeded collator
@@ -207,9 +134,9 @@ def evaluate(
         totals.counts["n_truncated"] += sum(r.truncated for r in rows)
         totals.tokens += sum(len(r.ids) for r in rows)
         if masking == "per_sample":
-            batches = _per_sample_batches(indices, rows, tokenizer, totals, seed, batch_size, mask_args)
+            batches = per_sample_batches(indices, rows, tokenizer, totals, seed, batch_size, mask_args)
         else:
-            batches = [_hf_batch(indices, rows, tokenizer, totals, hf_rng, mask_args)]
+            batches = [hf_batch(indices, rows, tokenizer, totals, hf_rng, mask_args)]
         for batch_indices, enc, labels in batches:
             for part in _passes(labels, vocab_hint, logits_budget, gathers):
                 nll, rank, b_idx = _score(model, tokenizer, enc, labels, part)
@@ -253,73 +180,3 @@ def _passes(labels: np.ndarray, vocab: int, budget: int, gathers: bool) -> list[
             start, used = r, 0
         used += int(cost[r])
     return slices + [slice(start, n_rows)]
-
-
-def _non_empty(items: Iterator[tuple[int, str]], totals: _Totals,
-               limit: int | None) -> Iterator[tuple[int, int, str]]:
-    """Yield ``(sample index, source position, text)`` for the non-empty samples, counting the empty ones."""
-    for position, text in items:
-        if limit is not None and totals.counts["n_samples"] >= limit:
-            return
-        if not text.strip():
-            totals.counts["n_empty"] += 1
-            continue
-        totals.counts["n_samples"] += 1
-        yield totals.counts["n_samples"] - 1, position, text
-
-
-def _hf_batch(indices: list[int], rows: list, tokenizer: Tokenizer, totals: _Totals, rng: np.random.Generator,
-              mask_args: dict) -> tuple[list[int], Any, np.ndarray]:
-    """One collator batch: padded to its longest row, masked by the evaluation's single Generator."""
-    enc = tokenizer.pad(rows, length=max(len(r.ids) for r in rows))
-    masked, labels = mask_tokens(enc.input_ids, special_tokens_mask=enc.special_tokens_mask, rng=rng,
-                                 offsets=enc.offsets, **mask_args)
-    for row_special, row_labels in zip(enc.special_tokens_mask, labels):
-        _count_unscored(row_special, row_labels, totals)
-    return indices, replace(enc, input_ids=masked), labels
-
-
-def _per_sample_batches(indices: list[int], rows: list, tokenizer: Tokenizer, totals: _Totals, seed: int,
-                        batch_size: int, mask_args: dict) -> list[tuple[list[int], Any, np.ndarray]]:
-    """Mask each sample alone with its own Generator, then batch the scored ones by length."""
-    kept: list[tuple[int, Row, np.ndarray]] = []
-    for index, row in zip(indices, rows):
-        masked, labels = mask_tokens(row.ids[None, :], special_tokens_mask=row.special_tokens_mask[None, :],
-                                     rng=sample_rng(seed, index), offsets=row.offsets[None], **mask_args)  # [1, L]
-        if _count_unscored(row.special_tokens_mask, labels[0], totals):
-            kept.append((index, row._replace(ids=masked[0]), labels[0]))
-    kept.sort(key=lambda item: len(item[2]))
-    batches = []
-    for start in range(0, len(kept), batch_size):
-        group = kept[start : start + batch_size]
-        enc = tokenizer.pad([g[1] for g in group], length=max(len(g[2]) for g in group))
-        labels = np.full(enc.input_ids.shape, IGNORE_INDEX, dtype=np.int64)
-        for r, (_, _, row_labels) in enumerate(group):
-            labels[r, : len(row_labels)] = row_labels
-        batches.append(([g[0] for g in group], enc, labels))
-    return batches
-
-
-def _replacement(whole_word: bool, mask_replace_prob: float | None,
-                 random_replace_prob: float | None) -> tuple[float, float]:
-    """The replacement shares: HF's defaults, or (1, 0) for whole-word masking, which allows nothing else."""
-    if not whole_word:
-        return (0.8 if mask_replace_prob is None else mask_replace_prob,
-                0.1 if random_replace_prob is None else random_replace_prob)
-    if (mask_replace_prob not in (None, 1, 1.0)) or (random_replace_prob not in (None, 0, 0.0)):
-        raise FillMaskError(f"whole-word masking replaces every selected token with the mask token (HF's collator "
-                            f"forces it); got mask_replace_prob={mask_replace_prob!r}, random_replace_prob="
-                            f"{random_replace_prob!r}: leave them unset or pass 1.0 and 0.0")
-    return 1.0, 0.0
-
-
-def _count_unscored(special: np.ndarray, labels: np.ndarray, totals: _Totals) -> bool:
-    """Count a sample with nothing maskable or nothing drawn; True when it has a masked token."""
-    if np.all(special != 0):
-        totals.counts["n_unmaskable"] += 1
-        return False
-    if not np.any(labels != IGNORE_INDEX):
-        totals.counts["n_no_mask_drawn"] += 1
-        return False
-    return True
-

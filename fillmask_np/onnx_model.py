@@ -18,71 +18,34 @@ most), or, for RoBERTa-like models (config.json ``model_type`` roberta, xlm-robe
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 import numpy as np
 
-from .errors import FillMaskError, InputFileError, ModelError, TokenizerError, _first_line
+from ._contract import (
+    OFFSET_POSITION_MODELS,
+    POSITIONS_INPUT,
+    InputSpec,
+    config_int,
+    fill_position_ids,
+    find_logits,
+    max_positions,
+    read_config,
+    read_inputs,
+)
+from .errors import (
+    FillMaskError,
+    InputFileError,
+    ModelError,
+    TokenizerError,
+    _first_line,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .tokenizer import Tokenizer
 
 __all__ = ["OnnxMaskedLM", "InputSpec"]
-
-SUPPORTED_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "position_ids")
-POSITIONS_INPUT = "masked_positions"  # [M, 2] rows the LM head runs on, in graphs from fillmask-np optimize
-_INT_TYPES = {"tensor(int64)": np.int64, "tensor(int32)": np.int32}
-_FLOAT_TYPES = ("tensor(float)", "tensor(float16)", "tensor(double)")
-_OFFSET_POSITION_MODELS = ("roberta", "xlm-roberta", "camembert", "longformer", "data2vec-text", "xmod")
-
-
-@dataclass(frozen=True)
-class InputSpec:
-    """One graph input: its name, numpy dtype and shape (int for fixed dims, None for dynamic)."""
-
-    name: str
-    dtype: type
-    shape: tuple[int | None, ...]
-
-
-def _read_config(config_path: Path) -> dict[str, Any]:
-    """A transformers config.json beside the model, or {} when there is none (or it is unreadable)."""
-    try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return config if isinstance(config, dict) else {}
-
-
-def _config_int(config: dict[str, Any], key: str) -> int | None:
-    value = config.get(key)
-    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _max_positions(config: dict[str, Any]) -> int | None:
-    """Longest input the position embeddings allow, from a transformers config."""
-    positions = _config_int(config, "max_position_embeddings")
-    if positions is None:
-        return None
-    if config.get("model_type") in _OFFSET_POSITION_MODELS:  # positions start after the padding index
-        positions -= (_config_int(config, "pad_token_id") or 1) + 1
-    return positions if positions > 0 else None
-
-
-def _position_ids(ids: np.ndarray, style: str, padding_idx: int) -> np.ndarray:
-    """[B, L] position ids: "arange" 0..L-1, or "padding_offset" as HF's create_position_ids_from_input_ids."""
-    if style == "arange":
-        return np.broadcast_to(np.arange(ids.shape[1], dtype=np.int64), ids.shape)
-    real = ids != padding_idx  # [B, L]
-    return np.cumsum(real, axis=1) * real + padding_idx
-
-
-def _fixed(dim: Any) -> int | None:
-    return dim if isinstance(dim, int) and dim > 0 else None
-
 
 class OnnxMaskedLM:
     """An ONNX masked LM: ``model(input_ids, attention_mask)`` returns float logits [B, L, V].
@@ -129,66 +92,18 @@ class OnnxMaskedLM:
         except Exception as exc:  # onnxruntime raises its own exception types for every failure
             raise ModelError(f"onnxruntime cannot load {str(path)!r} as an ONNX model ({_first_line(exc)}); "
                              f"export the model to ONNX first (see the README)") from exc
-        self.config = _read_config(path.parent / "config.json")
-        self.gathers_positions = False  # set by _read_inputs when the graph has a masked_positions input
-        self.inputs = self._read_inputs()
-        self.output_name, self.vocab_size = self._find_logits(logits_output)
-        self.max_positions = _max_positions(self.config)
+        self.config = read_config(path.parent / "config.json")
+        self.inputs, self.gathers_positions = read_inputs(self.session, path)
+        self.output_name, self.vocab_size = find_logits(self.session, path, self.config, logits_output,
+                                                        self.gathers_positions)
+        self.max_positions = max_positions(self.config)
         if position_ids not in ("auto", "arange", "padding_offset"):
             raise ModelError(f"position_ids={position_ids!r} is not 'auto', 'arange' or 'padding_offset'")
         if position_ids == "auto":
-            position_ids = "padding_offset" if self.config.get("model_type") in _OFFSET_POSITION_MODELS else "arange"
+            position_ids = "padding_offset" if self.config.get("model_type") in OFFSET_POSITION_MODELS else "arange"
         self.position_ids = position_ids
 
     # ----------------------------------------------------------------------------- contract
-    def _read_inputs(self) -> dict[str, InputSpec]:
-        specs: dict[str, InputSpec] = {}
-        for node in self.session.get_inputs():
-            if node.name == POSITIONS_INPUT:
-                if node.type != "tensor(int64)" or len(node.shape) != 2 or _fixed(node.shape[1]) not in (None, 2):
-                    raise ModelError(f"model input {POSITIONS_INPUT!r} is {node.type} {node.shape}; expected int64 "
-                                     f"[masked, 2] as fillmask-np optimize writes it")
-                self.gathers_positions = True
-                continue
-            if node.name not in SUPPORTED_INPUTS:
-                raise ModelError(f"model input {node.name!r} cannot be filled by a masked-LM evaluator; "
-                                 f"supported inputs are {list(SUPPORTED_INPUTS)}: re-export the model without it")
-            if node.type not in _INT_TYPES:
-                raise ModelError(f"model input {node.name!r} has type {node.type!r}; expected int64 or int32")
-            shape = tuple(_fixed(d) for d in node.shape)
-            if len(shape) != 2:
-                raise ModelError(f"model input {node.name!r} has shape {node.shape!r}; expected [batch, sequence]")
-            specs[node.name] = InputSpec(node.name, _INT_TYPES[node.type], shape)
-        if "input_ids" not in specs:
-            raise ModelError(f"model {str(self.path)!r} has no 'input_ids' input (inputs: {list(specs)}); "
-                             f"export it with input names input_ids/attention_mask")
-        return specs
-
-    def _find_logits(self, name: str | None) -> tuple[str, int | None]:
-        rank, shape = (2, "[masked, vocab]") if self.gathers_positions else (3, "[batch, sequence, vocab]")
-        outputs = self.session.get_outputs()
-        listing = [(o.name, o.type, o.shape) for o in outputs]
-        if name is not None:
-            candidates = [o for o in outputs if o.name == name]
-            if not candidates:
-                raise ModelError(f"model {str(self.path)!r} has no output {name!r} (outputs: {listing}); "
-                                 f"pass one of their names as logits_output")
-        else:
-            candidates = [o for o in outputs if o.name == "logits"]
-            candidates = candidates or [o for o in outputs if o.type in _FLOAT_TYPES and len(o.shape) == rank]
-            vocab = _config_int(self.config, "vocab_size")
-            if len(candidates) > 1 and vocab is not None:  # e.g. hidden states beside the logits
-                candidates = [o for o in candidates if o.shape[-1] == vocab]
-        if len(candidates) != 1:
-            raise ModelError(f"model {str(self.path)!r} has no single logits output (outputs: {listing}); "
-                             f"pass logits_output=NAME (--logits-output NAME), or name the {shape} "
-                             f"output 'logits' when exporting")
-        out = candidates[0]
-        if out.type not in _FLOAT_TYPES or len(out.shape) != rank:
-            raise ModelError(f"output {out.name!r} of {str(self.path)!r} is {out.type} {out.shape}, not float "
-                             f"{shape} logits; pass the logits output's name (outputs: {listing})")
-        return out.name, _fixed(out.shape[-1])
-
     @property
     def max_length(self) -> int | None:
         """Longest sequence the model accepts: its fixed length, or its config.json's position limit."""
@@ -306,8 +221,8 @@ class OnnxMaskedLM:
             feed[name] = np.ascontiguousarray(block, dtype=spec.dtype)
         if "position_ids" in self.inputs:
             ids = feed["input_ids"].astype(np.int64)  # [rows, width], padding included
-            padding_idx = _config_int(self.config, "pad_token_id")
-            positions = _position_ids(ids, self.position_ids, pad_token_id if padding_idx is None else padding_idx)
+            padding_idx = config_int(self.config, "pad_token_id")
+            positions = fill_position_ids(ids, self.position_ids, pad_token_id if padding_idx is None else padding_idx)
             feed["position_ids"] = np.ascontiguousarray(positions, dtype=self.inputs["position_ids"].dtype)
         return feed
 
