@@ -15,7 +15,7 @@ from .errors import NumericsError
 
 __all__ = ["logsumexp", "log_softmax", "cross_entropy", "check_finite"]
 
-_CHUNK_ROWS = 256  # rows per pass: keeps the exp() temporaries in cache for large vocabularies
+_CHUNK_ROWS = 16  # rows per pass: 16 x 30k float32 temporaries (2 MiB) stay in cache; 256 rows were 2x slower
 
 
 def check_finite(x: np.ndarray, *, what: str = "logits") -> None:

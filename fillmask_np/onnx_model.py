@@ -180,6 +180,8 @@ class OnnxMaskedLM:
                 positions[:, 0], positions[:, 1]]
         arrays, width = self._arrays(input_ids, attention_mask, token_type_ids)
         batch, step = input_ids.shape[0], self.fixed_batch or input_ids.shape[0]
+        if step >= batch:  # one run: its [M, V] rows are the answer, no copy
+            return self._run(self._feed(arrays, 0, batch, width, pad_token_id, rows=step), positions)
         out = None
         for s in range(0, batch, step):  # fixed-batch graphs: one run per block, positions rebased to it
             pick = np.flatnonzero((positions[:, 0] >= s) & (positions[:, 0] < s + step))
