@@ -16,9 +16,13 @@ Rules (tolerances come from the reference ``manifest.json``):
   ``2 * regen_logits_atol + regen_loss_rtol * |reference|``;
 * every regenerated ``model.onnx`` run with ONNX Runtime on the reference golden batches of its
   model gives logits within ``regen_logits_atol`` of the committed logits;
+* every regenerated export variant (``variants/<name>/model.onnx``) has the reference interface and, fed
+  like the library feeds it (``exporter.variant_feeds``), gives logits on its reference case within the
+  variant's ``tolerances.logits_atol`` of the committed torch logits;
 * manifest values are equal (floats within the regen tolerances); ``files`` is checked file by
   file as above; a ``versions`` difference, or a splade section skipped because ``../shared`` was
-  absent, is only a warning.
+  absent, is only a warning.  The variants' measured errors (``VARIANT_MEASUREMENTS``) are re-measured by
+  the check above instead of compared: float16 logits may round differently on another machine.
 
 Prints one line per checked item and exits 1 on any mismatch, 0 otherwise.
 """
@@ -36,12 +40,14 @@ import numpy as np
 import onnxruntime as ort
 
 from exporter.files import sha256_file
+from exporter.variant_feeds import run_variant
 
 GOLDEN_DIR = Path(__file__).resolve().parent
 NOT_COMPARED_MANIFEST_KEYS = ("files",)
 WARN_ONLY_MANIFEST_KEYS = ("versions",)
 # Sections an export skips when ../shared is absent: a skipped side is a warning, not a failure.
 OPTIONAL_MANIFEST_KEYS = ("splade_wikitext", "splade_wikitext_200")
+VARIANT_MEASUREMENTS = ("ort_vs_torch_max_abs", "case_logits_max_abs", "case_loss_rel_diff")
 
 
 class Report:
@@ -98,6 +104,16 @@ def diff_values(new: Any, ref: Any, path: str, tolerances: dict[str, float]) -> 
         yield f"{path}: {new!r} != {ref!r}"
 
 
+def comparable(key: str, section: Any) -> Any:
+    """A manifest section as compared: the variants without their measured errors."""
+    if key != "variants" or not isinstance(section, dict):
+        return section
+    return {
+        name: {field: value for field, value in entry.items() if field not in VARIANT_MEASUREMENTS}
+        for name, entry in section.items()
+    }
+
+
 def check_manifest(
     new: dict[str, Any], ref: dict[str, Any], tolerances: dict[str, float], report: Report
 ) -> None:
@@ -105,7 +121,7 @@ def check_manifest(
     for key in sorted(set(ref) | set(new)):
         if key in NOT_COMPARED_MANIFEST_KEYS:
             continue
-        differences = list(diff_values(new.get(key), ref.get(key), key, tolerances))
+        differences = list(diff_values(comparable(key, new.get(key)), comparable(key, ref.get(key)), key, tolerances))
         item = f"manifest.json [{key}]"
         skipped = [
             side
@@ -232,6 +248,36 @@ def check_onnx_model(
         report.ok(name, f"ORT on {len(cases)} reference batches, max abs diff {worst:.2g}")
 
 
+def check_variant_model(
+    new_path: Path, ref_dir: Path, variant: str, ref_manifest: dict[str, Any], report: Report
+) -> None:
+    """Run a regenerated export variant on the reference case it was verified on."""
+    name = f"variants/{variant}/model.onnx"
+    entry = ref_manifest.get("variants", {}).get(variant)
+    if entry is None:
+        report.fail(name, "not described in the reference manifest's variants")
+        return
+    session = ort.InferenceSession(str(new_path), providers=["CPUExecutionProvider"])
+    interface = [value.name for value in session.get_inputs()], [value.name for value in session.get_outputs()]
+    expected = [value["name"] for value in entry["inputs"]], [value["name"] for value in entry["outputs"]]
+    if interface != expected:
+        report.fail(name, f"interface {interface}, expected {expected}")
+        return
+    with np.load(ref_dir / ref_manifest["cases"][entry["case"]]["file"], allow_pickle=False) as npz:
+        types = npz["token_type_ids"] if "token_type_ids" in npz.files else None
+        logits = run_variant(session, entry, npz["masked_input_ids"], npz["attention_mask"], types)
+        reference = npz["logits"]
+    atol = entry["tolerances"]["logits_atol"]
+    if logits.shape != reference.shape or logits.dtype != np.dtype(entry["logits_dtype"]):
+        report.fail(name, f"logits {logits.dtype}{logits.shape}, expected {entry['logits_dtype']}{reference.shape}")
+        return
+    worst = float(np.abs(logits.astype(np.float64) - reference).max())
+    if worst > atol:
+        report.fail(name, f"logits on {entry['case']} differ from the committed ones by {worst:.3g} > {atol}")
+    else:
+        report.ok(name, f"{entry['case']}, max abs diff {worst:.2g} <= {atol}")
+
+
 def check_folders(new_dir: Path, ref_dir: Path) -> int:
     """Run every check; return the process exit code."""
     report = Report()
@@ -248,6 +294,8 @@ def check_folders(new_dir: Path, ref_dir: Path) -> int:
         new_path, ref_path = new_dir / name, ref_dir / name
         if name.endswith(".npz"):
             check_npz(new_path, ref_path, tolerances, report)
+        elif name.startswith("variants/") and name.endswith(".onnx"):
+            check_variant_model(new_path, ref_dir, Path(name).parent.name, ref_manifest, report)
         elif name.endswith(".onnx"):
             check_onnx_model(new_path, ref_dir, Path(name).parent.name, ref_manifest, tolerances, report)
         elif new_path.read_bytes() == ref_path.read_bytes():

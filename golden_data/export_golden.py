@@ -4,11 +4,18 @@
 This script is an *independent* reference: it never imports ``fillmask_np``.  It uses
 ``tokenizers`` + Hugging Face ``transformers`` + ``torch`` to
 
-a. train a WordPiece tokenizer (BERT, DistilBERT) and a byte-level BPE tokenizer (RoBERTa) on
-   ``text/train.txt`` and save them with their slow-tokenizer vocabulary files;
-b. build seeded tiny ``*ForMaskedLM`` models from configs and train them briefly with MLM;
+a. train a WordPiece tokenizer (BERT, DistilBERT, ELECTRA), byte-level BPE tokenizers (RoBERTa;
+   ModernBERT with BERT-style special tokens) and SentencePiece-style Unigram tokenizers (ALBERT,
+   XLM-RoBERTa, DeBERTa-v3) on ``text/train.txt``, build the ESM-2 residue tokenizer, generate the
+   synthetic protein text (``text/protein_*.txt``), and save the tokenizers with their slow-tokenizer
+   vocabulary files where such files exist;
+b. build seeded tiny ``*ForMaskedLM`` models from configs (BERT, RoBERTa, DistilBERT, ALBERT, ELECTRA
+   generator, XLM-RoBERTa, DeBERTa-v2, ModernBERT, ESM-2) and train them briefly with MLM;
 c. export them to ONNX with the dynamo exporter and verify ONNX Runtime against torch;
-d. write golden masking/logit/loss cases (``cases/<case>.npz``);
+d. write golden masking/logit/loss cases (``cases/<case>.npz``), then re-export BERT and RoBERTa as the
+   ONNX *export variants* users commonly produce (int32 inputs, no token_type_ids, fixed shapes, renamed
+   and extra outputs, explicit position_ids, float16, ORT-optimized with fused attention) under
+   ``variants/<name>/``, each verified against torch and on a golden case;
 e. compute a reference masked cross-entropy for the real splade-tiny model on WikiText-2 lines
    (skipped with a message when the shared folder is absent);
 f. write ``manifest.json`` describing everything, with sha256 of every exported file.
@@ -18,7 +25,10 @@ The steps live in the ``exporter`` package next to this script, one module per s
 
 Usage::
 
-    python golden_data/export_golden.py [--out DIR] [--shared PATH] [--no-splade] [--jobs N]
+    python golden_data/export_golden.py [--out DIR] [--shared PATH] [--no-splade] [--jobs N] [--models a,b]
+
+``--models`` exports only the named models (and their cases; no variants): a development shortcut,
+the committed golden data is always a full export.
 
 Everything is deterministic: torch seeds, deterministic algorithms, a single torch thread per process
 and numpy ``Generator`` objects only (never the global numpy random state).  The models are trained in
@@ -57,6 +67,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=2,
         help="training worker processes, 1 thread each (1 = in-process; same result)",
     )
+    parser.add_argument(
+        "--models",
+        type=lambda text: [name for name in text.split(",") if name],
+        default=None,
+        help="development only: export just these models, comma-separated (default: all)",
+    )
     return parser.parse_args(argv)
 
 
@@ -67,7 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     try:
-        manifest = run_export(out, args.shared.resolve(), with_splade=not args.no_splade, jobs=args.jobs)
+        manifest = run_export(
+            out, args.shared.resolve(), with_splade=not args.no_splade, jobs=args.jobs, models=args.models
+        )
     except ExportError as error:
         print(f"EXPORT FAILED: {error}", file=sys.stderr)
         return 1

@@ -3,15 +3,26 @@
 One module per job, in the order of the export steps:
 
 * ``specs`` -- paths, sizes, tolerances, the model and case specifications, ``ExportError``;
+* ``families`` -- the specifications of the further families (ALBERT, ELECTRA, XLM-R, DeBERTa-v3,
+  ModernBERT, ESM-2), all models together and the ``--models`` selection;
 * ``files`` -- sha256, text lines, deterministic JSON and ``.npz`` writing;
-* ``tokenization`` -- a. train, save and load the WordPiece and byte-level BPE tokenizers;
+* ``tokenization`` -- a. train, save and load the tokenizers (WordPiece and byte-level BPE here, the others
+  from ``unigram`` and ``protein``);
+* ``unigram`` -- a. the SentencePiece-style Unigram tokenizers (ALBERT, XLM-R, DeBERTa-v3 layouts);
+* ``protein`` -- a. the synthetic protein text and the ESM-2 residue tokenizer;
 * ``slow_tokenizers`` -- a. check the saved vocabulary files with slow tokenizers;
 * ``models`` -- b. build the tiny masked-LM models and run torch forwards;
+* ``family_models`` -- b. configs, MLM heads and decoder ties of the further families;
 * ``training`` -- b. train them (single-threaded worker processes);
 * ``onnx_export`` -- c. ONNX export and verification against torch;
+* ``stable_export`` -- c. the export of ModernBERT in a child with a fixed str-hash seed (stable node order);
 * ``cases`` -- d. golden masking/logit/loss cases;
+* ``variants`` -- d. the export variants of bert / roberta (int32, no token types, fixed shapes, renamed and
+  extra outputs, position_ids, float16, ORT-optimized), after the cases: ``variant_exports`` writes them,
+  ``variant_checks`` verifies them, ``variant_feeds`` feeds them like the library (numpy + ORT only, also
+  used by ``check_golden.py``);
 * ``reference`` -- e. per-sample masked-LM figures (splade-tiny on WikiText-2, tiny models on eval.txt);
-* ``run`` -- f. orchestration and ``manifest.json``.
+* ``run`` -- f. orchestration and ``manifest.json`` (``manifest_parts``: its text and tokenizer sections).
 
 Importing the package sets the Hugging Face defaults (offline, quiet) before any module imports transformers;
 spawned training workers import it too.

@@ -12,6 +12,7 @@ import torch
 from transformers import DataCollatorForLanguageModeling, PreTrainedModel, PreTrainedTokenizerFast
 
 from .files import save_npz
+from .masking_checks import check_masking_semantics
 from .models import torch_logits
 from .onnx_export import ort_logits
 from .specs import CASE_WORD_BUCKETS, IGNORE_INDEX, TOLERANCES, CaseSpec, ExportError, ModelSpec
@@ -32,23 +33,38 @@ def pick_case_texts(eval_lines: Sequence[str], seed: int) -> list[str]:
 def mask_batch(
     tok: PreTrainedTokenizerFast,
     input_ids: np.ndarray,
-    special_tokens_mask: np.ndarray,
+    special_tokens_mask: np.ndarray | None,
     generator: np.random.Generator,
     mlm_probability: float,
     mask_replace_prob: float,
     random_replace_prob: float,
+    whole_word: bool = False,
+    offset_mapping: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``DataCollatorForLanguageModeling.numpy_mask_tokens`` with an explicit generator."""
+    """``DataCollatorForLanguageModeling.numpy_mask_tokens`` with an explicit generator.
+
+    ``special_tokens_mask=None`` lets the collator compute it from ``tok.all_special_ids``;
+    ``whole_word`` is the collator's ``whole_word_mask`` option (needs ``offset_mapping``).
+    """
     collator = DataCollatorForLanguageModeling(
         tok,
         mlm_probability=mlm_probability,
         mask_replace_prob=mask_replace_prob,
         random_replace_prob=random_replace_prob,
+        whole_word_mask=whole_word,
         return_tensors="np",
     )
     collator.generator = generator
-    masked, labels = collator.numpy_mask_tokens(input_ids.copy(), special_tokens_mask=special_tokens_mask)
+    masked, labels = collator.numpy_mask_tokens(
+        input_ids.copy(), special_tokens_mask=special_tokens_mask, offset_mapping=offset_mapping
+    )
     return masked.astype(np.int64), labels.astype(np.int64)
+
+
+def all_special_ids_mask(tok: PreTrainedTokenizerFast, input_ids: np.ndarray) -> np.ndarray:
+    """The mask HF's collator computes when it gets none: ``get_special_tokens_mask(already_has_special_tokens)``."""
+    rows = [tok.get_special_tokens_mask(row, already_has_special_tokens=True) for row in input_ids.tolist()]
+    return np.asarray(rows, dtype=np.int64)
 
 
 def masking_counts(
@@ -89,19 +105,24 @@ def make_case(
     path: Path,
 ) -> dict[str, Any]:
     """Build, check and save one golden case; return its manifest entry."""
-    texts = pick_case_texts(eval_lines, case.seed)
-    enc = tok(texts, padding=True, return_special_tokens_mask=True, return_tensors="np")
+    texts = list(case.texts) if case.texts else pick_case_texts(eval_lines, case.seed)
+    enc = tok(
+        texts, padding=True, return_special_tokens_mask=True, return_offsets_mapping=True, return_tensors="np"
+    )
     input_ids = enc["input_ids"].astype(np.int64)
     attention_mask = enc["attention_mask"].astype(np.int64)
     special = enc["special_tokens_mask"].astype(np.int64)
+    offsets = enc["offset_mapping"].astype(np.int64)
     masked, labels = mask_batch(
         tok,
         input_ids,
-        special,
+        special if case.special_tokens == "template" else None,
         np.random.default_rng(case.seed),
         case.mlm_probability,
         case.mask_replace_prob,
         case.random_replace_prob,
+        whole_word=case.whole_word,
+        offset_mapping=offsets if case.whole_word else None,
     )
     logits_t = torch.from_numpy(torch_logits(spec, model, masked, attention_mask))
     labels_t = torch.from_numpy(labels)
@@ -124,8 +145,13 @@ def make_case(
     }
     if "token_type_ids" in spec.input_names:
         arrays["token_type_ids"] = enc["token_type_ids"].astype(np.int64)
+    if case.whole_word:
+        arrays["offset_mapping"] = offsets
+    if case.special_tokens == "all_special_ids":
+        arrays["all_special_ids_mask"] = all_special_ids_mask(tok, input_ids)
     counts = masking_counts(input_ids, masked, labels, tok.mask_token_id)
     checks = check_case(case, arrays, counts, spec, session)
+    checks.update(check_masking_semantics(case, tok, arrays, counts))
     save_npz(path, arrays)
     return {
         "model": case.model,
@@ -133,6 +159,8 @@ def make_case(
         "mlm_probability": case.mlm_probability,
         "mask_replace_prob": case.mask_replace_prob,
         "random_replace_prob": case.random_replace_prob,
+        "whole_word": case.whole_word,
+        "special_tokens": case.special_tokens,
         "texts": texts,
         "shape": list(input_ids.shape),
         "loss": float(arrays["loss"]),

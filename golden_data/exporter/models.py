@@ -18,6 +18,7 @@ from transformers import (
     RobertaForMaskedLM,
 )
 
+from .family_models import build_family_model, decoder_is_tied
 from .specs import MAX_SEQUENCE_LENGTH, ExportError, ModelSpec
 
 
@@ -28,7 +29,7 @@ def configure_torch() -> None:
 
 
 def build_model(spec: ModelSpec, tok: PreTrainedTokenizerFast) -> PreTrainedModel:
-    """Build a seeded tiny masked-LM model (hidden 64, 2 layers, 4 heads) for ``tok``."""
+    """Build a seeded tiny masked-LM model (hidden 64, 2 layers, 4 heads) for ``tok`` (see also family_models)."""
     torch.manual_seed(spec.train.seed)
     vocab_size = len(tok)
     common = {"vocab_size": vocab_size, "pad_token_id": tok.pad_token_id, "tie_word_embeddings": True}
@@ -63,8 +64,8 @@ def build_model(spec: ModelSpec, tok: PreTrainedTokenizerFast) -> PreTrainedMode
         )
         model = DistilBertForMaskedLM(config)
     else:
-        raise ValueError(spec.architecture)
-    if model.get_output_embeddings().weight is not model.get_input_embeddings().weight:
+        model = build_family_model(spec, tok)
+    if not decoder_is_tied(model):
         raise ExportError(f"{spec.name}: decoder is not tied to the word embeddings")
     return model
 
@@ -96,7 +97,7 @@ def load_trained_model(
     """A float32 eval-mode model with the trained weights (tied decoder kept tied)."""
     model = build_model(spec, tok)
     model.load_state_dict({key: torch.from_numpy(value) for key, value in weights.items()})
-    if model.get_output_embeddings().weight is not model.get_input_embeddings().weight:
+    if not decoder_is_tied(model):
         raise ExportError(f"{spec.name}: decoder got untied while loading the weights")
     return model.eval()
 

@@ -65,7 +65,7 @@ def export_onnx(spec: ModelSpec, model: PreTrainedModel, tok: PreTrainedTokenize
             optimize=True,
         )
     strip_node_provenance(path)
-    check_onnx_interface(spec, path, len(tok))
+    check_onnx_interface(spec, path, int(model.config.vocab_size))
     return max(
         entry.version for entry in onnx.load(str(path)).opset_import if entry.domain in ("", "ai.onnx")
     )
@@ -154,9 +154,8 @@ def verification_batches(
     batches.append(("same lengths, no padding", *encode([by_length[-1]] * 3)))
     rng = np.random.default_rng([seed, 99])
     lengths = rng.integers(1, 60, size=5)
-    rows = [
-        [tok.cls_token_id, *rng.integers(5, len(tok), size=n).tolist(), tok.sep_token_id] for n in lengths
-    ]
+    end_id = tok.sep_token_id if tok.sep_token_id is not None else tok.eos_token_id  # ESM: <eos>, no sep
+    rows = [[tok.cls_token_id, *rng.integers(5, len(tok), size=n).tolist(), end_id] for n in lengths]
     batches.append(("random ids, 5 rows", *pad_batch(rows, tok.pad_token_id)))
     return batches
 

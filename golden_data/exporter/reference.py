@@ -176,15 +176,20 @@ def splade_onnx_check(
 
 
 def eval_txt_reference(
-    spec: ModelSpec, model: PreTrainedModel, tok: PreTrainedTokenizerFast, eval_lines: Sequence[str]
+    spec: ModelSpec,
+    model: PreTrainedModel,
+    tok: PreTrainedTokenizerFast,
+    eval_lines: Sequence[str],
+    source: str = "text/eval.txt",
 ) -> dict[str, Any]:
-    """The same per-sample figure for a tiny model on the non-empty lines of eval.txt."""
+    """The same per-sample figure for a tiny model on the non-empty lines of ``source`` (its eval text)."""
     samples = [line for line in eval_lines if line.strip()]
     results = per_sample_masked_lm(
         tok, samples, MAX_SEQUENCE_LENGTH, lambda ids, mask: torch_logits(spec, model, ids, mask)
     )
     summary = summarize_masked_lm(results)
     summary.update(masking_parameters(MAX_SEQUENCE_LENGTH))
-    summary["selection"] = "non-empty (not whitespace-only) lines of text/eval.txt, in order"
+    summary["selection"] = f"non-empty (not whitespace-only) lines of {source}, in order"
+    summary["text_file"] = source
     summary["uniform_cross_entropy"] = math.log(len(tok))
     return summary

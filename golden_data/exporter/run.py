@@ -23,14 +23,27 @@ from tokenizers import Tokenizer
 from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
 from .cases import make_case
+from .families import FAMILY_CASE_SPECS, select
 from .files import read_lines, sha256_file
+from .manifest_parts import text_section, tokenizers_section
 from .models import configure_torch, demo_predictions, load_trained_model
-from .onnx_export import export_onnx, ort_session, verify_onnx
+from .onnx_export import ort_session, verify_onnx
+from .protein import PROTEIN_TEXT_FILES, with_protein_texts, write_protein_texts
 from .reference import eval_txt_reference, splade_reference
 from .slow_tokenizers import check_slow_tokenizers
-from .specs import CASE_SPECS, GOLDEN_DIR, MAX_SEQUENCE_LENGTH, MODEL_SPECS, TEXT_FILES, TOLERANCES, ModelSpec
+from .stable_export import export_onnx_stable
+from .specs import (
+    CASE_SPECS,
+    GOLDEN_DIR,
+    MASKING_CASE_SPECS,
+    MAX_SEQUENCE_LENGTH,
+    TEXT_FILES,
+    TOLERANCES,
+    ModelSpec,
+)
 from .tokenization import load_fast_tokenizer, save_tokenizer_files, train_tokenizer_deterministically
 from .training import check_masked_head_matches_forward, train_all
+from .variants import export_variants
 
 log = logging.getLogger("export_golden")
 
@@ -72,6 +85,9 @@ class ExportedModel:
     entry: dict[str, Any]
 
 
+EVAL_FILES = {"english": TEXT_FILES[1], "protein": PROTEIN_TEXT_FILES[1]}
+
+
 def prepare_text(out: Path) -> tuple[Path, Path]:
     """Copy the hand-written texts into ``out`` (unless exporting in place); return their paths."""
     for relative in TEXT_FILES:
@@ -87,7 +103,7 @@ def write_tokenizer(
 ) -> dict[str, Any]:
     """Save one model's tokenizer files and check them against the slow tokenizers."""
     model_dir.mkdir(parents=True, exist_ok=True)
-    save_tokenizer_files(trained_tokenizers[spec.tokenizer.kind], spec.tokenizer, model_dir)
+    save_tokenizer_files(trained_tokenizers[spec.tokenizer.source], spec.tokenizer, model_dir)
     tok = load_fast_tokenizer(model_dir, spec.tokenizer)
     return check_slow_tokenizers(model_dir, spec.tokenizer, tok, list(eval_lines) + [""])
 
@@ -110,7 +126,7 @@ def export_model(
     check_masked_head_matches_forward(spec, model, tok, train_lines[:16])
     model.config.save_pretrained(str(model_dir))
     onnx_path = model_dir / "model.onnx"
-    opset = timer.measure(f"export {spec.name}", lambda: export_onnx(spec, model, tok, onnx_path))
+    opset = timer.measure(f"export {spec.name}", lambda: export_onnx_stable(spec, model, tok, onnx_path, weights))
     verification = timer.measure(
         f"verify {spec.name}", lambda: verify_onnx(spec, model, tok, onnx_path, eval_lines)
     )
@@ -126,6 +142,7 @@ def export_model(
         "pad_token_id": tok.pad_token_id,
         "cls_token_id": tok.cls_token_id,
         "sep_token_id": tok.sep_token_id,
+        "eos_token_id": tok.eos_token_id,
         "unk_token_id": tok.unk_token_id,
         "special_tokens": dict(spec.tokenizer.special_tokens),
         "tokenizer_kind": spec.tokenizer.kind,
@@ -135,10 +152,10 @@ def export_model(
         "attn_implementation": str(config._attn_implementation),
         "train": train_record,
         "export": {"opset": opset, "dynamo": True, "external_data": False, **verification},
-        "slow_tokenizer_matches_fast": all(slow_check["checkers"].values()),
+        "slow_tokenizer_matches_fast": None if "not_applicable" in slow_check else all(slow_check["checkers"].values()),
         "slow_tokenizer_check": slow_check,
         "demo_predictions": demo_predictions(spec, model, tok),
-        "eval_txt_reference": eval_txt_reference(spec, model, tok, eval_lines),
+        "eval_txt_reference": eval_txt_reference(spec, model, tok, eval_lines, EVAL_FILES[spec.corpus]),
     }
     return ExportedModel(spec, model, tok, ort_session(onnx_path), entry)
 
@@ -159,26 +176,32 @@ def versions() -> dict[str, str]:
 
 def file_hashes(out: Path) -> dict[str, str]:
     """sha256 of every exported file (relative POSIX paths), except manifest.json."""
-    paths = [out / relative for relative in TEXT_FILES]
+    paths = [out / relative for relative in TEXT_FILES + PROTEIN_TEXT_FILES]
     paths += sorted((out / "models").rglob("*")) + sorted((out / "cases").glob("*.npz"))
+    paths += sorted((out / "variants").rglob("*"))
     return {path.relative_to(out).as_posix(): sha256_file(path) for path in paths if path.is_file()}
 
 
-def run_export(out: Path, shared: Path, with_splade: bool, jobs: int) -> dict[str, Any]:
-    """Run every export step into ``out`` and return the manifest."""
+def run_export(
+    out: Path, shared: Path, with_splade: bool, jobs: int, models: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """Run every export step into ``out`` and return the manifest (``models``: a subset, for development)."""
     configure_torch()
     timer = Timer()
-    train_path, eval_path = prepare_text(out)
-    train_lines = [line for line in read_lines(train_path) if line.strip()]
-    eval_lines = read_lines(eval_path)
-    tokenizers_ = {kind: train_tokenizer_deterministically(kind, train_path) for kind in ("wordpiece", "bpe")}
-    model_dirs = {spec.name: out / "models" / spec.name for spec in MODEL_SPECS}
+    specs = select(models)
+    paths = {"english": prepare_text(out), "protein": write_protein_texts(out)}
+    train_lines = {corpus: [line for line in read_lines(train) if line.strip()] for corpus, (train, _) in paths.items()}
+    eval_lines = {corpus: read_lines(evaluation) for corpus, (_, evaluation) in paths.items()}
+    sources = dict.fromkeys(spec.tokenizer.source for spec in specs)
+    tokenizers_ = {source: train_tokenizer_deterministically(source, paths["english"][0]) for source in sources}
+    model_dirs = {spec.name: out / "models" / spec.name for spec in specs}
     slow_checks = {
-        spec.name: write_tokenizer(spec, tokenizers_, model_dirs[spec.name], eval_lines)
-        for spec in MODEL_SPECS
+        spec.name: write_tokenizer(spec, tokenizers_, model_dirs[spec.name], eval_lines[spec.corpus])
+        for spec in specs
     }
+    train_paths = {corpus: train for corpus, (train, _) in paths.items()}
     trained = timer.measure(
-        f"train all models (jobs={jobs})", lambda: train_all(model_dirs, train_path, jobs)
+        f"train all models (jobs={jobs})", lambda: train_all(model_dirs, train_paths, jobs)
     )
     exported = {
         spec.name: export_model(
@@ -186,22 +209,34 @@ def run_export(out: Path, shared: Path, with_splade: bool, jobs: int) -> dict[st
             model_dirs[spec.name],
             trained[spec.name],
             slow_checks[spec.name],
-            train_lines,
-            eval_lines,
+            train_lines[spec.corpus],
+            eval_lines[spec.corpus],
             timer,
         )
-        for spec in MODEL_SPECS
+        for spec in specs
     }
 
     (out / "cases").mkdir(parents=True, exist_ok=True)
     cases = {}
-    for case in CASE_SPECS:
+    for case in CASE_SPECS + MASKING_CASE_SPECS + FAMILY_CASE_SPECS:
+        if case.model not in exported:
+            continue
         item = exported[case.model]
+        corpus_lines = eval_lines[item.spec.corpus]
+        if item.spec.corpus == "protein":
+            case = with_protein_texts(case, corpus_lines)
         path = out / "cases" / f"{case.name}.npz"
         cases[case.name] = {
             "file": f"cases/{case.name}.npz",
-            **make_case(case, item.spec, item.model, item.tok, item.session, eval_lines, path),
+            **make_case(case, item.spec, item.model, item.tok, item.session, corpus_lines, path),
         }
+
+    if models is None:
+        variants = timer.measure(
+            "export variants", lambda: export_variants(out, exported, eval_lines["english"])
+        )
+    else:
+        variants = {"skipped": "--models given"}
 
     if with_splade:
         splade, splade_small = timer.measure("splade reference", lambda: splade_reference(shared))
@@ -213,30 +248,11 @@ def run_export(out: Path, shared: Path, with_splade: bool, jobs: int) -> dict[st
         "how_to_regenerate": "pip install .[golden] && python golden_data/export_golden.py",
         "versions": versions(),
         "tolerances": dict(TOLERANCES),
-        "text": {
-            "train": {"file": TEXT_FILES[0], "n_lines": len(read_lines(train_path))},
-            "eval": {
-                "file": TEXT_FILES[1],
-                "n_lines": len(eval_lines),
-                "n_empty_lines": sum(not line.strip() for line in eval_lines),
-            },
-            "origin": "written for this project",
-        },
-        "tokenizers": {
-            "wordpiece": {
-                "used_by": ["bert", "distilbert"],
-                "vocab_size": tokenizers_["wordpiece"].get_vocab_size(),
-                "deterministic_training": True,
-                "determinism_fix": "sorted '##c' continuation tokens registered as trainer special tokens",
-            },
-            "bpe": {
-                "used_by": ["roberta"],
-                "vocab_size": tokenizers_["bpe"].get_vocab_size(),
-                "deterministic_training": True,
-            },
-        },
+        "text": text_section(out),
+        "tokenizers": tokenizers_section(tokenizers_, specs),
         "models": {name: item.entry for name, item in exported.items()},
         "cases": cases,
+        "variants": variants,
         "case_counts_definition": "n_masked: labels != -100; n_mask_token: masked == mask id; n_random_replaced: "
         "masked differs from both the original and the mask id; n_kept: masked == original",
         "splade_wikitext": splade,

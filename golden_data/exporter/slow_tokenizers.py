@@ -10,11 +10,21 @@ from pathlib import Path
 from typing import Any
 
 import regex
-from transformers import AutoTokenizer, BertTokenizer, PreTrainedTokenizerFast, RobertaTokenizer
+import transformers
+from transformers import AutoTokenizer, BertTokenizer, EsmTokenizer, PreTrainedTokenizerFast, RobertaTokenizer
 from transformers.models.bert.tokenization_bert_legacy import BertTokenizerLegacy
 
 from .files import read_lines
 from .specs import ExportError, TokenizerSpec
+from .unigram import unigram_vocab
+
+Encoders = dict[str, Callable[[str], list[int]]]
+UNIGRAM_NOT_APPLICABLE = (
+    "no slow Unigram tokenizer: transformers 5.23 has no pure-Python one, and its SentencePiece one needs a "
+    "spiece.model file, which `tokenizers` cannot write; checked instead: the transformers tokenizer class "
+    "rebuilt from the tokenizer.json Unigram pieces with its own normalizer/pre-tokenizer/template"
+)
+NO_SLOW_CLASS = "ModernBERT has no slow tokenizer class (tokenizer_class PreTrainedTokenizerFast, tokenizer.json only)"
 
 
 def bytes_to_unicode() -> dict[int, str]:
@@ -77,8 +87,24 @@ class ReferenceByteLevelBPE:
         return ids
 
 
-def _slow_encoders(model_dir: Path, kind: str) -> dict[str, Callable[[str], list[int]]]:
-    """Encoders built only from the slow-tokenizer vocabulary files, by name."""
+def _slow_encoders(model_dir: Path, spec: TokenizerSpec) -> tuple[Encoders, str | None]:
+    """Encoders built only from the slow-tokenizer vocabulary files, by name; why there are none, if so."""
+    if spec.source == "residue":
+        esm = EsmTokenizer(vocab_file=str(model_dir / "vocab.txt"))
+        return {"EsmTokenizer(vocab.txt) [pure Python]": lambda text: esm(text)["input_ids"]}, None
+    if spec.kind == "unigram":
+        tokenizer_class = getattr(transformers, spec.tokenizer_class)
+        pieces = unigram_vocab(model_dir / "tokenizer.json")
+        rebuilt = tokenizer_class(vocab=pieces, **spec.special_tokens, **spec.extra_config)
+        name = f"{spec.tokenizer_class}(vocab=<tokenizer.json Unigram pieces>)"
+        return {name: lambda text: rebuilt(text)["input_ids"]}, UNIGRAM_NOT_APPLICABLE
+    if spec.source not in ("wordpiece", "bpe"):
+        return {}, NO_SLOW_CLASS
+    return _vocab_file_encoders(model_dir, spec.kind), None
+
+
+def _vocab_file_encoders(model_dir: Path, kind: str) -> Encoders:
+    """WordPiece (vocab.txt) or byte-level BPE (vocab.json + merges.txt) encoders."""
     if kind == "wordpiece":
         vocab_file = str(model_dir / "vocab.txt")
         legacy = BertTokenizerLegacy(vocab_file=vocab_file, do_lower_case=True)
@@ -105,9 +131,10 @@ def check_slow_tokenizers(
     """Compare the fast tokenizer with slow tokenizers built from the vocab files on ``texts``.
 
     Also checks that ``AutoTokenizer.from_pretrained(model_dir)`` agrees (validates
-    tokenizer_config.json).  Aborts on any mismatch.
+    tokenizer_config.json).  Aborts on any mismatch.  Where no slow tokenizer exists (Unigram,
+    ModernBERT), the result says why under ``not_applicable``.
     """
-    encoders = _slow_encoders(model_dir, spec.kind)
+    encoders, not_applicable = _slow_encoders(model_dir, spec)
     auto = AutoTokenizer.from_pretrained(str(model_dir))
     encoders[f"AutoTokenizer.from_pretrained -> {type(auto).__name__}"] = lambda text: auto(text)["input_ids"]
     expected = [fast(text)["input_ids"] for text in texts]
@@ -117,4 +144,7 @@ def check_slow_tokenizers(
         results[name] = len(mismatches) == 0
         if mismatches:
             raise ExportError(f"{model_dir.name}: {name} differs from tokenizer.json on {mismatches[:3]!r}")
-    return {"n_texts": len(texts), "checkers": results}
+    result: dict[str, Any] = {"n_texts": len(texts), "checkers": results}
+    if not_applicable:
+        result["not_applicable"] = not_applicable
+    return result

@@ -42,11 +42,16 @@ SPLADE_N_SAMPLES_SMALL = 200
 class TokenizerSpec:
     """How to load one trained tokenizer with Hugging Face."""
 
-    kind: str  # "wordpiece" or "bpe"
+    kind: str  # "wordpiece", "bpe", "unigram" or "residue"
     special_tokens: dict[str, str]
     model_input_names: tuple[str, ...]
     tokenizer_class: str
     extra_config: dict[str, Any] = field(default_factory=dict)
+    trained: str = ""  # which trained tokenizer (tokenization.TOKENIZER_BUILDERS); default: ``kind``
+
+    @property
+    def source(self) -> str:
+        return self.trained or self.kind
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class ModelSpec:
     tokenizer: TokenizerSpec
     train: TrainSpec
     demo_prompts: tuple[str, ...]
+    corpus: str = "english"  # training/eval text: "english" (text/*.txt) or "protein" (generated)
 
     @property
     def input_names(self) -> tuple[str, ...]:
@@ -88,6 +94,10 @@ class CaseSpec:
     mask_replace_prob: float = 0.8
     random_replace_prob: float = 0.1
     require_random_and_kept: bool = False
+    whole_word: bool = False  # DataCollatorForLanguageModeling(whole_word_mask=True)
+    special_tokens: str = "template"  # or "all_special_ids": the collator computes the mask itself
+    texts: tuple[str, ...] = ()  # explicit batch texts (default: picked from eval.txt)
+    require_in_text_specials: bool = False  # the texts hold an [UNK] / a typed [MASK] (and one gets selected)
 
 
 BERT_SPECIALS = {
@@ -188,6 +198,30 @@ CASE_SPECS = (
         random_replace_prob=0.2,
         require_random_and_kept=True,
     ),
+)
+
+# Texts with special tokens inside the text: "[MASK]" typed by the user and characters the
+# vocabulary lacks ([UNK]); the two special-token policies treat them differently.
+IN_TEXT_SPECIAL_TEXTS = (
+    "the [MASK] sat on the mat, and the dog \u263a slept.",
+    "a \u2603 and a [MASK] went to school in the morning.",
+    "",
+    "[MASK] [MASK] \u2602 is on the table.",
+    "the sun is shining.",
+)
+MASKING_CASE_SPECS = (
+    CaseSpec("bert_whole_word", "bert", seed=20, mlm_probability=0.3, mask_replace_prob=1.0,
+             random_replace_prob=0.0, whole_word=True),
+    CaseSpec("roberta_whole_word", "roberta", seed=21, mlm_probability=0.3, mask_replace_prob=1.0,
+             random_replace_prob=0.0, whole_word=True),
+    CaseSpec("bert_all_special_ids", "bert", seed=22, mlm_probability=0.5, special_tokens="all_special_ids",
+             texts=IN_TEXT_SPECIAL_TEXTS, require_in_text_specials=True),
+    CaseSpec("bert_template_in_text_specials", "bert", seed=23, mlm_probability=0.5,
+             texts=IN_TEXT_SPECIAL_TEXTS, require_in_text_specials=True),
+    CaseSpec("bert_mask_only", "bert", seed=24, mlm_probability=0.3, mask_replace_prob=1.0,
+             random_replace_prob=0.0),
+    CaseSpec("distilbert_no_random", "distilbert", seed=25, mlm_probability=0.4, mask_replace_prob=0.8,
+             random_replace_prob=0.0),
 )
 
 # Word-count buckets: one text from each bucket gives a batch with clearly different lengths

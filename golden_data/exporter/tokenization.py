@@ -1,7 +1,9 @@
-"""a. Train the WordPiece and byte-level BPE tokenizers deterministically; save and load their files."""
+"""a. Train the tokenizers deterministically (WordPiece, byte-level BPE here; Unigram in ``unigram``, the
+ESM residue tokenizer in ``protein``); save and load their files."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from tokenizers import (
 from transformers import PreTrainedTokenizerFast
 
 from .files import read_lines, write_json
+from .protein import ESM_VOCAB, build_residue_tokenizer, write_residue_vocab
 from .specs import (
     BPE_SPECIALS,
     MAX_SEQUENCE_LENGTH,
@@ -26,6 +29,10 @@ from .specs import (
     ExportError,
     TokenizerSpec,
 )
+from .unigram import FLAVOURS, train_unigram
+
+# ModernBERT puts its BERT-style special tokens after the byte-level BPE vocabulary.
+BPE_BERT_SPECIALS = ("[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]")
 
 
 def _continuation_tokens(train_path: Path, tokenizer: Tokenizer) -> list[str]:
@@ -101,16 +108,64 @@ def train_bytelevel_bpe(train_path: Path, vocab_size: int = TOKENIZER_VOCAB_SIZE
     return tokenizer
 
 
-def train_tokenizer_deterministically(kind: str, train_path: Path) -> Tokenizer:
+def train_bytelevel_bpe_bert_specials(train_path: Path, vocab_size: int = TOKENIZER_VOCAB_SIZE) -> Tokenizer:
+    """Train a ModernBERT-style byte-level BPE tokenizer (NFC; [UNK] [CLS] [SEP] [PAD] [MASK] = last ids)."""
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.normalizer = normalizers.NFC()
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size - len(BPE_BERT_SPECIALS),
+        min_frequency=2,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train([str(train_path)], trainer)
+    tokenizer.add_special_tokens(
+        [AddedToken(token, lstrip=token == "[MASK]", special=True, normalized=False) for token in BPE_BERT_SPECIALS]
+    )
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS]:0 $A:0 [SEP]:0",
+        pair="[CLS]:0 $A:0 [SEP]:0 $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", tokenizer.token_to_id("[CLS]")), ("[SEP]", tokenizer.token_to_id("[SEP]"))],
+    )
+    tokenizer.decoder = decoders.ByteLevel()
+    return tokenizer
+
+
+TOKENIZER_BUILDERS: dict[str, Callable[[Path], Tokenizer]] = {
+    "wordpiece": train_wordpiece,
+    "bpe": train_bytelevel_bpe,
+    "bpe_bert_specials": train_bytelevel_bpe_bert_specials,
+    **{name: lambda path, name=name: train_unigram(name, path) for name in FLAVOURS},
+    "residue": lambda _path: build_residue_tokenizer(),
+}
+
+
+def expected_special_ids(source: str) -> dict[str, int]:
+    """The ids the special tokens of one trained tokenizer must have (like the real models')."""
+    if source in ("wordpiece", "bpe"):
+        return {token: i for i, token in enumerate(WORDPIECE_SPECIALS if source == "wordpiece" else BPE_SPECIALS)}
+    if source == "bpe_bert_specials":
+        first = TOKENIZER_VOCAB_SIZE - len(BPE_BERT_SPECIALS)
+        return {token: first + i for i, token in enumerate(BPE_BERT_SPECIALS)}
+    if source == "residue":
+        return {token: ESM_VOCAB.index(token) for token in ("<cls>", "<pad>", "<eos>", "<unk>", "<mask>")}
+    flavour = FLAVOURS[source]
+    ids = {token: i for i, token in enumerate(flavour.leading_specials)}
+    if flavour.mask_position != "leading":
+        ids[flavour.mask] = TOKENIZER_VOCAB_SIZE - 1
+    return ids
+
+
+def train_tokenizer_deterministically(source: str, train_path: Path) -> Tokenizer:
     """Train a tokenizer twice and abort unless both runs serialize identically."""
-    train = train_wordpiece if kind == "wordpiece" else train_bytelevel_bpe
+    train = TOKENIZER_BUILDERS[source]
     first, second = train(train_path), train(train_path)
     if first.to_str() != second.to_str():
-        raise ExportError(f"{kind} tokenizer training is not deterministic")
-    expected = WORDPIECE_SPECIALS if kind == "wordpiece" else BPE_SPECIALS
-    for index, token in enumerate(expected):
+        raise ExportError(f"{source} tokenizer training is not deterministic")
+    for token, index in expected_special_ids(source).items():
         if first.token_to_id(token) != index:
-            raise ExportError(f"{kind}: special token {token} has id {first.token_to_id(token)}, not {index}")
+            raise ExportError(f"{source}: special token {token} has id {first.token_to_id(token)}, not {index}")
     return first
 
 
@@ -132,7 +187,11 @@ def tokenizer_config(spec: TokenizerSpec) -> dict[str, Any]:
 def save_tokenizer_files(tokenizer: Tokenizer, spec: TokenizerSpec, model_dir: Path) -> None:
     """Write tokenizer.json, tokenizer_config.json and the slow-tokenizer vocabulary files."""
     tokenizer.save(str(model_dir / "tokenizer.json"), pretty=True)
-    tokenizer.model.save(str(model_dir))  # vocab.txt (WordPiece) or vocab.json + merges.txt (BPE)
+    if spec.source in ("wordpiece", "bpe"):
+        tokenizer.model.save(str(model_dir))  # vocab.txt (WordPiece) or vocab.json + merges.txt (BPE)
+    elif spec.source == "residue":
+        write_residue_vocab(model_dir)  # EsmTokenizer's vocab.txt
+    # Unigram: no spiece.model (``tokenizers`` cannot write one); ModernBERT ships tokenizer.json only.
     write_json(model_dir / "tokenizer_config.json", tokenizer_config(spec))
 
 

@@ -20,17 +20,11 @@ from transformers import (
     RobertaForMaskedLM,
 )
 
+from .families import ALL_SPEC_BY_NAME
+from .family_models import family_mlm_head, prepare_float64_training
 from .files import read_lines
 from .models import build_model, configure_torch, model_inputs, pad_batch
-from .specs import (
-    IGNORE_INDEX,
-    MAX_SEQUENCE_LENGTH,
-    MODEL_SPECS,
-    SPEC_BY_NAME,
-    ExportError,
-    ModelSpec,
-    TrainSpec,
-)
+from .specs import IGNORE_INDEX, MAX_SEQUENCE_LENGTH, ExportError, ModelSpec, TrainSpec
 from .tokenization import load_fast_tokenizer
 
 
@@ -48,7 +42,7 @@ def _mlm_head(model: PreTrainedModel, hidden: torch.Tensor) -> torch.Tensor:
     if isinstance(model, DistilBertForMaskedLM):
         hidden = model.vocab_layer_norm(model.activation(model.vocab_transform(hidden)))
         return model.vocab_projector(hidden)
-    raise TypeError(type(model))
+    return family_mlm_head(model, hidden)
 
 
 def masked_position_logits(
@@ -169,12 +163,13 @@ def train_worker(name: str, model_dir: str, train_path: str) -> tuple[dict[str, 
     they stay far below float32 resolution, and the float32 weights are reproducible.
     """
     configure_torch()
-    spec = SPEC_BY_NAME[name]
+    spec = ALL_SPEC_BY_NAME[name]
     tok = load_fast_tokenizer(Path(model_dir), spec.tokenizer)
     lines = [line for line in read_lines(Path(train_path)) if line.strip()]
-    model = build_model(spec, tok).to(torch.float64)
+    model = prepare_float64_training(build_model(spec, tok).to(torch.float64))
     t0 = time.perf_counter()
     record = train_mlm(spec, model, tok, lines)
+    record["attn_implementation"] = str(model.config._attn_implementation)
     seconds = time.perf_counter() - t0
     weights = {
         key: value.detach().to(torch.float32).numpy().copy() for key, value in model.state_dict().items()
@@ -183,18 +178,15 @@ def train_worker(name: str, model_dir: str, train_path: str) -> tuple[dict[str, 
 
 
 def train_all(
-    model_dirs: dict[str, Path], train_path: Path, jobs: int
+    model_dirs: dict[str, Path], train_paths: dict[str, Path], jobs: int
 ) -> dict[str, tuple[dict[str, np.ndarray], dict[str, Any]]]:
-    """Train every model, in ``jobs`` single-threaded worker processes (1 = in this process)."""
-    order = sorted(MODEL_SPECS, key=lambda spec: -spec.train.steps)  # longest first
+    """Train the models of ``model_dirs`` on their corpus's ``train_paths`` entry, in ``jobs``
+    single-threaded worker processes (1 = in this process)."""
+    order = sorted((ALL_SPEC_BY_NAME[name] for name in model_dirs), key=lambda spec: -spec.train.steps)
+    arguments = {spec.name: (spec.name, str(model_dirs[spec.name]), str(train_paths[spec.corpus])) for spec in order}
     if jobs <= 1:
-        return {
-            spec.name: train_worker(spec.name, str(model_dirs[spec.name]), str(train_path)) for spec in order
-        }
+        return {name: train_worker(*args) for name, args in arguments.items()}
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = {
-            spec.name: pool.submit(train_worker, spec.name, str(model_dirs[spec.name]), str(train_path))
-            for spec in order
-        }
+        futures = {name: pool.submit(train_worker, *args) for name, args in arguments.items()}
         return {name: future.result() for name, future in futures.items()}
