@@ -1,0 +1,115 @@
+"""Write the README's support tables from golden_data/manifest.json (and check them).
+
+    python bench/support_table.py            # print the tables
+    python bench/support_table.py --write    # replace them in README.md between the markers
+    python bench/support_table.py --check    # exit 1 when README.md differs (a test runs this)
+
+Numbers come from the manifest, i.e. from the exporter's own measurements of ONNX Runtime against
+torch (logits on every verification batch and golden case; cross-entropy on the golden cases).
+"masks identical" is measured here: fillmask_np's tokenizer and ``mask_tokens`` redo every golden
+case of the model and must give HF's collator's masked ids and labels bit for bit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+import fillmask_np as fm
+
+REPO = Path(__file__).resolve().parent.parent
+GOLDEN = REPO / "golden_data"
+START, END = "<!-- support-table:start -->", "<!-- support-table:end -->"
+
+
+def _load_case(spec: dict[str, Any]) -> dict[str, np.ndarray]:
+    with np.load(GOLDEN / spec["file"], allow_pickle=False) as npz:
+        return {key: npz[key] for key in npz.files}
+
+
+def case_masks_identical(spec: dict[str, Any], model_spec: dict[str, Any]) -> bool:
+    """Re-tokenize and re-mask one golden case with fillmask_np; True when ids and labels are bit-identical."""
+    case = _load_case(spec)
+    tok = fm.Tokenizer.from_dir(GOLDEN / model_spec["dir"])
+    enc = tok.encode_batch(spec["texts"], special_tokens=spec.get("special_tokens", "template"))
+    masked, labels = fm.mask_tokens(
+        enc.input_ids, special_tokens_mask=enc.special_tokens_mask, mask_token_id=tok.mask_token_id,
+        vocab_size=len(tok), rng=np.random.default_rng(spec["seed"]), mlm_probability=spec["mlm_probability"],
+        mask_replace_prob=spec["mask_replace_prob"], random_replace_prob=spec["random_replace_prob"],
+        whole_word=spec.get("whole_word", False), offsets=enc.offsets)
+    return bool(np.array_equal(masked, case["masked_input_ids"]) and np.array_equal(labels, case["labels"]))
+
+
+def _model_row(name: str, entry: dict[str, Any], cases: list[dict[str, Any]]) -> str:
+    if "export_error" in entry:
+        return f"| {entry['architecture']} | — | — | not exported: {entry['export_error']} | — | — |"
+    logit_err = max([entry["export"]["ort_vs_torch_max_abs"]] + [c["ort_vs_torch_max_abs"] for c in cases])
+    ce_err = max((c["ort_loss_rel_diff"] for c in cases), default=float("nan"))
+    same = sum(case_masks_identical(c, entry) for c in cases)
+    return (f"| {entry['architecture']} | {entry['tokenizer_kind']} | {', '.join(entry['inputs'])} | "
+            f"{logit_err:.1e} | {ce_err:.1e} | {same}/{len(cases)} cases |")
+
+
+def support_table(manifest: dict[str, Any]) -> str:
+    """One row per architecture: tokenizer, graph inputs, worst golden logit and CE errors, masks identical."""
+    lines = ["| architecture | tokenizer | graph inputs | max abs logit error | max CE rel. error | masks identical |",
+             "|---|---|---|---|---|---|"]
+    for name, entry in manifest["models"].items():
+        cases = [c for c in manifest["cases"].values() if c["model"] == name]
+        lines.append(_model_row(name, entry, cases))
+    return "\n".join(lines)
+
+
+def variant_table(manifest: dict[str, Any]) -> str:
+    """One row per export variant: its contract and its errors against torch."""
+    lines = ["| export variant | graph inputs | logits output | max abs logit error | CE rel. error on its case |",
+             "|---|---|---|---|---|"]
+    for name, v in manifest.get("variants", {}).items():
+        first = v["inputs"][0]
+        shape = "[" + ", ".join(str(d) for d in first["shape"]) + "]"
+        inputs = f"{', '.join(i['name'] for i in v['inputs'])}: {first['dtype']} {shape}"
+        logits = f"{v['logits_output']} ({v['logits_dtype']})"
+        err, ce = max(v["ort_vs_torch_max_abs"], v["case_logits_max_abs"]), v["case_loss_rel_diff"]
+        lines.append(f"| {name}: {v['description']} | {inputs} | {logits} | {err:.1e} | {ce:.1e} |")
+    return "\n".join(lines)
+
+
+def tables(manifest: dict[str, Any]) -> str:
+    """Both tables, as they appear in the README."""
+    return f"{support_table(manifest)}\n\n{variant_table(manifest)}"
+
+
+def _replace(readme: str, body: str) -> str:
+    head, rest = readme.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{START}\n{body}\n{END}{tail}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print, write or check the README tables; returns the exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--write", action="store_true", help="replace the tables in README.md")
+    mode.add_argument("--check", action="store_true", help="exit 1 when README.md's tables are out of date")
+    args = parser.parse_args(argv)
+    body = tables(json.loads((GOLDEN / "manifest.json").read_text(encoding="utf-8")))
+    readme_path = REPO / "README.md"
+    readme = readme_path.read_text(encoding="utf-8")
+    if args.write:
+        readme_path.write_text(_replace(readme, body), encoding="utf-8")
+    elif args.check:
+        if _replace(readme, body) != readme:
+            print("README.md support tables are out of date: run python bench/support_table.py --write")
+            return 1
+    else:
+        print(body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
