@@ -260,7 +260,7 @@ class Tokenizer:
                 encodings = backend.encode_batch(list(texts))
             finally:
                 backend.no_truncation()
-        special_ids = np.asarray(self.all_special_ids, dtype=np.int64)
+        special_ids = np.asarray(self.all_special_ids if special_tokens == "all_special_ids" else [], dtype=np.int64)
         rows = []
         for e in encodings:
             ids = np.asarray(e.ids, dtype=np.int64)
