@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sys
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Iterator, Literal, NamedTuple
 
 import numpy as np
 
@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .onnx_model import OnnxMaskedLM
     from .tokenizer import Tokenizer
 
-__all__ = ["evaluate", "EvalReport"]
+__all__ = ["evaluate", "EvalReport", "MaskedBatch", "masked_batches"]
 
 _WINDOW_BATCHES = 16  # per-sample mode sorts this many batches' worth of samples by length
 _LOGITS_BUDGET = 1 << 24  # default cap on rows x length x vocab of one forward pass (64 MiB of float32)
@@ -97,6 +97,53 @@ def evaluate(
 
     >>> report = evaluate(model, tok, ["The cat sat on the mat."], seed=42)  # doctest: +SKIP
     """
+    if hasattr(model, "check_tokenizer"):
+        model.check_tokenizer(tokenizer)
+    settings, totals, batches = masked_batches(
+        tokenizer, texts, seed=seed, masking=masking, mlm_probability=mlm_probability,
+        mask_replace_prob=mask_replace_prob, random_replace_prob=random_replace_prob, whole_word=whole_word,
+        special_tokens=special_tokens, batch_size=batch_size,
+        max_length=int(max_length or _default_max_length(model, tokenizer)), text_field=text_field, limit=limit,
+        progress=progress)
+    vocab_hint = getattr(model, "vocab_size", None) or len(tokenizer)
+    gathers = bool(getattr(model, "gathers_positions", False))
+    for batch in batches:
+        for part in _passes(batch.labels, vocab_hint, logits_budget, gathers):
+            nll, rank, b_idx = _score(model, tokenizer, batch.enc, batch.labels, part)
+            totals.add_batch(batch.indices[part], nll, rank, b_idx, batch.position_of)
+    return totals.report(settings)
+
+
+class MaskedBatch(NamedTuple):
+    """A padded batch of masked samples: sample indices, the encoded (masked) batch, [b, L] labels."""
+
+    indices: list[int]  # i-th non-empty sample of each row
+    enc: Any  # Encoded, input_ids already masked
+    labels: np.ndarray  # [b, L] original ids at masked positions, IGNORE_INDEX elsewhere
+    position_of: dict[int, int]  # sample index -> place in the source
+
+
+def masked_batches(
+    tokenizer: Tokenizer,
+    texts: TextSource,
+    *,
+    seed: int,
+    masking: str,
+    mlm_probability: float,
+    mask_replace_prob: float | None,
+    random_replace_prob: float | None,
+    whole_word: bool,
+    special_tokens: str,
+    batch_size: int,
+    max_length: int,
+    text_field: str | None,
+    limit: int | None,
+    progress: bool | None,
+) -> tuple[dict[str, Any], Totals, Iterator[MaskedBatch]]:
+    """Validate the options and return (settings, running totals, a lazy iterator of masked batches).
+
+    The batches are what ``evaluate`` scores; ``compare`` feeds the same batches to two models.
+    """
     mask_replace_prob, random_replace_prob = replacement_shares(whole_word, mask_replace_prob, random_replace_prob)
     validate_probabilities(mlm_probability, mask_replace_prob, random_replace_prob)
     check_policy(special_tokens)
@@ -107,43 +154,39 @@ def evaluate(
         raise FillMaskError(f"masking={masking!r} is not 'per_sample' or 'hf'")
     if int(batch_size) < 1:
         raise FillMaskError(f"batch_size={batch_size!r} must be at least 1")
-    if hasattr(model, "check_tokenizer"):
-        model.check_tokenizer(tokenizer)
-    max_length = int(max_length or _default_max_length(model, tokenizer))
     probs = dict(mlm_probability=mlm_probability, mask_replace_prob=mask_replace_prob,
                  random_replace_prob=random_replace_prob)
     mask_args = dict(mask_token_id=tokenizer.mask_token_id, vocab_size=len(tokenizer), whole_word=bool(whole_word),
                      **probs)
     settings = dict(seed=seed, masking=masking, batch_size=batch_size, max_length=max_length,
                     whole_word=bool(whole_word), special_tokens=special_tokens, **probs)
-
-    vocab_hint = getattr(model, "vocab_size", None) or len(tokenizer)
-    gathers = bool(getattr(model, "gathers_positions", False))
     totals = Totals()
     samples = non_empty(iter_texts(texts, text_field=text_field), totals, limit)
-    bar = Progress(enabled=sys.stderr.isatty() if progress is None else progress)
-    chunk = batch_size * (_WINDOW_BATCHES if masking == "per_sample" else 1)
-    hf_rng = np.random.default_rng(seed)  # masking="hf": one Generator for the whole run, as a seeded collator
-    while True:
-        window = list(islice(samples, chunk))
-        if not window:
-            break
-        rows = tokenizer.encode_rows([t for _, _, t in window], max_length=max_length, special_tokens=special_tokens)
-        indices = [i for i, _, _ in window]
-        position_of = {i: position for i, position, _ in window}  # sample index -> place in the source
-        totals.counts["n_truncated"] += sum(r.truncated for r in rows)
-        totals.tokens += sum(len(r.ids) for r in rows)
-        if masking == "per_sample":
-            batches = per_sample_batches(indices, rows, tokenizer, totals, seed, batch_size, mask_args)
-        else:
-            batches = [hf_batch(indices, rows, tokenizer, totals, hf_rng, mask_args)]
-        for batch_indices, enc, labels in batches:
-            for part in _passes(labels, vocab_hint, logits_budget, gathers):
-                nll, rank, b_idx = _score(model, tokenizer, enc, labels, part)
-                totals.add_batch(batch_indices[part], nll, rank, b_idx, position_of)
-            bar.update(len(batch_indices), int(enc.attention_mask.sum()))
-    bar.close()
-    return totals.report(settings)
+
+    def generate() -> Iterator[MaskedBatch]:
+        bar = Progress(enabled=sys.stderr.isatty() if progress is None else progress)
+        chunk = batch_size * (_WINDOW_BATCHES if masking == "per_sample" else 1)
+        hf_rng = np.random.default_rng(seed)  # masking="hf": one Generator for the whole run, as a seeded collator
+        while True:
+            window = list(islice(samples, chunk))
+            if not window:
+                break
+            rows = tokenizer.encode_rows([t for _, _, t in window], max_length=max_length,
+                                         special_tokens=special_tokens)
+            indices = [i for i, _, _ in window]
+            position_of = {i: position for i, position, _ in window}  # sample index -> place in the source
+            totals.counts["n_truncated"] += sum(r.truncated for r in rows)
+            totals.tokens += sum(len(r.ids) for r in rows)
+            if masking == "per_sample":
+                batches = per_sample_batches(indices, rows, tokenizer, totals, seed, batch_size, mask_args)
+            else:
+                batches = [hf_batch(indices, rows, tokenizer, totals, hf_rng, mask_args)]
+            for batch_indices, enc, labels in batches:
+                yield MaskedBatch(batch_indices, enc, labels, position_of)
+                bar.update(len(batch_indices), int(enc.attention_mask.sum()))
+        bar.close()
+
+    return settings, totals, generate()
 
 
 def _score(model: OnnxMaskedLM, tokenizer: Tokenizer, enc: Any, labels: np.ndarray,
