@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-GOLDEN = REPO / "golden_data"
+GOLDEN = Path(os.environ.get("FILLMASK_NP_GOLDEN", REPO / "golden_data"))  # a dev export elsewhere, for exporter work
 SHARED = Path(os.environ.get("FILLMASK_NP_SHARED", REPO.parent / "shared"))
 
 
