@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import concurrent.futures
+import hashlib
 import multiprocessing
+import os
+import pickle
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -184,9 +187,53 @@ def train_all(
     single-threaded worker processes (1 = in this process)."""
     order = sorted((ALL_SPEC_BY_NAME[name] for name in model_dirs), key=lambda spec: -spec.train.steps)
     arguments = {spec.name: (spec.name, str(model_dirs[spec.name]), str(train_paths[spec.corpus])) for spec in order}
+    cache = _dev_cache(arguments)
+    results = {name: cache[name] for name in arguments if name in cache}
+    todo = {name: args for name, args in arguments.items() if name not in results}
     if jobs <= 1:
-        return {name: train_worker(*args) for name, args in arguments.items()}
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = {name: pool.submit(train_worker, *args) for name, args in arguments.items()}
-        return {name: future.result() for name, future in futures.items()}
+        results.update({name: train_worker(*args) for name, args in todo.items()})
+    elif todo:
+        context = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            futures = {name: pool.submit(train_worker, *args) for name, args in todo.items()}
+            results.update({name: future.result() for name, future in futures.items()})
+    _save_dev_cache(arguments, results)
+    return {name: results[name] for name in arguments}
+
+
+_CACHE_ENV = "FILLMASK_NP_TRAIN_CACHE"  # development only: reuse trained weights between exports
+_TRAINING_SOURCES = ("training", "specs", "families", "family_models", "models", "tokenization", "unigram", "protein")
+
+
+def _cache_key(args: tuple[str, str, str]) -> str:
+    """The model name + sha256 of the exporter's sources, its tokenizer files and its training text."""
+    name, model_dir, train_path = args
+    digest = hashlib.sha256(name.encode())
+    sources = [Path(__file__).parent / f"{module}.py" for module in _TRAINING_SOURCES]
+    paths = sources + sorted(Path(model_dir).glob("*")) + [Path(train_path)]
+    for path in paths:
+        if path.is_file() and path.suffix != ".onnx":
+            digest.update(path.name.encode() + path.read_bytes())
+    return f"{name}-{digest.hexdigest()[:16]}"
+
+
+def _dev_cache(arguments: dict[str, tuple[str, str, str]]) -> dict[str, Any]:
+    """Weights trained by an earlier export with identical sources (only when FILLMASK_NP_TRAIN_CACHE is set)."""
+    root = os.environ.get(_CACHE_ENV)
+    found = {}
+    for name, args in arguments.items():
+        path = Path(root or "/nonexistent") / f"{_cache_key(args)}.pkl"
+        if root and path.is_file():
+            found[name] = pickle.loads(path.read_bytes())
+    return found
+
+
+def _save_dev_cache(arguments: dict[str, tuple[str, str, str]], results: dict[str, Any]) -> None:
+    root = os.environ.get(_CACHE_ENV)
+    if not root:
+        return
+    Path(root).mkdir(parents=True, exist_ok=True)
+    for name, args in arguments.items():
+        path = Path(root) / f"{_cache_key(args)}.pkl"
+        if not path.is_file():
+            path.write_bytes(pickle.dumps(results[name]))
