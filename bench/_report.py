@@ -7,6 +7,8 @@ rounds: median/min/max), tokens (real tokens per measurement), flops (per measur
 
 from __future__ import annotations
 
+import _summary
+
 FP32_CE_RTOL = 1e-5
 TORCH = "torch"
 
@@ -89,6 +91,12 @@ def render(rows: list[dict], extras: dict) -> str:
         "",
         *(f"**Warning: {w}**\n" for w in extras.get("warnings", [])),
         extras["method"],
+        "",
+        "## Against the targets",
+        "",
+        _summary.START,
+        _summary.summary(rows, extras),
+        _summary.END,
         "",
         "## Synthetic shapes (random seeded weights, 15% masked)",
         "",

@@ -1,11 +1,25 @@
 """bench/_report.py formats the benchmark table from fake numbers (no timing, no torch)."""
 
 import importlib.util
+import sys
 from pathlib import Path
 
-_spec = importlib.util.spec_from_file_location("bench_report", Path(__file__).parent.parent / "bench" / "_report.py")
-report = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(report)
+import pytest
+
+BENCH = Path(__file__).parent.parent / "bench"
+sys.path.insert(0, str(BENCH))  # _report imports its sibling _summary
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+report = _load("_report")
+summary = _load("_summary")
+perf_table = _load("perf_table")
 
 
 def _row(path, kind, seconds, ce, rss):
@@ -28,3 +42,33 @@ def test_table_ratios_and_ce_checks():
     assert "skipped: not yet" in lines[6]
     assert report.ce_check(rows, rows[1])[1] is True
     assert report.ce_check(rows, rows[2])[1] is False
+
+
+def _targets_rows():
+    paths = [p for _, p, _ in summary.SPEED_ROWS]
+    rows = []
+    for model, torch_s in (("bert-base", 8.0), ("bert-mini", 1.0)):
+        rows.append(dict(_row("torch", "torch", torch_s, 10.0, 1000.0), model=model))
+        for path, speed in zip(paths, (2.0, 4.0, 10.0)):
+            rows.append(dict(_row(path, "fp32", torch_s / speed, 10.0, 400.0), model=model, loss_s=0.01))
+    return rows
+
+
+def test_targets_summary_reports_each_ratio_and_whether_it_met_its_target():
+    text = summary.summary(_targets_rows(), {"peak_gflops": 330.0})
+    lines = text.splitlines()
+    assert lines[2] == ("| default, exact fp32 model | 2.00x (met; target >= 1.6x) | 2.00x (missed; target >= 6x) |")
+    assert "| optimized int8 | 10.00x (met; target >= 4.5x) | 10.00x (missed; target >= 12x) |" in lines
+    assert "0.40x–0.40x (met; target <= 0.5x)" in lines[5]
+    assert "| NumPy loss share of wall time, optimized mini path | | 4.0% (met; target <= 10%) |" in lines
+
+
+def test_targets_summary_says_not_measured_for_a_skipped_model():
+    rows = [r for r in _targets_rows() if r["model"] != "bert-base"]
+    assert "| default, exact fp32 model | not measured |" in summary.summary(rows, {})
+
+
+def test_readme_performance_table_is_the_one_in_results_md():
+    if not perf_table.RESULTS.is_file():
+        pytest.fail("bench/RESULTS.md is missing; run python bench/run.py")
+    assert perf_table.main(["--check"]) == 0, "run python bench/perf_table.py --write"
