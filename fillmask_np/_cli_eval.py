@@ -1,11 +1,23 @@
-"""``fillmask-np eval``: masked cross-entropy, perplexity and top-k accuracy on a corpus."""
+"""``fillmask-np eval``: masked cross-entropy, perplexity and top-k accuracy on a corpus.
+
+``--save-masks m.npz`` writes the masks drawn; ``--masks m.npz`` scores them again (any backend can:
+see the README). A replay takes every masking setting from the file: a masking option given on the
+command line that differs from the file's is refused, one left out takes the file's value.
+``--worst N`` prints the N highest-loss masked tokens after the table; ``--tokens t.npz|t.jsonl``
+writes every masked token's record.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from ._cli_common import load, model_args
+
+# masking option (dest) -> its default when neither given nor replayed from a masks file
+_DEFAULTS = dict(seed=0, masking="per_sample", mlm_probability=0.15, mask_replace_prob=None, random_replace_prob=None,
+                 whole_word=False, special_tokens="template", batch_size=16, max_length=None, limit=None)
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -14,46 +26,96 @@ def add(sub: argparse._SubParsersAction) -> None:
     model_args(ev)
     ev.add_argument("--data", help="text file (one sample per line) or JSONL; default: the bundled text")
     ev.add_argument("--text-field", help="JSONL field holding the text (default: text)")
-    ev.add_argument("--seed", type=int, default=0, help="masking seed (default 0)")
-    ev.add_argument("--masking", choices=("per_sample", "hf"), default="per_sample",
+    ev.add_argument("--seed", type=int, help="masking seed (default 0)")
+    ev.add_argument("--masking", choices=("per_sample", "hf"),
                     help="per_sample: sample i masked by default_rng([seed, i]) (default); "
                          "hf: replay HF's collator batch by batch")
-    ev.add_argument("--mlm-probability", type=float, default=0.15, help="share of tokens selected (default 0.15)")
+    ev.add_argument("--mlm-probability", type=float, help="share of tokens selected (default 0.15)")
     ev.add_argument("--mask-replace-prob", type=float,
                     help="share of selected tokens replaced by the mask token (default 0.8; 1.0 with --whole-word)")
     ev.add_argument("--random-replace-prob", type=float,
                     help="share of selected tokens replaced by a random token (default 0.1; 0 with --whole-word); "
                          "the rest is kept")
-    ev.add_argument("--whole-word", action="store_true",
+    ev.add_argument("--whole-word", action="store_true", default=None,
                     help="mask whole words, as HF's collator with whole_word_mask=True")
-    ev.add_argument("--special-tokens", choices=("template", "all_special_ids"), default="template",
+    ev.add_argument("--special-tokens", choices=("template", "all_special_ids"),
                     help="never mask: template = the tokens the tokenizer added, as run_mlm.py (default); "
                          "all_special_ids = every special id wherever it occurs, as HF's collator without a mask")
-    ev.add_argument("--batch-size", type=int, default=16, help="samples per batch (default 16)")
+    ev.add_argument("--batch-size", type=int, help="samples per batch (default 16)")
     ev.add_argument("--max-length", type=int, help="truncate samples to this many tokens (default: the model's "
                                                    "position limit or fixed length, or the tokenizer's)")
     ev.add_argument("--limit", type=int, help="evaluate only the first N non-empty samples")
+    ev.add_argument("--save-masks", metavar="PATH", help="write the masks drawn to this .npz mask manifest")
+    ev.add_argument("--masks", metavar="PATH", help="score the masks of this manifest (from --save-masks) instead "
+                                                    "of drawing; it must match the tokenizer and data")
+    ev.add_argument("--worst", type=int, default=0, metavar="N",
+                    help="print the N highest-loss masked tokens with their context")
+    ev.add_argument("--tokens", metavar="PATH", help="write every masked token's record (sample, position, "
+                                                     "input_id, label, loss, rank, top_id) to PATH.npz or PATH.jsonl")
     ev.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                     help="progress bar on stderr (default: when stderr is a terminal)")
 
 
+def _masking_options(args: argparse.Namespace, manifest: Any) -> dict[str, Any]:
+    """The masking options: given, else the masks file's (refusing a given one that differs), else the default."""
+    from .errors import MaskingError
+
+    options = {}
+    for key, default in _DEFAULTS.items():
+        given = getattr(args, key)
+        if manifest is not None:
+            recorded = manifest.settings[key]
+            if given is not None and given != recorded:
+                flag = "--" + key.replace("_", "-")
+                raise MaskingError(f"{flag} {given!r} conflicts with masks file {args.masks!r} ({key}={recorded!r}): "
+                                   f"a replay uses the file's settings; drop {flag}")
+            options[key] = recorded
+        else:
+            options[key] = default if given is None else given
+    return options
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
+    from ._provenance import file_sha256, provenance
     from ._resources import default_text_path
+    from ._tokens import check_tokens_path, write_tokens
     from .evaluate import evaluate
+    from .masks_file import load_masks
 
+    if args.tokens:
+        check_tokens_path(args.tokens)
+    manifest = load_masks(args.masks) if args.masks else None
+    options = _masking_options(args, manifest)
     model, tokenizer = load(args)
     data = args.data or default_text_path()
-    report = evaluate(model, tokenizer, data, seed=args.seed, masking=args.masking,
-                      mlm_probability=args.mlm_probability, mask_replace_prob=args.mask_replace_prob,
-                      random_replace_prob=args.random_replace_prob, whole_word=args.whole_word,
-                      special_tokens=args.special_tokens, batch_size=args.batch_size,
-                      max_length=args.max_length, text_field=args.text_field, limit=args.limit,
-                      progress=args.progress)
+    report = evaluate(model, tokenizer, data, text_field=args.text_field, progress=args.progress, masks=manifest,
+                      save_masks=args.save_masks, return_tokens=bool(args.tokens), worst=args.worst, **options)
+    if args.tokens:
+        write_tokens(args.tokens, report.tokens)
+    saved = {"path": args.save_masks, "sha256": file_sha256(args.save_masks)} if args.save_masks else None
     if args.json:
         out = {"model": str(model.path), "tokenizer": tokenizer.source, "data": str(data), **report.to_dict()}
+        del out["tokens"]  # they go to --tokens
+        out.update(tokens_file=args.tokens, saved_masks=saved, provenance=_provenance(provenance, model, tokenizer,
+                                                                                       data, report))
         print(json.dumps(out, indent=1))
         return 0
+    _print_table(model, data, report, saved, args.tokens)
+    return 0
+
+
+def _provenance(provenance: Any, model: Any, tokenizer: Any, data: Any, report: Any) -> dict[str, Any]:
+    s = report.settings
+    policy = {k: s[k] for k in ("masking", "whole_word", "special_tokens", "mlm_probability", "mask_replace_prob",
+                                "random_replace_prob", "max_length", "batch_size", "limit")}
+    counts = {k: getattr(report, k) for k in ("n_samples", "n_scored_samples", "n_masked", "n_tokens", "n_empty",
+                                              "n_unmaskable", "n_no_mask_drawn", "n_truncated")}
+    masks = {"path": s["masks_file"], "sha256": s["masks_sha256"]} if "masks_file" in s else None
+    return provenance(model, tokenizer, data, seed=s["seed"], masking=policy, masks=masks, counts=counts)
+
+
+def _print_table(model: Any, data: Any, report: Any, saved: dict | None, tokens_file: str | None) -> None:
     s = report.settings
     rows = [
         ("model", str(model.path)),
@@ -62,12 +124,25 @@ def run(args: argparse.Namespace) -> int:
         ("masking", f"{s['masking']}{', whole words' if s['whole_word'] else ''}, seed {s['seed']}, "
                     f"p={s['mlm_probability']} ({s['mask_replace_prob']} mask / {s['random_replace_prob']} random), "
                     f"special tokens: {s['special_tokens']}"),
+    ]
+    if "masks_file" in s:
+        rows.append(("masks", f"replayed from {s['masks_file']} (sha256 {s['masks_sha256'][:16]}...)"))
+    rows += [
         ("masked tokens", f"{report.n_masked} in {report.n_scored_samples} samples"),
         ("cross-entropy", f"{report.cross_entropy:.4f} nats/token"),
         ("perplexity", f"{report.perplexity:.3f}"),
         ("top-1 accuracy", f"{100 * report.top1_accuracy:.2f} %"),
         ("top-5 accuracy", f"{100 * report.top5_accuracy:.2f} %"),
     ]
+    if saved:
+        rows.append(("saved masks", f"{saved['path']} (sha256 {saved['sha256'][:16]}...)"))
+    if tokens_file:
+        rows.append(("token records", tokens_file))
     for key, value in rows:
         print(f"{key:<15} {value}")
-    return 0
+    if report.worst_tokens:
+        print(f"\nworst {len(report.worst_tokens)} masked tokens (loss in nats, rank of the label, label -> top "
+              f"prediction, sample:token position, context as the model saw it):")
+        for w in report.worst_tokens:
+            print(f"{w['loss']:8.3f} {w['rank']:6d}  {w['label_token']!r} -> {w['top_token']!r}  "
+                  f"{w['sample']}:{w['position']}  {w['context']}")

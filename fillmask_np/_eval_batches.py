@@ -1,9 +1,14 @@
-"""The batches an evaluation scores: non-empty samples, masked per sample or as HF's collator batches."""
+"""The batches an evaluation scores: non-empty samples, masked per sample or as HF's collator batches.
+
+A ``Masker`` turns ``(sample indices, ids [b, L], special_tokens_mask, offsets [b, L, 2], lengths [b])`` into
+``(masked ids, labels)``, both [b, L]: ``draw_masker`` draws new masks, ``_masks_replay.ReplayMasker``
+reads them from a manifest; the batching around it is the same.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import numpy as np
 
@@ -13,6 +18,21 @@ from .masking import IGNORE_INDEX, mask_tokens, sample_rng
 
 if TYPE_CHECKING:  # pragma: no cover
     from .tokenizer import Row, Tokenizer
+
+# (sample indices, ids [b, L], special_tokens_mask [b, L], offsets [b, L, 2], lengths [b]) -> (masked ids, labels)
+Masker = Callable[[list, np.ndarray, np.ndarray, np.ndarray, np.ndarray], "tuple[np.ndarray, np.ndarray]"]
+
+
+def draw_masker(masking: str, seed: int, mask_args: dict) -> Masker:
+    """Draw masks: per sample with ``sample_rng(seed, i)``, or (``"hf"``) with one Generator for the whole run."""
+    hf_rng = np.random.default_rng(seed)  # as a seeded collator
+
+    def mask(indices: list, ids: np.ndarray, special: np.ndarray, offsets: np.ndarray,
+             lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rng = sample_rng(seed, indices[0]) if masking == "per_sample" else hf_rng
+        return mask_tokens(ids, special_tokens_mask=special, rng=rng, offsets=offsets, **mask_args)
+
+    return mask
 
 
 def non_empty(items: Iterator[tuple[int, str]], totals: Totals,
@@ -28,24 +48,23 @@ def non_empty(items: Iterator[tuple[int, str]], totals: Totals,
         yield totals.counts["n_samples"] - 1, position, text
 
 
-def hf_batch(indices: list[int], rows: list, tokenizer: Tokenizer, totals: Totals, rng: np.random.Generator,
-              mask_args: dict) -> tuple[list[int], Any, np.ndarray]:
-    """One collator batch: padded to its longest row, masked by the evaluation's single Generator."""
+def hf_batch(indices: list[int], rows: list, tokenizer: Tokenizer, totals: Totals,
+             mask: Masker) -> tuple[list[int], Any, np.ndarray]:
+    """One collator batch: padded to its longest row, then masked as a whole."""
     enc = tokenizer.pad(rows, length=max(len(r.ids) for r in rows))
-    masked, labels = mask_tokens(enc.input_ids, special_tokens_mask=enc.special_tokens_mask, rng=rng,
-                                 offsets=enc.offsets, **mask_args)
+    masked, labels = mask(indices, enc.input_ids, enc.special_tokens_mask, enc.offsets, enc.lengths)
     for row_special, row_labels in zip(enc.special_tokens_mask, labels):
         _count_unscored(row_special, row_labels, totals)
     return indices, replace(enc, input_ids=masked), labels
 
 
-def per_sample_batches(indices: list[int], rows: list, tokenizer: Tokenizer, totals: Totals, seed: int,
-                        batch_size: int, mask_args: dict) -> list[tuple[list[int], Any, np.ndarray]]:
-    """Mask each sample alone with its own Generator, then batch the scored ones by length."""
+def per_sample_batches(indices: list[int], rows: list, tokenizer: Tokenizer, totals: Totals, batch_size: int,
+                       mask: Masker) -> list[tuple[list[int], Any, np.ndarray]]:
+    """Mask each sample alone, then batch the scored ones by length."""
     kept: list[tuple[int, Row, np.ndarray]] = []
     for index, row in zip(indices, rows):
-        masked, labels = mask_tokens(row.ids[None, :], special_tokens_mask=row.special_tokens_mask[None, :],
-                                     rng=sample_rng(seed, index), offsets=row.offsets[None], **mask_args)  # [1, L]
+        masked, labels = mask([index], row.ids[None, :], row.special_tokens_mask[None, :], row.offsets[None],
+                              np.array([len(row.ids)]))  # [1, L]
         if _count_unscored(row.special_tokens_mask, labels[0], totals):
             kept.append((index, row._replace(ids=masked[0]), labels[0]))
     kept.sort(key=lambda item: len(item[2]))

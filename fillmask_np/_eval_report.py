@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DataError
+from .errors import DataError, FillMaskError
 
 __all__ = ["EvalReport"]
 
@@ -31,13 +31,33 @@ class EvalReport:
     settings: dict[str, Any] = field(default_factory=dict)
     # per scored sample: index (i-th non-empty sample), position (in the source), n_masked, cross_entropy
     per_sample: dict[str, list] = field(default_factory=dict)
+    # evaluate(return_tokens=True): one record per masked token, sorted by (sample, position), as [T] arrays:
+    # sample, position, input_id, label, loss (float64 NLL), rank (of the label, 0 = top-1), top_id (argmax)
+    tokens: dict[str, np.ndarray] | None = None
+    # evaluate(worst=N): the N highest-loss tokens, highest first: the record's fields plus label_token,
+    # top_token and context (a few tokens each side of the target, as the model saw them, target as [[label]])
+    worst_tokens: list[dict[str, Any]] | None = None
+
+    def worst(self, n: int) -> dict[str, np.ndarray]:
+        """The ``n`` highest-loss records of ``tokens`` (highest first; ties: lower sample, then position).
+
+        >>> report.worst(10)["loss"]  # doctest: +SKIP
+        """
+        from ._tokens import worst_rows
+
+        if self.tokens is None:
+            raise FillMaskError("this report has no per-token records; evaluate with return_tokens=True "
+                                "(or worst=N for the worst tokens with their context)")
+        return worst_rows(self.tokens, n)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict of every figure (a non-finite float becomes None)."""
+        """A JSON-ready dict of every figure (a non-finite float becomes None; arrays become lists)."""
         out = asdict(self)
         for key, value in out.items():  # perplexity overflows to inf when the cross-entropy exceeds ~709
             if isinstance(value, float) and not np.isfinite(value):
                 out[key] = None
+        if self.tokens is not None:
+            out["tokens"] = {k: np.asarray(v).tolist() for k, v in self.tokens.items()}
         return out
 
 

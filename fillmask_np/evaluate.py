@@ -15,25 +15,36 @@ Both modes take HF's special-token policies (``special_tokens="template"``, the 
 
 Only the masked rows of the logits are ever log-softmaxed; memory is bounded by the batch. A model
 rewritten by ``fillmask-np optimize`` computes those rows only (``OnnxMaskedLM.masked_logits``).
+
+``save_masks=PATH`` writes the masks drawn (a ``masks_file`` manifest); ``masks=PATH`` scores a
+manifest's masks instead of drawing: its settings replace the masking arguments (``seed``,
+``masking``, the probabilities, ``whole_word``, ``special_tokens``, ``batch_size``, ``max_length``,
+``limit``, which are then ignored), and the batches are those of the run that wrote it, so the
+report is the same. ``return_tokens=True`` fills ``report.tokens`` with one record per masked
+token; ``worst=N`` fills ``report.worst_tokens`` with the N highest-loss ones and their context.
 """
 
 from __future__ import annotations
 
 import sys
 from itertools import islice
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Literal, NamedTuple
 
 import numpy as np
 
-from ._eval_batches import hf_batch, non_empty, per_sample_batches, replacement_shares
+from ._eval_batches import draw_masker, hf_batch, non_empty, per_sample_batches, replacement_shares
 from ._eval_report import EvalReport, Totals
+from ._eval_scoring import _passes, _score, _score_rows  # noqa: F401  (compare imports _passes from here)
+from ._masks_replay import MaskRecorder, ReplayMasker
 from ._progress import Progress
 from ._special_tokens import check_policy
+from ._tokens import TokenCollector
 from .data import TextSource, iter_texts
 from .errors import FillMaskError
-from .masking import IGNORE_INDEX, validate_probabilities, validate_seed
-from .numerics import _row_nll_and_rank
-from .onnx_model import masked_rows
+from .masking import validate_probabilities, validate_seed
+from .masks_file import MaskManifest, load_masks, manifest_header
+from .masks_file import save_masks as _write_masks
 
 if TYPE_CHECKING:  # pragma: no cover
     from .onnx_model import OnnxMaskedLM
@@ -68,6 +79,10 @@ def evaluate(
     limit: int | None = None,
     logits_budget: int = _LOGITS_BUDGET,
     progress: bool | None = None,
+    return_tokens: bool = False,
+    worst: int = 0,
+    save_masks: str | Path | None = None,
+    masks: str | Path | MaskManifest | None = None,
 ) -> EvalReport:
     """Mask a corpus, run the model, and score the masked tokens.
 
@@ -92,11 +107,20 @@ def evaluate(
             masked tokens x vocab for a model that ``gathers_positions``; at least one row); a batch above
             it runs in several passes. Bounds memory; no effect on results.
         progress: show a progress bar on stderr (default: when stderr is a terminal).
+        return_tokens: fill ``report.tokens`` with every masked token's record: [T] arrays ``sample``,
+            ``position``, ``input_id``, ``label``, ``loss``, ``rank``, ``top_id`` (see ``EvalReport``).
+        worst: fill ``report.worst_tokens`` with the ``worst`` highest-loss tokens and their context
+            (keeps only those in memory).
+        save_masks: write the masks to this ``.npz`` manifest (see ``masks_file``).
+        masks: a manifest (path or ``MaskManifest``) to score instead of drawing masks; it must have been
+            made with this tokenizer and data. Its settings override the masking arguments.
     Returns:
         an ``EvalReport``.
 
     >>> report = evaluate(model, tok, ["The cat sat on the mat."], seed=42)  # doctest: +SKIP
     """
+    if isinstance(worst, bool) or not isinstance(worst, (int, np.integer)) or worst < 0:
+        raise FillMaskError(f"worst={worst!r} must be a non-negative number of tokens (0: none)")
     if hasattr(model, "check_tokenizer"):
         model.check_tokenizer(tokenizer)
     settings, totals, batches = masked_batches(
@@ -104,14 +128,27 @@ def evaluate(
         mask_replace_prob=mask_replace_prob, random_replace_prob=random_replace_prob, whole_word=whole_word,
         special_tokens=special_tokens, batch_size=batch_size,
         max_length=int(max_length or _default_max_length(model, tokenizer)), text_field=text_field, limit=limit,
-        progress=progress)
+        progress=progress, masks=masks)
     vocab_hint = getattr(model, "vocab_size", None) or len(tokenizer)
     gathers = bool(getattr(model, "gathers_positions", False))
+    recorder = MaskRecorder() if save_masks is not None else None
+    collector = TokenCollector(keep_all=bool(return_tokens), worst=int(worst))
     for batch in batches:
+        if recorder is not None:
+            recorder.add(batch)
         for part in _passes(batch.labels, vocab_hint, logits_budget, gathers):
-            nll, rank, b_idx = _score(model, tokenizer, batch.enc, batch.labels, part)
-            totals.add_batch(batch.indices[part], nll, rank, b_idx, batch.position_of)
-    return totals.report(settings)
+            scored = _score_rows(model, tokenizer, batch.enc, batch.labels, part, top=collector.active)
+            totals.add_batch(batch.indices[part], scored.nll, scored.rank, scored.positions[:, 0], batch.position_of)
+            collector.add(batch, part, scored)
+    report = totals.report(settings)
+    if recorder is not None:
+        header = manifest_header(tokenizer, texts, settings, n_samples=report.n_samples, n_rows=0)
+        _write_masks(save_masks, recorder.manifest(header, tokenizer.pad_token_id))
+    if return_tokens:
+        report.tokens = collector.columns()
+    if worst:
+        report.worst_tokens = collector.worst_records(tokenizer)
+    return report
 
 
 class MaskedBatch(NamedTuple):
@@ -139,11 +176,23 @@ def masked_batches(
     text_field: str | None,
     limit: int | None,
     progress: bool | None,
+    masks: str | Path | MaskManifest | None = None,
 ) -> tuple[dict[str, Any], Totals, Iterator[MaskedBatch]]:
     """Validate the options and return (settings, running totals, a lazy iterator of masked batches).
 
     The batches are what ``evaluate`` scores; ``compare`` feeds the same batches to two models.
+    With ``masks`` (a manifest path or ``MaskManifest``), the manifest is checked against ``tokenizer``
+    and ``texts``, its settings replace the masking arguments, and the batches replay its masks.
     """
+    manifest = None
+    if masks is not None:
+        manifest = masks if isinstance(masks, MaskManifest) else load_masks(masks)
+        manifest.check(tokenizer, texts)
+        m = manifest.settings
+        seed, masking, whole_word, special_tokens = m["seed"], m["masking"], m["whole_word"], m["special_tokens"]
+        mlm_probability, mask_replace_prob, random_replace_prob = (
+            m["mlm_probability"], m["mask_replace_prob"], m["random_replace_prob"])
+        batch_size, max_length, limit = m["batch_size"], m["max_length"], m["limit"]
     mask_replace_prob, random_replace_prob = replacement_shares(whole_word, mask_replace_prob, random_replace_prob)
     validate_probabilities(mlm_probability, mask_replace_prob, random_replace_prob)
     check_policy(special_tokens)
@@ -159,14 +208,16 @@ def masked_batches(
     mask_args = dict(mask_token_id=tokenizer.mask_token_id, vocab_size=len(tokenizer), whole_word=bool(whole_word),
                      **probs)
     settings = dict(seed=seed, masking=masking, batch_size=batch_size, max_length=max_length,
-                    whole_word=bool(whole_word), special_tokens=special_tokens, **probs)
+                    whole_word=bool(whole_word), special_tokens=special_tokens, limit=limit, **probs)
+    if manifest is not None:
+        settings.update(masks_file=manifest.path, masks_sha256=manifest.sha256)
     totals = Totals()
     samples = non_empty(iter_texts(texts, text_field=text_field), totals, limit)
 
     def generate() -> Iterator[MaskedBatch]:
         bar = Progress(enabled=sys.stderr.isatty() if progress is None else progress)
         chunk = batch_size * (_WINDOW_BATCHES if masking == "per_sample" else 1)
-        hf_rng = np.random.default_rng(seed)  # masking="hf": one Generator for the whole run, as a seeded collator
+        mask = ReplayMasker(manifest) if manifest is not None else draw_masker(masking, seed, mask_args)
         while True:
             window = list(islice(samples, chunk))
             if not window:
@@ -178,48 +229,14 @@ def masked_batches(
             totals.counts["n_truncated"] += sum(r.truncated for r in rows)
             totals.tokens += sum(len(r.ids) for r in rows)
             if masking == "per_sample":
-                batches = per_sample_batches(indices, rows, tokenizer, totals, seed, batch_size, mask_args)
+                batches = per_sample_batches(indices, rows, tokenizer, totals, batch_size, mask)
             else:
-                batches = [hf_batch(indices, rows, tokenizer, totals, hf_rng, mask_args)]
+                batches = [hf_batch(indices, rows, tokenizer, totals, mask)]
             for batch_indices, enc, labels in batches:
                 yield MaskedBatch(batch_indices, enc, labels, position_of)
                 bar.update(len(batch_indices), int(enc.attention_mask.sum()))
         bar.close()
+        if isinstance(mask, ReplayMasker):
+            mask.finish(totals.counts["n_samples"])
 
     return settings, totals, generate()
-
-
-def _score(model: OnnxMaskedLM, tokenizer: Tokenizer, enc: Any, labels: np.ndarray,
-           part: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Run rows ``part`` of a batch and score their masked tokens: ([M] NLL, [M] rank, [M] row in part)."""
-    labels = labels[part]
-    positions = np.argwhere(labels != IGNORE_INDEX)  # [M, 2] (row in part, position), row-major
-    if len(positions) == 0:
-        return np.zeros(0), np.zeros(0, dtype=np.int64), positions[:, 0]
-    rows = masked_rows(model, enc.input_ids[part], enc.attention_mask[part], enc.token_type_ids[part], positions,
-                       pad_token_id=tokenizer.pad_token_id)  # [M, V]
-    targets = labels[positions[:, 0], positions[:, 1]]  # [M]
-    if targets.max() >= rows.shape[-1]:
-        raise FillMaskError(f"label id {int(targets.max())} is outside the model's {rows.shape[-1]} logits; "
-                            f"the tokenizer does not belong to this model")
-    nll, rank = _row_nll_and_rank(rows, targets)  # [M, V] -> [M]
-    return nll, rank, positions[:, 0]
-
-
-def _passes(labels: np.ndarray, vocab: int, budget: int, gathers: bool) -> list[slice]:
-    """Row slices of a [b, L] batch, each within ``budget`` logits (at least one row per pass).
-
-    A full model's pass costs rows x L x vocab; a model that gathers positions costs masked tokens x vocab.
-    """
-    n_rows, length = labels.shape
-    if not gathers:
-        step = max(1, budget // (length * vocab))
-        return [slice(s, s + step) for s in range(0, n_rows, step)]
-    cost = np.count_nonzero(labels != IGNORE_INDEX, axis=1) * vocab  # [b]
-    slices, start, used = [], 0, 0
-    for r in range(n_rows):
-        if r > start and used + cost[r] > budget:
-            slices.append(slice(start, r))
-            start, used = r, 0
-        used += int(cost[r])
-    return slices + [slice(start, n_rows)]

@@ -98,20 +98,49 @@ def _row_nll_and_rank(rows: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray
     Returns:
         ([M] float64 NLL, [M] int64 rank).
     """
-    m_rows = rows.shape[0]
+    nll, rank, _ = _row_scores(rows, targets, top=False)
+    return nll, rank
+
+
+def _row_nll_rank_top(rows: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """As ``_row_nll_and_rank``, plus [M] int64 argmax of each row (the top prediction; first of ties).
+
+    The row maximum is read at the argmax, so the NLL and rank are bit-identical to ``_row_nll_and_rank``'s.
+    """
+    nll, rank, top = _row_scores(rows, targets, top=True)
+    return nll, rank, top  # type: ignore[return-value]
+
+
+def _row_scores(rows: np.ndarray, targets: np.ndarray, *,
+                top: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    m_rows, vocab = rows.shape
     nll = np.empty(m_rows, dtype=np.float64)
     rank = np.empty(m_rows, dtype=np.int64)
+    best = np.empty(m_rows, dtype=np.int64) if top else None
+    # two work buffers reused by every chunk: a fresh 2 MiB temporary per chunk is a fresh mmap and its page
+    # faults (glibc returns big blocks to the OS), which cost more than the arithmetic
+    work = np.empty((min(_CHUNK_ROWS, m_rows), vocab), dtype=np.float64 if rows.dtype == np.float64 else np.float32)
+    higher = np.empty(work.shape, dtype=bool)
     for start in range(0, m_rows, _CHUNK_ROWS):
         chunk = _as_float(rows[start : start + _CHUNK_ROWS])  # [m, V]
         tgt = targets[start : start + _CHUNK_ROWS]  # [m]
-        check_finite(chunk, what="logits at the scored positions")
-        mx = np.max(chunk, axis=1, keepdims=True)  # [m, 1]
-        sums = np.sum(np.exp(chunk - mx), axis=1, dtype=np.float64)  # [m, V] -> [m]
+        m = len(tgt)
+        if best is None:
+            mx = np.max(chunk, axis=1, keepdims=True)  # [m, 1]
+        else:  # argmax costs about what max does; the max is read at it
+            arg = np.argmax(chunk, axis=1)  # [m]
+            best[start : start + m] = arg
+            mx = np.take_along_axis(chunk, arg[:, None], axis=1)  # [m, 1]
+        # NaN or +inf shows in the max (NaN propagates), -inf in the min: one cheap reduction, no mask array
+        if not (np.isfinite(mx).all() and np.isfinite(np.min(chunk, axis=1)).all()):
+            check_finite(chunk, what="logits at the scored positions")
+        shifted = np.subtract(chunk, mx, out=work[:m])  # [m, V]
+        sums = np.sum(np.exp(shifted, out=shifted), axis=1, dtype=np.float64)  # [m, V] -> [m]
         target_logit = np.take_along_axis(chunk, tgt[:, None], axis=1)  # [m, 1]
         # nll = lse - x_t = log(sum) - (x_t - max)
-        nll[start : start + len(tgt)] = np.log(sums) - (target_logit[:, 0] - mx[:, 0]).astype(np.float64)
-        rank[start : start + len(tgt)] = np.count_nonzero(chunk > target_logit, axis=1)
-    return nll, rank
+        nll[start : start + m] = np.log(sums) - (target_logit[:, 0] - mx[:, 0]).astype(np.float64)
+        rank[start : start + m] = np.count_nonzero(np.greater(chunk, target_logit, out=higher[:m]), axis=1)
+    return nll, rank, best
 
 
 def cross_entropy(

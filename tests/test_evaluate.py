@@ -231,3 +231,28 @@ def test_whole_word_refuses_other_replacement_shares(bert_model, bert_tok, kwarg
 def test_an_unknown_special_token_policy_is_refused_before_any_work(bert_model, bert_tok):
     with pytest.raises(fm.TokenizerError, match="special_tokens='template_ids'"):
         fm.evaluate(bert_model, bert_tok, TEXTS, special_tokens="template_ids")
+
+
+def test_cli_json_carries_the_provenance_of_every_figure(capsys, manifest):
+    import hashlib
+    import json
+
+    import onnxruntime
+
+    from fillmask_np.cli import main
+
+    bert, data = GOLDEN / "models" / "bert", GOLDEN / "text" / "eval.txt"
+    assert main(["eval", "--model", str(bert), "--data", str(data), "--seed", "6", "--masking", "hf", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    prov = out["provenance"]
+
+    def sha(path):
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    assert prov["model"]["sha256"] == sha(bert / "model.onnx")
+    assert prov["model"]["opsets"][""] == manifest["models"]["bert"]["export"]["opset"]
+    assert prov["tokenizer"]["sha256"] == sha(bert / "tokenizer.json") and prov["data"]["sha256"] == sha(data)
+    assert prov["onnxruntime"] == onnxruntime.__version__ and prov["model"]["providers"] == ["CPUExecutionProvider"]
+    assert prov["seed"] == 6 and prov["masking"]["masking"] == "hf" and prov["masks"] is None
+    assert prov["masking"] == {k: out["settings"][k] for k in prov["masking"]}
+    assert prov["counts"] == {k: out[k] for k in prov["counts"]} and prov["counts"]["n_masked"] > 0
