@@ -52,7 +52,7 @@ def test_eval_masking_options_reach_the_report(capsys):
 
 def test_predict_prints_top_k_candidates(capsys):
     assert main(["predict", "--model", str(BERT), "The cat [MASK] on the mat.", "--top-k", "3", "--json"]) == 0
-    result = json.loads(capsys.readouterr().out)
+    result = json.loads(capsys.readouterr().out)["result"]
     assert len(result) == 3
     assert set(result[0]) == {"score", "token", "token_str", "sequence"}
     assert result[0]["score"] >= result[1]["score"] >= result[2]["score"]
