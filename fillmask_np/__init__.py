@@ -11,6 +11,7 @@ optimize``) imports onnx, which only it needs (``pip install 'fillmask_np[optimi
 
 from __future__ import annotations
 
+from .compare import CompareReport, compare
 from .data import iter_texts
 from .errors import (
     DataError,
@@ -23,35 +24,45 @@ from .errors import (
 )
 from .evaluate import EvalReport, evaluate
 from .masking import mask_tokens, sample_rng
+from .masks_file import MaskManifest, load_masks, save_masks
 from .numerics import check_finite, cross_entropy, log_softmax, logsumexp
 from .onnx_model import OnnxMaskedLM
 from .optimize import OptimizeReport, optimize_model
+from .pppl import PLLReport, pseudo_log_likelihood, pseudo_perplexity
 from .predict import fill_mask
 from .tokenizer import Encoded, Tokenizer
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CompareReport",
     "DataError",
     "Encoded",
     "EvalReport",
     "FillMaskError",
     "InputFileError",
+    "MaskManifest",
     "MaskingError",
     "ModelError",
     "NumericsError",
     "OnnxMaskedLM",
     "OptimizeReport",
+    "PLLReport",
     "Tokenizer",
     "TokenizerError",
     "check_finite",
+    "compare",
     "cross_entropy",
     "evaluate",
     "fill_mask",
     "iter_texts",
+    "load_masks",
     "log_softmax",
     "logsumexp",
     "mask_tokens",
     "optimize_model",
+    "pseudo_log_likelihood",
+    "pseudo_perplexity",
     "sample_rng",
+    "save_masks",
 ]

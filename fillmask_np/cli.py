@@ -20,6 +20,8 @@ _COMMANDS = {
     "eval": "_cli_eval",
     "predict": "_cli_predict",
     "optimize": "_cli_optimize",
+    "compare": "_cli_compare",
+    "pppl": "_cli_pppl",
 }
 
 
