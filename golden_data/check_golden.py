@@ -11,8 +11,10 @@ Rules (tolerances come from the reference ``manifest.json``):
 * every file listed in either manifest exists in both folders, and each file's sha256 matches its
   own manifest entry;
 * text, tokenizer, vocabulary and config files are byte-identical;
-* in every ``cases/*.npz``: same keys, dtypes and shapes; integer arrays bit-identical; ``logits``
-  within ``regen_logits_atol``; ``loss`` within ``regen_loss_rtol``; ``per_token_loss`` within
+* in every ``cases/*.npz``: same keys, dtypes and shapes; integer arrays bit-identical; text arrays (the
+  replay manifests' JSON header, sha256 and torch version) identical; ``logits`` within
+  ``regen_logits_atol``; ``loss`` and ``cross_entropy`` within ``regen_loss_rtol``; ``per_token_loss``
+  (and the pll files' ``<variant>_token_log_prob`` and ``<variant>_pll``) within
   ``2 * regen_logits_atol + regen_loss_rtol * |reference|``;
 * every regenerated ``model.onnx`` run with ONNX Runtime on the reference golden batches of its
   model gives logits within ``regen_logits_atol`` of the committed logits;
@@ -179,6 +181,9 @@ def check_npz(new_path: Path, ref_path: Path, tolerances: dict[str, float], repo
         elif np.issubdtype(ref_array.dtype, np.integer) or ref_array.dtype == np.bool_:
             if not np.array_equal(new_array, ref_array):
                 problems.append(f"{key}: {int((new_array != ref_array).sum())} elements differ")
+        elif ref_array.dtype.kind == "U":  # a replay manifest's JSON header, sha256 and version strings
+            if not np.array_equal(new_array, ref_array):
+                problems.append(f"{key}: text differs")
         else:
             problem, detail = compare_float_array(
                 key, new_array.astype(np.float64), ref_array.astype(np.float64), tolerances
@@ -189,7 +194,7 @@ def check_npz(new_path: Path, ref_path: Path, tolerances: dict[str, float], repo
     if problems:
         report.fail(name, "; ".join(problems))
     else:
-        report.ok(name, "integers identical, " + ", ".join(details))
+        report.ok(name, ", ".join(["integers and text identical", *details]))
 
 
 def compare_float_array(
@@ -197,17 +202,17 @@ def compare_float_array(
 ) -> tuple[str | None, str]:
     """Return (problem or None, detail) for one float array of a case."""
     atol, rtol = tolerances["regen_logits_atol"], tolerances["regen_loss_rtol"]
-    if key == "loss":
+    if key in ("loss", "cross_entropy"):
         relative = float(abs(new - ref) / max(abs(float(ref)), 1e-30))
         return (
             f"loss rel diff {relative:.3g} > {rtol}" if relative > rtol else None
         ), f"loss rel {relative:.2g}"
     difference = float(np.abs(new - ref).max()) if new.size else 0.0
-    if key == "per_token_loss":
+    if key == "per_token_loss" or key.endswith(("_token_log_prob", "_pll")):  # the pll files' log-probs and sums
         bad = np.abs(new - ref) > 2 * atol + rtol * np.abs(ref)
         return (
-            f"per_token_loss max diff {difference:.3g}" if bad.any() else None
-        ), f"per_token_loss max {difference:.2g}"
+            f"{key} max diff {difference:.3g}" if bad.any() else None
+        ), f"{key} max {difference:.2g}"
     return (
         f"{key} max abs diff {difference:.3g} > {atol}" if difference > atol else None
     ), f"{key} max {difference:.2g}"

@@ -15,7 +15,12 @@ c. export them to ONNX with the dynamo exporter and verify ONNX Runtime against 
 d. write golden masking/logit/loss cases (``cases/<case>.npz``), then re-export BERT and RoBERTa as the
    ONNX *export variants* users commonly produce (int32 inputs, no token_type_ids, fixed shapes, renamed
    and extra outputs, explicit position_ids, float16, ORT-optimized with fused attention) under
-   ``variants/<name>/``, each verified against torch and on a golden case;
+   ``variants/<name>/``, each verified against torch and on a golden case; and write mask manifests of
+   ``text/eval.txt`` for BERT and RoBERTa (``cases/replay_<model>_masks.npz``, the format ``fillmask-np eval
+   --save-masks`` writes) scored by the README's torch snippet ``score_masks_torch.py``, run unchanged
+   (``cases/replay_<model>_reference.npz``); and run HF's fill-mask pipeline, multi-token target
+   pseudo-log-likelihoods and greedy iterative fills on masked eval lines (manifest section ``fill_mask``);
+   and the pseudo-log-likelihood of every model on its eval text, both variants (``cases/pll_<model>.npz``);
 e. compute a reference masked cross-entropy for the real splade-tiny model on WikiText-2 lines
    (skipped with a message when the shared folder is absent);
 f. write ``manifest.json`` describing everything, with sha256 of every exported file.

@@ -29,6 +29,25 @@ from .specs import (
 )
 
 
+def mask_sample(
+    tok: PreTrainedTokenizerFast, text: str, index: int, max_length: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Encode sample ``index`` alone and mask it with ``default_rng([REFERENCE_SEED, index])``.
+
+    Truncation to ``max_length``, no padding, the template's special tokens never selected, HF's
+    ``numpy_mask_tokens`` with ``REFERENCE_MLM``.  Returns ``(input_ids, masked, labels)``, each
+    int64 [1, L], and whether the sample was truncated.
+    """
+    enc = tok(text, truncation=True, max_length=max_length, return_special_tokens_mask=True)
+    full_length = len(tok(text)["input_ids"])
+    input_ids = np.asarray([enc["input_ids"]], dtype=np.int64)
+    special = np.asarray([enc["special_tokens_mask"]], dtype=np.int64)
+    masked, labels = mask_batch(
+        tok, input_ids, special, np.random.default_rng([REFERENCE_SEED, index]), **REFERENCE_MLM
+    )
+    return input_ids, masked, labels, full_length > max_length
+
+
 def per_sample_masked_lm(
     tok: PreTrainedTokenizerFast,
     samples: Sequence[str],
@@ -38,22 +57,16 @@ def per_sample_masked_lm(
     """Mask each sample alone with ``default_rng([REFERENCE_SEED, i])`` and score its masked tokens.
 
     Sample i is encoded alone (truncation to ``max_length``, no padding), masked with
-    ``numpy_mask_tokens`` (0.15 / 0.8 / 0.1) and run through ``forward`` (float32 logits
+    ``numpy_mask_tokens`` (0.15 / 0.8 / 0.1; ``mask_sample``) and run through ``forward`` (float32 logits
     [1, L, V]).  Returns per-sample sums of NLL, correct top-1 counts and masking counts.
     """
     results = []
     for index, text in enumerate(samples):
-        enc = tok(text, truncation=True, max_length=max_length, return_special_tokens_mask=True)
-        full_length = len(tok(text)["input_ids"])
-        input_ids = np.asarray([enc["input_ids"]], dtype=np.int64)
-        special = np.asarray([enc["special_tokens_mask"]], dtype=np.int64)
-        masked, labels = mask_batch(
-            tok, input_ids, special, np.random.default_rng([REFERENCE_SEED, index]), **REFERENCE_MLM
-        )
+        input_ids, masked, labels, truncated = mask_sample(tok, text, index, max_length)
         selected = labels[0] != IGNORE_INDEX
         result = {
             "n_tokens": int(input_ids.shape[1]),
-            "truncated": full_length > max_length,
+            "truncated": truncated,
             "nll_sum": 0.0,
             "n_correct": 0,
         }

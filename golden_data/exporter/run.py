@@ -28,8 +28,11 @@ from .files import read_lines, sha256_file
 from .manifest_parts import text_section, tokenizers_section
 from .models import configure_torch, demo_predictions, load_trained_model
 from .onnx_export import ort_session, verify_onnx
+from .pipeline import fill_mask_reference
+from .pll import pll_reference
 from .protein import PROTEIN_TEXT_FILES, with_protein_texts, write_protein_texts
 from .reference import eval_txt_reference, splade_reference
+from .replay import replay_section
 from .slow_tokenizers import check_slow_tokenizers
 from .stable_export import export_onnx_stable
 from .specs import (
@@ -231,6 +234,12 @@ def run_export(
             **make_case(case, item.spec, item.model, item.tok, item.session, corpus_lines, path),
         }
 
+    replay = timer.measure("replay masks in torch", lambda: replay_section(out, exported, eval_lines["english"]))
+    pll = timer.measure("pll reference", lambda: pll_reference(exported, eval_lines, EVAL_FILES, out))
+    fill_mask = timer.measure("fill-mask pipeline", lambda: {
+        name: fill_mask_reference(item.spec, item.model, item.tok, eval_lines[item.spec.corpus])
+        for name, item in exported.items()})
+
     if models is None:
         variants = timer.measure(
             "export variants", lambda: export_variants(out, exported, eval_lines["english"])
@@ -252,6 +261,9 @@ def run_export(
         "tokenizers": tokenizers_section(tokenizers_, specs),
         "models": {name: item.entry for name, item in exported.items()},
         "cases": cases,
+        "replay": replay,
+        "pll": pll,
+        "fill_mask": fill_mask,
         "variants": variants,
         "case_counts_definition": "n_masked: labels != -100; n_mask_token: masked == mask id; n_random_replaced: "
         "masked differs from both the original and the mask id; n_kept: masked == original",

@@ -211,8 +211,8 @@ def _cache_key(args: tuple[str, str, str]) -> str:
     digest = hashlib.sha256(name.encode())
     sources = [Path(__file__).parent / f"{module}.py" for module in _TRAINING_SOURCES]
     paths = sources + sorted(Path(model_dir).glob("*")) + [Path(train_path)]
-    for path in paths:
-        if path.is_file() and path.suffix != ".onnx":
+    for path in paths:  # the tokenizer files; not what an earlier export left there (config.json, model.onnx)
+        if path.is_file() and path.suffix != ".onnx" and path.name != "config.json":
             digest.update(path.name.encode() + path.read_bytes())
     return f"{name}-{digest.hexdigest()[:16]}"
 
