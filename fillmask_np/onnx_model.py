@@ -34,7 +34,6 @@ from ._contract import (
     read_config,
     read_inputs,
 )
-from ._output_buffer import OutputBuffer
 from .errors import (
     FillMaskError,
     InputFileError,
@@ -103,7 +102,6 @@ class OnnxMaskedLM:
         if position_ids == "auto":
             position_ids = "padding_offset" if self.config.get("model_type") in OFFSET_POSITION_MODELS else "arange"
         self.position_ids = position_ids
-        self._buffer = OutputBuffer(self.session, self.output_name)  # reused [B, L, V] logits of masked_logits
 
     # ----------------------------------------------------------------------------- contract
     @property
@@ -178,11 +176,8 @@ class OnnxMaskedLM:
         input_ids = np.asarray(input_ids)
         positions = _check_positions(positions, input_ids.shape)
         if not self.gathers_positions:
-            if len(positions) == 0 or self._buffer.width is None:  # the first run learns the logits' width
-                logits = self(input_ids, attention_mask, token_type_ids, pad_token_id=pad_token_id)
-                self._buffer.width = int(logits.shape[-1])
-                return logits[positions[:, 0], positions[:, 1]]
-            return self._gathered(input_ids, attention_mask, token_type_ids, positions, pad_token_id)
+            return self(input_ids, attention_mask, token_type_ids, pad_token_id=pad_token_id)[
+                positions[:, 0], positions[:, 1]]
         arrays, width = self._arrays(input_ids, attention_mask, token_type_ids)
         batch, step = input_ids.shape[0], self.fixed_batch or input_ids.shape[0]
         if step >= batch:  # one run: its [M, V] rows are the answer, no copy
@@ -197,29 +192,6 @@ class OnnxMaskedLM:
             if out is None:
                 out = np.empty((len(positions), rows.shape[-1]), dtype=rows.dtype)
             out[pick] = rows
-        return out
-
-    def _gathered(self, input_ids: np.ndarray, attention_mask: np.ndarray, token_type_ids: np.ndarray | None,
-                  positions: np.ndarray, pad_token_id: int) -> np.ndarray:
-        """[M, V] rows gathered from [B, L, V] logits that ONNX Runtime writes into a reused buffer."""
-        arrays, width = self._arrays(input_ids, attention_mask, token_type_ids)
-        batch, step = input_ids.shape[0], self.fixed_batch or input_ids.shape[0]
-        out = None
-        for s in range(0, batch, step):
-            pick = np.flatnonzero((positions[:, 0] >= s) & (positions[:, 0] < s + step))
-            if len(pick) == 0:
-                continue
-            feed = self._feed(arrays, s, min(s + step, batch), width, pad_token_id, rows=step)
-            with self._buffer.lock:
-                try:
-                    logits = self._buffer.run(feed, step, width)  # [step, width, V], valid until the next run
-                except Exception as exc:
-                    raise self._run_error(feed, exc) from exc
-                rows = logits[positions[pick, 0] - s, positions[pick, 1]]  # [m, V], a copy
-            if out is None:
-                out = rows if len(pick) == len(positions) else np.empty((len(positions), rows.shape[-1]), rows.dtype)
-            if out is not rows:
-                out[pick] = rows
         return out
 
     def _arrays(self, input_ids: np.ndarray, attention_mask: np.ndarray,
@@ -263,16 +235,12 @@ class OnnxMaskedLM:
         try:
             (logits,) = self.session.run([self.output_name], feed)
         except Exception as exc:  # e.g. an id beyond the embedding table of a graph with a dynamic vocabulary
-            raise self._run_error(feed, exc) from exc
+            raise ModelError(f"onnxruntime failed to run {str(self.path)!r} on a batch of shape "
+                             f"{feed['input_ids'].shape} ({_first_line(exc)}); check that the tokenizer belongs to "
+                             f"this model and that max_length fits its position embeddings") from exc
         if self.vocab_size is None:
             self.vocab_size = int(logits.shape[-1])
         return logits
-
-
-    def _run_error(self, feed: dict[str, np.ndarray], exc: Exception) -> ModelError:
-        return ModelError(f"onnxruntime failed to run {str(self.path)!r} on a batch of shape "
-                          f"{feed['input_ids'].shape} ({_first_line(exc)}); check that the tokenizer belongs to "
-                          f"this model and that max_length fits its position embeddings")
 
 
 def _check_positions(positions: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
