@@ -155,3 +155,18 @@ def test_max_length_comes_from_config_json_beside_the_model(tmp_path, config, ex
 
 def test_a_fixed_sequence_length_caps_max_length(tmp_path):
     assert fm.OnnxMaskedLM(lookup_model(tmp_path / "model.onnx", TABLE, length=64)).max_length == 64
+
+
+def test_masked_logits_rows_stay_valid_when_the_reused_output_buffer_is_rewritten(bert_model):
+    rng = np.random.default_rng(0)
+    first_ids = rng.integers(5, 900, (3, 17))
+    first_pos = np.array([[0, 1], [2, 16], [1, 5]])
+    first = bert_model.masked_logits(first_ids, np.ones_like(first_ids), None, first_pos)
+    kept = first.copy()
+    for shape in ((5, 40), (1, 9), (3, 17)):  # larger, smaller, then the first shape again
+        ids = rng.integers(5, 900, shape)
+        pos = np.argwhere(rng.random(shape) < 0.3)
+        rows = bert_model.masked_logits(ids, np.ones_like(ids), None, pos)
+        full = bert_model(ids, np.ones_like(ids))  # [B, L, V], a fresh array
+        np.testing.assert_array_equal(rows, full[pos[:, 0], pos[:, 1]])
+    np.testing.assert_array_equal(first, kept)  # earlier results are copies, not views of the buffer
