@@ -111,20 +111,28 @@ def _row_nll_rank_top(rows: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray
     return nll, rank, top  # type: ignore[return-value]
 
 
-def _row_scores(rows: np.ndarray, targets: np.ndarray, *,
-                top: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    m_rows, vocab = rows.shape
+def _row_scores(rows: np.ndarray, targets: np.ndarray, *, top: bool, index: np.ndarray | None = None,
+                ranks: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """NLL, rank (zeros when ``ranks`` is False) and optional argmax of rows ``index`` of ``rows`` (all rows
+    when None); the scored rows are picked chunk by chunk, never copied all at once."""
+    m_rows = len(targets)
+    vocab = rows.shape[-1]
     nll = np.empty(m_rows, dtype=np.float64)
-    rank = np.empty(m_rows, dtype=np.int64)
+    rank = np.zeros(m_rows, dtype=np.int64)
     best = np.empty(m_rows, dtype=np.int64) if top else None
-    # two work buffers reused by every chunk: a fresh 2 MiB temporary per chunk is a fresh mmap and its page
+    # work buffers reused by every chunk: a fresh 2 MiB temporary per chunk is a fresh mmap and its page
     # faults (glibc returns big blocks to the OS), which cost more than the arithmetic
-    work = np.empty((min(_CHUNK_ROWS, m_rows), vocab), dtype=np.float64 if rows.dtype == np.float64 else np.float32)
-    higher = np.empty(work.shape, dtype=bool)
+    size = min(_CHUNK_ROWS, m_rows)
+    work = np.empty((size, vocab), dtype=np.float64 if rows.dtype == np.float64 else np.float32)
+    higher = np.empty(work.shape, dtype=bool) if ranks else None
+    picked = np.empty((size, vocab), dtype=rows.dtype) if index is not None else None
     for start in range(0, m_rows, _CHUNK_ROWS):
-        chunk = _as_float(rows[start : start + _CHUNK_ROWS])  # [m, V]
         tgt = targets[start : start + _CHUNK_ROWS]  # [m]
         m = len(tgt)
+        if picked is None:
+            chunk = _as_float(rows[start : start + m])  # [m, V]
+        else:
+            chunk = _as_float(np.take(rows, index[start : start + m], axis=0, out=picked[:m]))  # [m, V]
         if best is None:
             mx = np.max(chunk, axis=1, keepdims=True)  # [m, 1]
         else:  # argmax costs about what max does; the max is read at it
@@ -139,7 +147,8 @@ def _row_scores(rows: np.ndarray, targets: np.ndarray, *,
         target_logit = np.take_along_axis(chunk, tgt[:, None], axis=1)  # [m, 1]
         # nll = lse - x_t = log(sum) - (x_t - max)
         nll[start : start + m] = np.log(sums) - (target_logit[:, 0] - mx[:, 0]).astype(np.float64)
-        rank[start : start + m] = np.count_nonzero(np.greater(chunk, target_logit, out=higher[:m]), axis=1)
+        if higher is not None:
+            rank[start : start + m] = np.count_nonzero(np.greater(chunk, target_logit, out=higher[:m]), axis=1)
     return nll, rank, best
 
 
@@ -188,7 +197,7 @@ def cross_entropy(
             f"{int(bad.sum())} labels are outside [0, {vocab}) (first: {int(targets[bad][0])}); "
             f"labels must be token ids below the vocabulary size or ignore_index={ignore_index}"
         )
-    nll, _ = _row_nll_and_rank(flat_logits[keep], targets)  # [M]
+    nll, _, _ = _row_scores(flat_logits, targets, top=False, index=np.flatnonzero(keep), ranks=False)  # [M]
     if reduction == "none":
         out = np.zeros(flat_labels.shape, dtype=np.float64)
         out[keep] = nll
