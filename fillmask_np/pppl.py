@@ -128,29 +128,12 @@ def pseudo_log_likelihood(
     return totals.report(variant, settings)
 
 
-def pseudo_perplexity(
-    model: OnnxMaskedLM,
-    tokenizer: Tokenizer,
-    texts: TextSource,
-    *,
-    variant: Literal["original", "within_word_l2r"] = "original",
-    special_tokens: Literal["template", "all_special_ids"] = "template",
-    max_length: int | None = None,
-    token_budget: int = _TOKEN_BUDGET,
-    logits_budget: int = _LOGITS_BUDGET,
-    text_field: str | None = None,
-    limit: int | None = None,
-    return_tokens: bool = False,
-    progress: bool | None = None,
-) -> PLLReport:
-    """The same as ``pseudo_log_likelihood`` (same arguments, same report); read ``.pseudo_perplexity``.
+def pseudo_perplexity(model: OnnxMaskedLM, tokenizer: Tokenizer, texts: TextSource, **options: Any) -> PLLReport:
+    """The same as ``pseudo_log_likelihood`` (same keyword options, same report); read ``.pseudo_perplexity``.
 
     >>> pseudo_perplexity(model, tok, "eval.txt", variant="within_word_l2r").pseudo_perplexity  # doctest: +SKIP
     """
-    return pseudo_log_likelihood(
-        model, tokenizer, texts, variant=variant, special_tokens=special_tokens, max_length=max_length,
-        token_budget=token_budget, logits_budget=logits_budget, text_field=text_field, limit=limit,
-        return_tokens=return_tokens, progress=progress)
+    return pseudo_log_likelihood(model, tokenizer, texts, **options)
 
 
 def _prepare(tokenizer: Tokenizer, window: list[tuple[int, int, str]], totals: PLLTotals, *, variant: str,
