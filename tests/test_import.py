@@ -21,3 +21,36 @@ def test_using_the_library_loads_onnxruntime_and_tokenizers_but_never_torch(tmp_
             "print(sorted(m for m in ('torch', 'transformers', 'onnxruntime', 'tokenizers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['onnxruntime', 'tokenizers']"
+
+
+def test_public_modules_are_imported_on_first_use_so_import_and_help_stay_fast():
+    code = ("import sys, fillmask_np; loaded = 'numpy' in sys.modules or 'fillmask_np.evaluate' in sys.modules; "
+            "fillmask_np.evaluate; print(loaded, 'fillmask_np.evaluate' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+
+
+def test_every_public_name_resolves_and_dir_lists_it():
+    import fillmask_np as fm
+
+    assert set(fm.__all__) <= set(dir(fm))
+    for name in fm.__all__:
+        assert getattr(fm, name) is not None
+
+
+def test_an_unknown_attribute_is_an_attribute_error():
+    import fillmask_np as fm
+
+    try:
+        fm.no_such_name
+    except AttributeError as exc:
+        assert "no_such_name" in str(exc)
+    else:
+        raise AssertionError("fm.no_such_name did not raise")
+
+
+def test_importing_a_submodule_does_not_hide_the_function_of_the_same_name():
+    code = ("import fillmask_np as fm, fillmask_np.evaluate, fillmask_np.compare; "
+            "print(callable(fm.evaluate), callable(fm.compare), type(fm.evaluate).__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True", "function"]
