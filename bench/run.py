@@ -41,8 +41,9 @@ METHOD = (
     "{peak:.0f} GFLOP/s fp32 peak; int8 rows count the same FLOPs. CE: masked cross-entropy on identical masks; "
     "fp32 paths must agree with PyTorch within 1e-5 relative, int8 shows its relative change. PyTorch: "
     "`torch.set_num_threads(2)`, `BertForMaskedLM(..., labels=...)` under `torch.inference_mode()`; fillmask_np: "
-    "library defaults (`OnnxMaskedLM(path)` called for [B, L, V] logits, or its `masked_logits` for the optimized "
-    "models' [M, V] rows; `fm.cross_entropy`; `fm.evaluate`)."
+    "library defaults as `fm.evaluate` uses them (`OnnxMaskedLM(path).masked_logits`: the default export computes "
+    "[B, L, V] logits and the masked rows are gathered, the optimized models compute the [M, V] rows only; "
+    "`fm.cross_entropy` on those rows; `fm.evaluate`)."
 )
 
 
@@ -131,10 +132,10 @@ def warnings(args: argparse.Namespace, load_start: float) -> list[str]:
     if args.quick or args.rounds < 3:
         out.append(f"{'--quick ' if args.quick else ''}development run with {args.rounds} round(s): no spread worth "
                    f"the name; run `python bench/run.py` for numbers to quote.")
-    load_end, cores = os.getloadavg()[0], os.cpu_count() or 1
-    if max(load_start, load_end) > 0.5 * cores:
-        out.append(f"the machine was busy (1-minute load average {load_start:.1f} at the start, {load_end:.1f} at the "
-                   f"end, {cores} cores): other processes shared the CPU, timings are noisy and pessimistic.")
+    cores = os.cpu_count() or 1
+    if load_start > 0.5 * cores:  # at the end the load is this run's own (its RSS subprocesses)
+        out.append(f"the machine was busy (1-minute load average {load_start:.1f} at the start, {cores} cores): "
+                   f"other processes shared the CPU, timings are noisy and pessimistic.")
     return out
 
 
