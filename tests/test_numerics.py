@@ -120,3 +120,18 @@ def test_float_labels_raise():
 def test_unknown_reduction_raises():
     with pytest.raises(fm.NumericsError, match="reduction='avg'"):
         fm.cross_entropy(np.zeros((1, 4)), np.array([1]), reduction="avg")
+
+
+@pytest.mark.parametrize("top", [False, True])
+@pytest.mark.parametrize("indexed", [False, True])
+def test_many_rows_scored_in_threads_give_the_serial_bits(top, indexed):
+    from fillmask_np.numerics import _PARALLEL_MIN_ROWS, _row_scores, _row_scores_serial
+
+    rng = np.random.default_rng(3)
+    rows = (rng.standard_normal((5 * _PARALLEL_MIN_ROWS + 3, 257)) * 4).astype(np.float32)
+    targets = rng.integers(0, 257, len(rows))
+    index = rng.permutation(len(rows)) if indexed else None
+    threaded = _row_scores(rows, targets, top=top, index=index)
+    serial = _row_scores_serial(rows, targets, top=top, index=index, ranks=True)
+    for a, b in zip(threaded, serial):
+        assert (a is None and b is None) or np.array_equal(a, b)
