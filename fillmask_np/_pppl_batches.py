@@ -10,14 +10,11 @@ at least one row.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator, NamedTuple, Sequence
+from typing import Iterator, NamedTuple, Sequence
 
 import numpy as np
 
-from .errors import MaskingError, TokenizerError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .tokenizer import Row, Tokenizer
+from .errors import MaskingError
 
 VARIANTS = ("original", "within_word_l2r")
 NO_WORD = -1  # word id of template special tokens (Hugging Face's None) and of unscored positions
@@ -50,30 +47,6 @@ def check_variant(variant: str) -> str:
         raise MaskingError(f"variant={variant!r} is not one of {', '.join(map(repr, VARIANTS))}; "
                            f"'original' masks each token alone, 'within_word_l2r' also the rest of its word")
     return variant
-
-
-def word_ids(tokenizer: Tokenizer, texts: Sequence[str], rows: Sequence[Row], *,
-             max_length: int | None) -> list[np.ndarray]:
-    """[L] word ids of each encoded text (``NO_WORD`` where Hugging Face's ``word_ids()`` gives None).
-
-    Encodes ``texts`` again with the same truncation as ``rows`` (from ``tokenizer.encode_rows``) and reads
-    the backend's word ids: the words of its pre-tokenizer (WordPiece: whitespace and punctuation; byte-level
-    BPE: the space-prefixed pieces), exactly what ``BatchEncoding.word_ids()`` returns.
-    """
-    backend = tokenizer.backend
-    with tokenizer._lock:  # the same lock as encode_rows: truncation is a setting of the shared backend
-        if max_length is not None:
-            backend.enable_truncation(int(max_length))
-        try:
-            encodings = backend.encode_batch(list(texts))
-        finally:
-            backend.no_truncation()
-    out = []
-    for text, encoding, row in zip(texts, encodings, rows):
-        if not np.array_equal(np.asarray(encoding.ids, dtype=np.int64), row.ids):
-            raise TokenizerError(f"the tokenizer encoded {text[:40]!r} differently twice; it must be deterministic")
-        out.append(np.array([NO_WORD if w is None else w for w in encoding.word_ids], dtype=np.int64))
-    return out
 
 
 def mask_matrix(targets: np.ndarray, length: int, words: np.ndarray | None) -> np.ndarray:

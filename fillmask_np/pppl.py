@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from ._eval_batches import non_empty
-from ._pppl_batches import CopyBatch, Sample, check_variant, pack, word_ids
+from ._pppl_batches import CopyBatch, Sample, check_variant, pack
 from ._pppl_report import PLLReport, PLLTotals
 from ._progress import Progress
 from ._special_tokens import check_policy
@@ -140,9 +140,9 @@ def _prepare(tokenizer: Tokenizer, window: list[tuple[int, int, str]], totals: P
              special_tokens: Any, max_length: int) -> list[Sample]:
     """Encode a window of ``(sample index, source position, text)``; the samples with a token to score."""
     texts = [text for _, _, text in window]
-    rows = tokenizer.encode_rows(texts, max_length=max_length, special_tokens=special_tokens)
-    words = (word_ids(tokenizer, texts, rows, max_length=max_length) if variant == "within_word_l2r"
-             else [None] * len(rows))
+    rows = tokenizer.encode_rows(texts, max_length=max_length, special_tokens=special_tokens,
+                                 word_ids=variant == "within_word_l2r")
+    words = [row.word_ids for row in rows]  # None for the original variant
     prepared = []
     for (index, position, _), row, row_words in zip(window, rows, words):
         totals.n_tokens += len(row.ids)

@@ -33,6 +33,7 @@ class Row(NamedTuple):
     special_tokens_mask: np.ndarray  # 1 where masking may never select (see the special-token policies)
     truncated: bool  # the text was longer than max_length
     offsets: np.ndarray
+    word_ids: np.ndarray | None = None  # [L] HF's word_ids() (-1 for its None), when encode_rows(word_ids=True)
 
 
 @dataclass(frozen=True)
@@ -243,8 +244,14 @@ class Tokenizer:
         return self.pad(rows, length=width, pad_to_multiple_of=pad_to_multiple_of)
 
     def encode_rows(self, texts: Sequence[str], *, max_length: int | None = None,
-                    special_tokens: Literal["template", "all_special_ids"] = "template") -> list[Row]:
-        """Encode without padding: one ``Row`` per text (see ``encode_batch`` for the options)."""
+                    special_tokens: Literal["template", "all_special_ids"] = "template",
+                    word_ids: bool = False) -> list[Row]:
+        """Encode without padding: one ``Row`` per text (see ``encode_batch`` for the options).
+
+        ``word_ids=True`` also fills ``Row.word_ids``: the backend's word of each token (its pre-tokenizer's
+        words: WordPiece splits on whitespace and punctuation, byte-level BPE keeps a leading space with its
+        word), exactly Hugging Face's ``BatchEncoding.word_ids()``, with -1 for its None (added tokens).
+        """
         check_policy(special_tokens)
         if isinstance(texts, str):
             raise TokenizerError("encode_batch takes a list of strings, got one str; wrap it: [text]")
@@ -269,7 +276,8 @@ class Tokenizer:
             else:
                 special = np.isin(ids, special_ids).astype(np.int64)
             offsets = np.asarray(e.offsets, dtype=np.int64).reshape(len(ids), 2)
-            rows.append(Row(ids, np.asarray(e.type_ids, dtype=np.int64), special, bool(e.overflowing), offsets))
+            words = np.array([-1 if w is None else w for w in e.word_ids], dtype=np.int64) if word_ids else None
+            rows.append(Row(ids, np.asarray(e.type_ids, dtype=np.int64), special, bool(e.overflowing), offsets, words))
         return rows
 
     def pad(self, rows: Sequence[Row], *, length: int,
