@@ -236,7 +236,8 @@ def cross_entropy(
             f"{int(bad.sum())} labels are outside [0, {vocab}) (first: {int(targets[bad][0])}); "
             f"labels must be token ids below the vocabulary size or ignore_index={ignore_index}"
         )
-    nll, _, _ = _row_scores(flat_logits, targets, top=False, index=np.flatnonzero(keep), ranks=False)  # [M]
+    index = None if len(targets) == len(flat_labels) else np.flatnonzero(keep)  # all kept: read rows in place
+    nll, _, _ = _row_scores(flat_logits, targets, top=False, index=index, ranks=False)  # [M]
     if reduction == "none":
         out = np.zeros(flat_labels.shape, dtype=np.float64)
         out[keep] = nll
