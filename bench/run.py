@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     log("start-up times ...")
     extras["startup"] = {k: _measure.startup_seconds(v, args.startup_repeats) for k, v in startup().items()}
     extras.update(date=datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
-                  command="python bench/run.py " + shlex.join(sys.argv[1:] if argv is None else argv),
+                  command=("python bench/run.py " + shlex.join(sys.argv[1:] if argv is None else argv)).strip(),
                   machine=_measure.machine_info(), peak_gflops=_measure.PEAK_GFLOPS,
                   method=METHOD.format(peak=_measure.PEAK_GFLOPS, settle=args.settle))
     extras["real_note"] = _setup.real_note(rows, args, extras.get("real_lengths"))
