@@ -67,25 +67,13 @@ class FullLogitsPath:
         return Outcome(nll, count, loss_s)
 
 
-class MaskedRowsPath:
-    """fillmask_np on an optimized model: [M, V] logits of the masked positions only, then ``fm.cross_entropy``."""
+class MaskedRowsPath(FullLogitsPath):
+    """fillmask_np on an optimized model: the same calls, but the model computes the [M, V] masked rows only."""
 
     def __init__(self, path: Path) -> None:
-        self.model = fm.OnnxMaskedLM(path)
+        super().__init__(path)
         if not getattr(self.model, "gathers_positions", False):
             raise RuntimeError(f"{path} is not a masked-rows model (OnnxMaskedLM.gathers_positions is not true)")
-        self.rows = self.model.masked_logits  # [M, V] logits at [M, 2] positions
-
-    def __call__(self, batches: list[Batch]) -> Outcome:
-        nll, count, loss_s = 0.0, 0, 0.0
-        for b in batches:
-            positions = np.argwhere(b.labels != -100)  # [M, 2] int64, row-major
-            rows = self.rows(b.input_ids, b.attention_mask, b.token_type_ids, positions)  # [M, V]
-            start = time.perf_counter()
-            nll += fm.cross_entropy(rows, b.labels[positions[:, 0], positions[:, 1]], reduction="sum")
-            loss_s += time.perf_counter() - start
-            count += len(positions)
-        return Outcome(nll, count, loss_s)
 
 
 class EvaluatePath:
