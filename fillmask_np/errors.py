@@ -14,6 +14,7 @@ __all__ = [
     "DataError",
     "MaskingError",
     "NumericsError",
+    "first_line",
 ]
 
 
@@ -45,7 +46,7 @@ class NumericsError(FillMaskError):
     """Logits or labels are unusable: NaN/inf logits, labels out of range, shape mismatch."""
 
 
-def _first_line(exc: BaseException, limit: int = 300) -> str:
+def first_line(exc: BaseException, limit: int = 300) -> str:
     """The first line of a foreign library's error (onnxruntime, tokenizers), short enough for a one-line message."""
     text = str(exc).strip()
     return text.splitlines()[0][:limit] if text else type(exc).__name__

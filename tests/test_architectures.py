@@ -8,7 +8,7 @@ import pytest
 
 import fillmask_np as fm
 
-from conftest import GOLDEN, load_manifest
+from helpers import GOLDEN, load_manifest
 
 MANIFEST = load_manifest()
 MODELS = sorted(name for name, entry in MANIFEST["models"].items() if "export_error" not in entry)

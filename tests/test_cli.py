@@ -12,7 +12,7 @@ import pytest
 import fillmask_np as fm
 from fillmask_np.cli import main
 
-from conftest import GOLDEN
+from helpers import GOLDEN
 
 BERT = GOLDEN / "models" / "bert"
 
@@ -74,7 +74,7 @@ def bad_files(tmp_path_factory):
     (tmp_path / "tok").mkdir()
     from tokenizers import Tokenizer, models
     Tokenizer(models.WordLevel({"[UNK]": 0, "a": 1}, unk_token="[UNK]")).save(str(tmp_path / "tok" / "tokenizer.json"))
-    from onnx_graphs import lookup_model
+    from helpers.onnx_graphs import lookup_model
     vocab = fm.OnnxMaskedLM(BERT).vocab_size
     lookup_model(tmp_path / "small.onnx", np.zeros((10, 10)))
     lookup_model(tmp_path / "nan.onnx", np.full((vocab, vocab), np.nan))

@@ -12,11 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fillmask_np as fm
-from fillmask_np._compare_stats import paired_bootstrap, paired_rows, top_k_indices, verdict
+from fillmask_np.metrics import verdict
+from fillmask_np.numerics import paired_bootstrap, paired_rows, top_k_indices
 from fillmask_np.cli import main
-from fillmask_np.masks_file import load_masks
+from fillmask_np.masking import load_masks
 
-from conftest import GOLDEN, require_shared
+from helpers import GOLDEN, TableModel, require_shared
 
 MODELS = GOLDEN / "models"
 BERT = MODELS / "bert"
@@ -24,26 +25,11 @@ EVAL_TXT = GOLDEN / "text" / "eval.txt"
 TEXTS = EVAL_TXT.read_text(encoding="utf-8").split("\n")[:60]
 
 
-class TableModel:
-    """A fake masked LM whose logits at a position depend on the token there only: table[input_id] (+ noise)."""
-
-    def __init__(self, vocab: int = 1000, *, noise: float = 0.0, seed: int = 0) -> None:
-        rng = np.random.default_rng(seed)
-        self.table = rng.normal(size=(vocab, vocab)).astype(np.float32)  # [V, V]
-        self.table += np.float32(4.0) * np.eye(vocab, dtype=np.float32)  # the input token scores highest
-        if noise:
-            self.table += rng.normal(scale=noise, size=(vocab, vocab)).astype(np.float32)
-        self.vocab_size = vocab
-
-    def __call__(self, input_ids, attention_mask, token_type_ids=None, *, pad_token_id=0):
-        return self.table[np.asarray(input_ids)]  # [B, L] -> [B, L, V]
-
-
 def _reference_npz(path, model, masks_path, *, masks_sha256=None, compressed=False):
     """A reference.npz in score_masks_torch.py's format, from ``model``'s logits on the manifest's rows."""
     masks = load_masks(masks_path)
     positions = np.argwhere(masks.labels != -100)  # [M, 2], row-major
-    logits = fm.onnx_model.masked_rows(model, masks.input_ids, masks.attention_mask, None, positions)  # [M, V]
+    logits = model.masked_logits(masks.input_ids, masks.attention_mask, None, positions)  # [M, V]
     labels = masks.labels[positions[:, 0], positions[:, 1]]
     save = np.savez_compressed if compressed else np.savez
     save(path, logits=logits, labels=labels, cross_entropy=np.float64(fm.cross_entropy(logits, labels)),

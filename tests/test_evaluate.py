@@ -10,7 +10,7 @@ import pytest
 
 import fillmask_np as fm
 
-from conftest import GOLDEN
+from helpers import FakeMaskedLM, GOLDEN
 
 TEXTS = [line for line in (GOLDEN / "text" / "eval.txt").read_text(encoding="utf-8").split("\n")][:40]
 
@@ -104,10 +104,13 @@ def test_a_tokenizer_larger_than_the_model_vocabulary_is_refused(bert_model, tmp
 
 
 def test_nan_logits_raise_with_their_count(bert_tok):
-    def broken_model(input_ids, attention_mask, token_type_ids=None, *, pad_token_id=0):
-        logits = np.zeros(input_ids.shape + (len(bert_tok),), dtype=np.float32)
-        logits[..., 7] = np.nan
-        return logits
+    class NaNAtSeven(FakeMaskedLM):
+        def logits(self, input_ids):
+            logits = np.zeros(input_ids.shape + (len(bert_tok),), dtype=np.float32)  # [B, L, V]
+            logits[..., 7] = np.nan
+            return logits
+
+    broken_model = NaNAtSeven(len(bert_tok))
 
     with pytest.raises(fm.NumericsError, match=r"\d+ NaN and 0 inf"):
         fm.evaluate(broken_model, bert_tok, ["the cat sat on the mat"], mlm_probability=1.0)
@@ -163,7 +166,7 @@ def test_a_sample_longer_than_the_position_embeddings_is_a_one_line_model_error(
 
 
 def test_a_fixed_shape_int32_graph_evaluates_exactly_like_a_dynamic_int64_one(bert_tok, tmp_path):
-    from onnx_graphs import TensorProto, lookup_model
+    from helpers.onnx_graphs import TensorProto, lookup_model
 
     table = np.random.default_rng(2).normal(size=(len(bert_tok), len(bert_tok))).astype(np.float32)
     dynamic = fm.OnnxMaskedLM(lookup_model(tmp_path / "dynamic.onnx", table))

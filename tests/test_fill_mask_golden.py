@@ -9,7 +9,7 @@ import pytest
 
 import fillmask_np as fm
 
-from conftest import GOLDEN, load_manifest
+from helpers import GOLDEN, load_manifest
 
 MANIFEST = load_manifest()
 SECTION = MANIFEST.get("fill_mask", {})

@@ -18,7 +18,7 @@ def test_import_loads_no_heavy_module():
 
 
 def test_using_the_library_loads_onnxruntime_and_tokenizers_but_never_torch(tmp_path):
-    code = ("import sys, fillmask_np as fm; from fillmask_np._resources import default_model_dir; "
+    code = ("import sys, fillmask_np as fm; from fillmask_np.cli.resources import default_model_dir; "
             "d = default_model_dir(); fm.OnnxMaskedLM(d); fm.Tokenizer.from_dir(d); "
             "print(sorted(m for m in ('torch', 'transformers', 'onnxruntime', 'tokenizers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -26,8 +26,8 @@ def test_using_the_library_loads_onnxruntime_and_tokenizers_but_never_torch(tmp_
 
 
 def test_public_modules_are_imported_on_first_use_so_import_and_help_stay_fast():
-    code = ("import sys, fillmask_np; loaded = 'numpy' in sys.modules or 'fillmask_np.evaluate' in sys.modules; "
-            "fillmask_np.evaluate; print(loaded, 'fillmask_np.evaluate' in sys.modules)")
+    code = ("import sys, fillmask_np; loaded = 'numpy' in sys.modules or 'fillmask_np.tasks' in sys.modules; "
+            "fillmask_np.evaluate; print(loaded, 'fillmask_np.tasks' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
 
@@ -47,8 +47,8 @@ def test_an_unknown_attribute_is_an_attribute_error():
         _ = fm.no_such_name
 
 
-def test_importing_a_submodule_does_not_hide_the_function_of_the_same_name():
-    code = ("import fillmask_np as fm, fillmask_np.evaluate, fillmask_np.compare; "
+def test_importing_every_stage_does_not_hide_a_public_function():
+    code = ("import fillmask_np as fm, fillmask_np.tasks, fillmask_np.tasks.evaluation, fillmask_np.tasks.comparison; "
             "print(callable(fm.evaluate), callable(fm.compare), type(fm.evaluate).__name__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "True", "function"]

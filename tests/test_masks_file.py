@@ -11,10 +11,10 @@ import pytest
 
 import fillmask_np as fm
 from fillmask_np.cli import main
-from fillmask_np.evaluate import masked_batches
-from fillmask_np.masks_file import ARRAY_KEYS, FORMAT, HEADER_KEYS
+from fillmask_np.masking import masked_batches, new_counts, replay_config
+from fillmask_np.masking import ARRAY_KEYS, FORMAT, HEADER_KEYS
 
-from conftest import GOLDEN
+from helpers import GOLDEN
 
 EVAL_TXT = GOLDEN / "text" / "eval.txt"
 BERT = GOLDEN / "models" / "bert"
@@ -148,11 +148,10 @@ def test_a_loaded_manifest_object_replays_like_its_file(saved, bert_model, bert_
 
 
 def test_masked_batches_replay_the_batches_of_the_saving_run(saved, bert_tok):
-    args = dict(seed=0, masking="per_sample", mlm_probability=0.15, mask_replace_prob=None, random_replace_prob=None,
-                whole_word=False, special_tokens="template", batch_size=16, max_length=128, text_field=None,
-                limit=None, progress=False)
-    _, _, drawn = masked_batches(bert_tok, EVAL_TXT, **args)
-    _, _, replayed = masked_batches(bert_tok, EVAL_TXT, **{**args, "seed": 5}, masks=saved[1])
+    config = fm.MaskingConfig(seed=0, max_length=128)
+    drawn = masked_batches(bert_tok, EVAL_TXT, config, counts=new_counts(), progress=False)
+    replay, manifest = replay_config(None, saved[1], bert_tok, EVAL_TXT)
+    replayed = masked_batches(bert_tok, EVAL_TXT, replay, counts=new_counts(), progress=False, manifest=manifest)
     pairs = list(zip(drawn, replayed, strict=True))
     assert pairs
     for a, b in pairs:

@@ -125,7 +125,8 @@ def test_unknown_reduction_raises():
 @pytest.mark.parametrize("top", [False, True])
 @pytest.mark.parametrize("indexed", [False, True])
 def test_many_rows_scored_in_threads_give_the_serial_bits(top, indexed):
-    from fillmask_np.numerics import _PARALLEL_MIN_ROWS, _row_scores, _row_scores_serial
+    from fillmask_np.numerics.rows import _PARALLEL_MIN_ROWS, _row_scores_serial
+    from fillmask_np.numerics.rows import row_scores as _row_scores
 
     rng = np.random.default_rng(3)
     rows = (rng.standard_normal((5 * _PARALLEL_MIN_ROWS + 3, 257)) * 4).astype(np.float32)

@@ -7,7 +7,7 @@ import pytest
 
 import fillmask_np as fm
 
-from onnx_graphs import TensorProto, lookup_model
+from helpers.onnx_graphs import TensorProto, lookup_model
 
 V = 12
 TABLE = np.random.default_rng(0).normal(size=(V, V)).astype(np.float32)

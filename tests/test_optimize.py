@@ -13,8 +13,8 @@ import fillmask_np as fm
 from fillmask_np.cli import main
 from fillmask_np.optimize import optimize_model
 
-from conftest import GOLDEN, require_shared
-from onnx_graphs import TensorProto, helper, lookup_model, numpy_helper, onnx
+from helpers import GOLDEN, require_shared
+from helpers.onnx_graphs import TensorProto, helper, lookup_model, numpy_helper, onnx
 
 NAMES = ("bert", "roberta", "distilbert")
 EVAL_TXT = GOLDEN / "text" / "eval.txt"
@@ -225,7 +225,7 @@ def test_refusals_are_clear(tmp_path, optimized):
 
 
 def test_a_float32_mismatch_is_refused_and_nothing_is_written(tmp_path, monkeypatch):
-    monkeypatch.setattr("fillmask_np.optimize.FP32_TOLERANCE", -1.0)  # even a difference of 0.0 is too large
+    monkeypatch.setattr("fillmask_np.optimize.rewrite.FP32_TOLERANCE", -1.0)  # even a difference of 0.0 is too large
     with pytest.raises(fm.ModelError, match="nothing was written"):
         optimize_model(GOLDEN / "models" / "bert", tmp_path / "out")
     assert not (tmp_path / "out").exists()

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fillmask_np as fm
-from fillmask_np._pppl_batches import Sample, mask_matrix, pack
+from fillmask_np.masking import Sample, mask_matrix, pack
 from fillmask_np.cli import main
 
-from conftest import GOLDEN, load_manifest
+from helpers import CountsMasks, FixedLogits, GOLDEN, load_manifest
 
 PLL_MODELS = sorted(load_manifest().get("pll", {}))
 VARIANTS = ("original", "within_word_l2r")
@@ -105,28 +105,6 @@ def test_the_golden_texts_have_multi_piece_words_so_that_the_variants_differ(nam
 
 
 # ----------------------------------------------------------------------------- toy models, hand-derived math
-class FixedLogits:
-    """Every position gets the same logits ``row`` [V]: log P(t) = row[t] - logsumexp(row)."""
-
-    def __init__(self, row: np.ndarray) -> None:
-        self.row = row.astype(np.float32)
-
-    def __call__(self, input_ids, attention_mask, token_type_ids=None, *, pad_token_id=0):
-        return np.broadcast_to(self.row, input_ids.shape + self.row.shape).copy()  # [B, L, V]
-
-
-class CountsMasks:
-    """Logit 0 of every position is the number of mask tokens in its row, the rest 0: log P(t > 0) = -log(V-1+e^k)."""
-
-    def __init__(self, vocab: int, mask_id: int) -> None:
-        self.vocab, self.mask_id = vocab, mask_id
-
-    def __call__(self, input_ids, attention_mask, token_type_ids=None, *, pad_token_id=0):
-        logits = np.zeros(input_ids.shape + (self.vocab,), dtype=np.float32)  # [B, L, V]
-        logits[:, :, 0] = (input_ids == self.mask_id).sum(axis=1)[:, None]
-        return logits
-
-
 def test_a_uniform_model_has_the_vocabulary_size_as_pseudo_perplexity(bert_tok, eval_texts):
     vocab = len(bert_tok)
     report = fm.pseudo_perplexity(FixedLogits(np.zeros(vocab)), bert_tok, eval_texts[:10])

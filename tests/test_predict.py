@@ -14,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fillmask_np as fm
-from fillmask_np import _fill_targets
-from fillmask_np._fill_iterative import Sampler
+from fillmask_np.tasks import targets as _fill_targets
+from fillmask_np.tasks.iterative import Sampler
 from fillmask_np.cli import main
 
-from conftest import GOLDEN
+from helpers import GOLDEN
 
 ONE = "the cat [MASK] on the mat."
 TWO = "the [MASK] sat on the [MASK]."

@@ -12,7 +12,7 @@ import pytest
 
 import fillmask_np as fm
 
-from conftest import load_manifest, require_shared
+from helpers import load_manifest, require_shared
 
 
 def _wikitext_lines(count: int) -> list[str]:

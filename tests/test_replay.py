@@ -20,7 +20,7 @@ import pytest
 
 import fillmask_np as fm
 
-from conftest import GOLDEN, REPO, load_manifest
+from helpers import GOLDEN, REPO, load_manifest
 
 MANIFEST = load_manifest()
 REPLAY = MANIFEST.get("replay", {})

@@ -9,7 +9,7 @@ import pytest
 
 import fillmask_np as fm
 
-from conftest import GOLDEN, require_shared
+from helpers import GOLDEN, require_shared
 
 
 def _word_level_tokenizer(tmp_path, vocab: dict[str, int]):

@@ -11,11 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fillmask_np as fm
-from fillmask_np._tokens import COLUMNS, mark_target
+from fillmask_np.metrics import COLUMNS, mark_target
 from fillmask_np.cli import main
-from fillmask_np.numerics import _row_nll_and_rank, _row_nll_rank_top
+from fillmask_np.numerics import row_nll_and_rank as _row_nll_and_rank
+from fillmask_np.numerics import row_nll_rank_top as _row_nll_rank_top
 
-from conftest import GOLDEN
+from helpers import GOLDEN
 
 EVAL_TXT = GOLDEN / "text" / "eval.txt"
 TEXTS = EVAL_TXT.read_text(encoding="utf-8").split("\n")[:60]
@@ -29,7 +30,7 @@ def records(bert_model, bert_tok):
 @pytest.fixture(scope="module")
 def lookup(bert_tok, tmp_path_factory):
     """A model whose logits at a token are table[token], so every figure can be derived by hand."""
-    from onnx_graphs import lookup_model
+    from helpers.onnx_graphs import lookup_model
 
     table = np.random.default_rng(11).normal(scale=3.0, size=(len(bert_tok), len(bert_tok))).astype(np.float32)
     return table, fm.OnnxMaskedLM(lookup_model(tmp_path_factory.mktemp("lookup") / "m.onnx", table))

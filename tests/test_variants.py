@@ -9,7 +9,7 @@ import pytest
 
 import fillmask_np as fm
 
-from conftest import GOLDEN, load_case, load_manifest
+from helpers import GOLDEN, load_case, load_manifest
 
 MANIFEST = load_manifest()
 VARIANTS = MANIFEST.get("variants", {})

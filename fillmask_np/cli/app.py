@@ -1,0 +1,54 @@
+"""The ``fillmask-np`` command line: one module per command (``cmd_<command>.py``), dispatched here.
+
+Bad input prints one ``fillmask-np: error: ...`` line on stderr and exits 2 (no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from types import ModuleType
+from typing import Sequence
+
+from ..errors import FillMaskError
+
+__all__ = ["main"]
+
+_PROG = "fillmask-np"
+# command -> module with add(sub) and run(args) -> int; a command's heavy imports happen inside run()
+_COMMANDS = {
+    "eval": "cmd_eval",
+    "predict": "cmd_predict",
+    "optimize": "cmd_optimize",
+    "compare": "cmd_compare",
+    "pppl": "cmd_pppl",
+}
+
+
+def _module(command: str) -> ModuleType:
+    return importlib.import_module(f".{_COMMANDS[command]}", __package__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=_PROG, description="Evaluate ONNX fill-mask models without torch.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{" + ",".join(_COMMANDS) + "}")
+    for command in _COMMANDS:
+        _module(command).add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 2 bad input; ``compare`` 1 on a regression).
+
+    >>> main(["eval", "--json"])  # doctest: +SKIP
+    """
+    args = _parser().parse_args(argv)
+    try:
+        return _module(args.command).run(args)
+    except FillMaskError as exc:
+        print(f"{_PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{_PROG}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,107 @@
+"""``fillmask-np compare``: two models on identical masks; exits 1 on a REGRESSION, so it can gate CI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from .options import data_args, load, load_model, masking_args, masking_options, model_args, progress_arg
+
+_EXIT = {"PASS": 0, "AT_RISK": 0, "REGRESSION": 1}
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    """Add the command's parser."""
+    p = sub.add_parser("compare", help="compare a candidate model with a reference on identical masks "
+                                       "(exit 0 PASS/AT_RISK, 1 REGRESSION)")
+    model_args(p)
+    p.add_argument("--reference", required=True,
+                   help="the baseline: model.onnx, an export directory, or a torch reference.npz (with --masks)")
+    data_args(p)
+    p.add_argument("--masks", help="mask manifest (masks.npz) to replay; required with a reference .npz")
+    masking_args(p)
+    p.add_argument("--bootstrap", type=int, default=1000,
+                   help="paired bootstrap resamples for the ΔCE 95%% interval (default 1000; 0 skips it)")
+    p.add_argument("--bootstrap-seed", type=int, default=0, help="bootstrap seed (default 0)")
+    p.add_argument("--at-risk", type=float, default=0.05,
+                   help="relative CE increase above which the verdict is AT_RISK (default 0.05)")
+    p.add_argument("--regression", type=float, default=0.10,
+                   help="relative CE increase above which the verdict is REGRESSION, exit 1 (default 0.10)")
+    progress_arg(p)
+
+
+def _reference(args: argparse.Namespace) -> tuple[Any, Any]:  # (OnnxMaskedLM | Path, Tokenizer | None)
+    """The reference model (loaded with the candidate's options) and its own tokenizer, if it has one."""
+    from ..errors import InputFileError
+
+    path = Path(args.reference)
+    if path.suffix == ".npz":
+        return path, None
+    if args.tokenizer:  # one tokenizer given for both
+        return load_model(path, args), None
+    try:
+        return load(args, model_option="reference")
+    except InputFileError:  # no tokenizer beside the reference (e.g. a variant directory): the candidate's is used
+        if not path.exists():
+            raise
+        return load_model(path, args), None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command; returns 0 on PASS or AT_RISK, 1 on REGRESSION."""
+    from ..masking import load_masks
+    from ..tasks import compare
+    from .resources import default_text_path
+
+    if args.spinning is None:  # two sessions take turns: one's spin-waiting threads would slow the other
+        args.spinning = False
+    candidate, tokenizer = load(args)
+    reference, reference_tokenizer = _reference(args)
+    data = args.data or default_text_path()
+    manifest = load_masks(args.masks) if args.masks else None
+    options = masking_options(args, manifest)  # given, else the masks file's (a conflict is an error), else default
+    report = compare(candidate, reference, tokenizer, data, reference_tokenizer=reference_tokenizer, masks=manifest,
+                     text_field=args.text_field, bootstrap=args.bootstrap, bootstrap_seed=args.bootstrap_seed,
+                     at_risk=args.at_risk, regression=args.regression, progress=args.progress, **options)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=1))
+    else:
+        _table(report, candidate, args.reference, data)
+    return _EXIT[report.verdict]
+
+
+def _table(report, candidate, reference: str, data) -> None:  # report: CompareReport
+    c, r, s = report.candidate, report.reference, report.settings
+    ci = report.delta_ci95
+    lines = [
+        ("candidate", str(candidate.path)),
+        ("reference", str(reference) + (" (torch logits)" if s["reference_kind"] == "torch_npz" else "")),
+        ("data", f"{data} ({c.n_samples} samples; {c.n_truncated} truncated to {s['max_length']}, "
+                 f"set by {s['max_length_from']})"),
+        ("masking", f"{s['masking']}{', whole words' if s['whole_word'] else ''}, seed {s['seed']}, "
+                    f"p={s['mlm_probability']}"
+                    + (f", replayed from {s['masks_file']}" if s.get("masks_file") else "")),
+        ("masked tokens", f"{report.n_masked} in {c.n_scored_samples} samples"),
+        ("", f"{'candidate':>12} {'reference':>12} {'Δ':>12}"),
+        ("cross-entropy", f"{c.cross_entropy:>12.6f} {r.cross_entropy:>12.6f} {report.delta_cross_entropy:>+12.3e}"),
+        ("perplexity", f"{c.perplexity:>12.4f} {r.perplexity:>12.4f} {c.perplexity - r.perplexity:>+12.3e}"),
+        ("top-1 accuracy", f"{100 * c.top1_accuracy:>11.2f}% {100 * r.top1_accuracy:>11.2f}% "
+                           f"{100 * (c.top1_accuracy - r.top1_accuracy):>+11.2f}%"),
+        ("top-5 accuracy", f"{100 * c.top5_accuracy:>11.2f}% {100 * r.top5_accuracy:>11.2f}% "
+                           f"{100 * (c.top5_accuracy - r.top5_accuracy):>+11.2f}%"),
+        ("ΔCE relative", f"{100 * report.relative_delta:+.4f} %"),
+        ("ΔCE 95% CI", "not computed (--bootstrap 0)" if ci is None else
+         f"[{ci[0]:+.3e}, {ci[1]:+.3e}] nats ({s['bootstrap']} paired bootstrap resamples of masked tokens, "
+         f"seed {s['bootstrap_seed']})"),
+        ("KL(ref||cand)", f"{report.mean_kl:.6g} nats/token (mean)"),
+        ("top-1 agreement", f"{100 * report.top1_agreement:.2f} %"),
+        ("top-5 overlap", f"{100 * report.top5_overlap:.2f} %"),
+        ("max |Δlogit|", f"{report.max_abs_logit_diff:.6g}"),
+        ("logit cosine", f"mean {report.mean_cosine:.8f}, min {report.min_cosine:.8f}"),
+        ("verdict", f"{report.verdict} (PASS <= {100 * report.thresholds['at_risk']:g} % < AT_RISK <= "
+                    f"{100 * report.thresholds['regression']:g} % < REGRESSION)"),
+    ]
+    for key, value in lines:
+        print(f"{key:<16} {value}")

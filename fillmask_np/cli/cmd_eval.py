@@ -1,0 +1,105 @@
+"""``fillmask-np eval``: masked cross-entropy, perplexity and top-k accuracy on a corpus.
+
+``--save-masks m.npz`` writes the masks drawn; ``--masks m.npz`` scores them again (any backend can:
+see the README). A replay takes every masking setting from the file: a masking option given on the
+command line that differs from the file's is refused, one left out takes the file's value.
+``--worst N`` prints the N highest-loss masked tokens after the table; ``--tokens t.npz|t.jsonl``
+writes every masked token's record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from .options import data_args, load, masking_args, masking_options, model_args, progress_arg
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    """Add the command's parser."""
+    ev = sub.add_parser("eval", help="masked cross-entropy, perplexity and top-k accuracy on a corpus")
+    model_args(ev)
+    data_args(ev)
+    masking_args(ev)
+    ev.add_argument("--save-masks", metavar="PATH", help="write the masks drawn to this .npz mask manifest")
+    ev.add_argument("--masks", metavar="PATH", help="score the masks of this manifest (from --save-masks) instead "
+                                                    "of drawing; it must match the tokenizer and data")
+    ev.add_argument("--worst", type=int, default=0, metavar="N",
+                    help="print the N highest-loss masked tokens with their context")
+    ev.add_argument("--tokens", metavar="PATH", help="write every masked token's record (sample, position, "
+                                                     "input_id, label, loss, rank, top_id) to PATH.npz or PATH.jsonl")
+    progress_arg(ev)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command; returns the exit status."""
+    from ..masking import load_masks
+    from ..report import check_tokens_path, provenance, write_tokens
+    from ..tasks import evaluate
+    from ..text import file_sha256
+    from .resources import default_text_path
+
+    if args.tokens:
+        check_tokens_path(args.tokens)
+    manifest = load_masks(args.masks) if args.masks else None
+    options = masking_options(args, manifest)
+    model, tokenizer = load(args)
+    data = args.data or default_text_path()
+    report = evaluate(model, tokenizer, data, text_field=args.text_field, progress=args.progress, masks=manifest,
+                      save_masks=args.save_masks, return_tokens=bool(args.tokens), worst=args.worst, **options)
+    if args.tokens:
+        write_tokens(args.tokens, report.tokens)
+    saved = {"path": args.save_masks, "sha256": file_sha256(args.save_masks)} if args.save_masks else None
+    if args.json:
+        out = {"model": str(model.path), "tokenizer": tokenizer.source, "data": str(data), **report.to_dict()}
+        del out["tokens"]  # they go to --tokens
+        out.update(tokens_file=args.tokens, saved_masks=saved, provenance=_provenance(provenance, model, tokenizer,
+                                                                                       data, report))
+        print(json.dumps(out, indent=1))
+        return 0
+    _print_table(model, data, report, saved, args.tokens)
+    return 0
+
+
+def _provenance(provenance: Any, model: Any, tokenizer: Any, data: Any, report: Any) -> dict[str, Any]:
+    s = report.settings
+    policy = {k: s[k] for k in ("masking", "whole_word", "special_tokens", "mlm_probability", "mask_replace_prob",
+                                "random_replace_prob", "max_length", "batch_size", "limit")}
+    counts = {k: getattr(report, k) for k in ("n_samples", "n_scored_samples", "n_masked", "n_tokens", "n_empty",
+                                              "n_unmaskable", "n_no_mask_drawn", "n_truncated")}
+    masks = {"path": s["masks_file"], "sha256": s["masks_sha256"]} if "masks_file" in s else None
+    return provenance(model, tokenizer, data, seed=s["seed"], masking=policy, masks=masks, counts=counts)
+
+
+def _print_table(model: Any, data: Any, report: Any, saved: dict | None, tokens_file: str | None) -> None:
+    s = report.settings
+    rows = [
+        ("model", str(model.path)),
+        ("data", f"{data} ({report.n_samples} samples; skipped {report.n_empty} empty, "
+                 f"{report.n_unmaskable} unmaskable; {report.n_truncated} truncated to {s['max_length']})"),
+        ("masking", f"{s['masking']}{', whole words' if s['whole_word'] else ''}, seed {s['seed']}, "
+                    f"p={s['mlm_probability']} ({s['mask_replace_prob']} mask / {s['random_replace_prob']} random), "
+                    f"special tokens: {s['special_tokens']}"),
+    ]
+    if "masks_file" in s:
+        rows.append(("masks", f"replayed from {s['masks_file']} (sha256 {s['masks_sha256'][:16]}...)"))
+    rows += [
+        ("masked tokens", f"{report.n_masked} in {report.n_scored_samples} samples"),
+        ("cross-entropy", f"{report.cross_entropy:.4f} nats/token"),
+        ("perplexity", f"{report.perplexity:.3f}"),
+        ("top-1 accuracy", f"{100 * report.top1_accuracy:.2f} %"),
+        ("top-5 accuracy", f"{100 * report.top5_accuracy:.2f} %"),
+    ]
+    if saved:
+        rows.append(("saved masks", f"{saved['path']} (sha256 {saved['sha256'][:16]}...)"))
+    if tokens_file:
+        rows.append(("token records", tokens_file))
+    for key, value in rows:
+        print(f"{key:<15} {value}")
+    if report.worst_tokens:
+        print(f"\nworst {len(report.worst_tokens)} masked tokens (loss in nats, rank of the label, label -> top "
+              f"prediction, sample:token position, context as the model saw it):")
+        for w in report.worst_tokens:
+            print(f"{w['loss']:8.3f} {w['rank']:6d}  {w['label_token']!r} -> {w['top_token']!r}  "
+                  f"{w['sample']}:{w['position']}  {w['context']}")

@@ -1,0 +1,65 @@
+"""``fillmask-np pppl``: pseudo-log-likelihood and pseudo-perplexity of a corpus (every token masked once)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from .options import data_args, load, model_args, progress_arg
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    """Add the command's parser."""
+    pp = sub.add_parser("pppl", help="pseudo-log-likelihood and pseudo-perplexity (every token masked once)")
+    model_args(pp)
+    data_args(pp)
+    pp.add_argument("--variant", choices=("original", "within_word_l2r"), default="original",
+                    help="original: each token masked alone (default); within_word_l2r: also the later "
+                         "pieces of its word (Kauf & Ivanova 2023, as minicons)")
+    pp.add_argument("--special-tokens", choices=("template", "all_special_ids"), default="template",
+                    help="never scored: template = the tokens the tokenizer added (default); "
+                         "all_special_ids = every special id wherever it occurs")
+    pp.add_argument("--max-length", type=int, help="truncate samples to this many tokens (default: the model's "
+                                                   "position limit or fixed length, or the tokenizer's)")
+    pp.add_argument("--batch-tokens", type=int, default=8192,
+                    help="rows x padded length of one batch of masked copies (default 8192)")
+    pp.add_argument("--limit", type=int, help="score only the first N non-empty samples")
+    progress_arg(pp)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command; returns the exit status."""
+    from ..report import provenance
+    from ..tasks import pseudo_log_likelihood
+    from .resources import default_text_path
+
+    model, tokenizer = load(args)
+    data = args.data or default_text_path()
+    report = pseudo_log_likelihood(model, tokenizer, data, variant=args.variant, special_tokens=args.special_tokens,
+                                   max_length=args.max_length, token_budget=args.batch_tokens,
+                                   text_field=args.text_field, limit=args.limit, progress=args.progress)
+    if args.json:
+        counts = {key: getattr(report, key) for key in ("n_samples", "n_scored_samples", "n_scored_tokens",
+                                                         "n_tokens", "n_empty", "n_unscorable", "n_truncated")}
+        out = {"model": str(model.path), "tokenizer": tokenizer.source, "data": str(data), **report.to_dict(),
+               "provenance": provenance(model, tokenizer, data, variant=report.variant, settings=report.settings,
+                                        counts=counts)}
+        print(json.dumps(out, indent=1))
+        return 0
+    s = report.settings
+    rows = [
+        ("model", str(model.path)),
+        ("data", f"{data} ({report.n_samples} samples; skipped {report.n_empty} empty, "
+                 f"{report.n_unscorable} unscorable; {report.n_truncated} truncated to {s['max_length']})"),
+        ("variant", f"{report.variant} (special tokens never scored: {s['special_tokens']})"),
+        ("scored tokens", f"{report.n_scored_tokens} in {report.n_scored_samples} samples, one masked copy each"),
+        ("PLL", f"{report.pseudo_log_likelihood:.4f} nats (sum)"),
+        ("-PLL / token", f"{report.nll_per_token:.4f} nats"),
+        ("PPPL", f"{report.pseudo_perplexity:.3f}"),
+    ]
+    for key, value in rows:
+        print(f"{key:<14} {value}")
+    if not model.gathers_positions:
+        print("note: this model computes logits at every position of every copy; a model rewritten by "
+              "`fillmask-np optimize` runs its head on the scored rows only (much faster for pppl)")
+    return 0

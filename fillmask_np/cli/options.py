@@ -1,0 +1,125 @@
+"""What the ``fillmask-np`` commands share, declared once: model options, data options, masking options,
+and loading a model with its tokenizer."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..config import MASKING_MODES, SPECIAL_TOKEN_POLICIES, MaskingConfig
+from ..errors import InputFileError, MaskingError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..masking import MaskManifest
+    from ..runtime import OnnxMaskedLM
+    from ..tokenization import Tokenizer
+
+__all__ = ["model_args", "data_args", "masking_args", "progress_arg", "masking_options", "load", "load_model"]
+
+
+def model_args(p: argparse.ArgumentParser) -> None:
+    """The options every command that loads a model takes."""
+    p.add_argument("--model", help="model.onnx, or an export directory (model.onnx + tokenizer.json); "
+                                   "default: the bundled tiny BERT")
+    p.add_argument("--tokenizer", help="tokenizer.json, vocab.txt, or a directory (default: beside the model)")
+    p.add_argument("--threads", type=int, help="ONNX Runtime intra-op threads")
+    p.add_argument("--spinning", action=argparse.BooleanOptionalAction, default=None,
+                   help="let idle ONNX Runtime threads spin-wait (default: ONNX Runtime's choice); "
+                        "--no-spinning frees the cores between runs on a shared machine")
+    p.add_argument("--logits-output", help="name of the logits output when the graph has several float outputs")
+    p.add_argument("--position-ids", choices=("auto", "arange", "padding_offset"), default="auto",
+                   help="how to fill a position_ids input: auto (from config.json's model_type, default), "
+                        "arange (0..L-1, BERT) or padding_offset (RoBERTa: after the padding index)")
+    p.add_argument("--json", action="store_true", help="print a JSON report instead of a table")
+
+
+def data_args(p: argparse.ArgumentParser) -> None:
+    """The corpus options: the data file and its JSONL field."""
+    p.add_argument("--data", help="text file (one sample per line) or JSONL; default: the bundled text")
+    p.add_argument("--text-field", help="JSONL field holding the text (default: text)")
+
+
+def progress_arg(p: argparse.ArgumentParser) -> None:
+    """The progress-bar switch."""
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: when stderr is a terminal)")
+
+
+def masking_args(p: argparse.ArgumentParser) -> None:
+    """The masking options (``MaskingConfig``'s fields), each defaulting to None: unset takes the default,
+    or the replayed masks file's value (see ``masking_options``)."""
+    p.add_argument("--seed", type=int, help="masking seed (default 0)")
+    p.add_argument("--masking", choices=MASKING_MODES,
+                   help="per_sample: sample i masked by default_rng([seed, i]) (default); "
+                        "hf: replay HF's collator batch by batch")
+    p.add_argument("--mlm-probability", type=float, help="share of tokens selected (default 0.15)")
+    p.add_argument("--mask-replace-prob", type=float,
+                   help="share of selected tokens replaced by the mask token (default 0.8; 1.0 with --whole-word)")
+    p.add_argument("--random-replace-prob", type=float,
+                   help="share of selected tokens replaced by a random token (default 0.1; 0 with --whole-word); "
+                        "the rest is kept")
+    p.add_argument("--whole-word", action="store_true", default=None,
+                   help="mask whole words, as HF's collator with whole_word_mask=True")
+    p.add_argument("--special-tokens", choices=SPECIAL_TOKEN_POLICIES,
+                   help="never mask: template = the tokens the tokenizer added, as run_mlm.py (default); "
+                        "all_special_ids = every special id wherever it occurs, as HF's collator without a mask")
+    p.add_argument("--batch-size", type=int, help="samples per batch (default 16)")
+    p.add_argument("--max-length", type=int, help="truncate samples to this many tokens (default: the smallest "
+                                                  "limit of the model(s) and the tokenizer)")
+    p.add_argument("--limit", type=int, help="use only the first N non-empty samples")
+
+
+def masking_options(args: argparse.Namespace, manifest: MaskManifest | None) -> dict[str, Any]:
+    """The masking options as keyword arguments: given, else the masks file's (refusing a given one that differs),
+    else ``MaskingConfig``'s default."""
+    defaults = MaskingConfig()
+    options = {}
+    for key in MaskingConfig.field_names():
+        given = getattr(args, key)
+        if manifest is not None:
+            recorded = manifest.settings[key]
+            if given is not None and given != recorded:
+                flag = "--" + key.replace("_", "-")
+                raise MaskingError(f"{flag} {given!r} conflicts with masks file {args.masks!r} ({key}={recorded!r}): "
+                                   f"a replay uses the file's settings; drop {flag}")
+            options[key] = recorded
+        elif key in ("mask_replace_prob", "random_replace_prob"):  # unset: HF's default for the masking chosen
+            options[key] = given
+        else:
+            options[key] = getattr(defaults, key) if given is None else given
+    return options
+
+
+def load_model(path: str | Path, args: argparse.Namespace) -> OnnxMaskedLM:
+    """The model at ``path`` with the command's runtime options."""
+    from ..runtime import OnnxMaskedLM
+
+    return OnnxMaskedLM(path, threads=args.threads, logits_output=args.logits_output,
+                        position_ids=args.position_ids, allow_spinning=args.spinning)
+
+
+def load(args: argparse.Namespace, *, model_option: str = "model") -> tuple[OnnxMaskedLM, Tokenizer]:
+    """The model named by ``args.<model_option>`` (default: the bundled tiny BERT) and its tokenizer."""
+    from ..tokenization import Tokenizer
+    from .resources import default_model_dir
+
+    model_path = Path(getattr(args, model_option)) if getattr(args, model_option) else default_model_dir()
+    if not model_path.exists():
+        raise InputFileError(
+            f"model {str(model_path)!r} does not exist; pass --model model.onnx or an export directory")
+    if args.tokenizer:
+        tok_path = Path(args.tokenizer)
+        if tok_path.is_dir():
+            tokenizer = Tokenizer.from_dir(tok_path)
+        elif tok_path.name == "vocab.txt":
+            tokenizer = Tokenizer.from_wordpiece(tok_path)
+        else:
+            tokenizer = Tokenizer.from_file(tok_path)
+    else:
+        directory = model_path if model_path.is_dir() else model_path.parent
+        try:
+            tokenizer = Tokenizer.from_dir(directory)
+        except InputFileError as exc:
+            raise InputFileError(f"no tokenizer beside {str(model_path)!r}; pass --tokenizer tokenizer.json") from exc
+    return load_model(model_path, args), tokenizer

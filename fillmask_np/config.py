@@ -1,0 +1,156 @@
+"""The masking settings of an evaluation, validated once and carried as one value: ``MaskingConfig``.
+
+Every verb that masks a corpus (``evaluate``, ``compare``, a mask manifest's replay) and every command
+that takes masking flags reads its settings from one ``MaskingConfig``; a mask manifest writes them in
+its header (``to_header``) and a replay reads them back (``from_header``). A leaf module: it imports
+nothing of the package but ``errors``, and no numpy.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Literal
+
+from .errors import FillMaskError, MaskingError, TokenizerError
+
+__all__ = ["MaskingConfig", "MASKING_MODES", "SPECIAL_TOKEN_POLICIES", "SETTING_KEYS", "validate_probabilities",
+           "validate_seed", "check_policy"]
+
+MASKING_MODES = ("per_sample", "hf")
+SPECIAL_TOKEN_POLICIES = ("template", "all_special_ids")
+SETTING_KEYS = ("seed", "masking", "mlm_probability", "mask_replace_prob", "random_replace_prob", "whole_word",
+                "special_tokens", "max_length", "batch_size", "limit")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def validate_probabilities(mlm_probability: float, mask_replace_prob: float, random_replace_prob: float) -> None:
+    """Raise ``MaskingError`` unless the three masking probabilities make sense.
+
+    Args:
+        mlm_probability: share of maskable tokens selected, in (0, 1].
+        mask_replace_prob: share of selected tokens replaced by the mask token, in [0, 1].
+        random_replace_prob: share replaced by a random token, in [0, 1]; the two shares sum to <= 1.
+
+    >>> validate_probabilities(0.15, 0.8, 0.1)
+    """
+    if not (0.0 < float(mlm_probability) <= 1.0):
+        raise MaskingError(f"mlm_probability={mlm_probability!r} must be in (0, 1]; the usual value is 0.15")
+    for name, value in (("mask_replace_prob", mask_replace_prob), ("random_replace_prob", random_replace_prob)):
+        if not (0.0 <= float(value) <= 1.0):
+            raise MaskingError(f"{name}={value!r} must be in [0, 1] (defaults: 0.8 and 0.1)")
+    if float(mask_replace_prob) + float(random_replace_prob) > 1.0:
+        raise MaskingError(
+            f"mask_replace_prob + random_replace_prob = {mask_replace_prob!r} + {random_replace_prob!r} "
+            f"exceeds 1; the remainder 1 - both is the share kept unchanged, so lower one of them"
+        )
+
+
+def validate_seed(seed: int) -> int:
+    """Return ``seed`` as an int, or raise ``MaskingError`` unless it is a non-negative integer.
+
+    >>> validate_seed(42)
+    42
+    """
+    if not _is_int(seed) or seed < 0:
+        raise MaskingError(f"seed={seed!r} must be a non-negative integer, e.g. 0 or 42")
+    return int(seed)
+
+
+def check_policy(policy: str) -> str:
+    """Return ``policy`` or raise ``TokenizerError`` naming the two special-token policies.
+
+    >>> check_policy("template")
+    'template'
+    """
+    if policy not in SPECIAL_TOKEN_POLICIES:
+        raise TokenizerError(f"special_tokens={policy!r} is not one of {list(SPECIAL_TOKEN_POLICIES)}: 'template' "
+                             f"keeps the tokenizer's added [CLS]/[SEP] out of masking, 'all_special_ids' every "
+                             f"special id wherever it occurs")
+    return policy
+
+
+def replacement_shares(whole_word: bool, mask_replace_prob: float | None,
+                       random_replace_prob: float | None) -> tuple[float, float]:
+    """The replacement shares: HF's defaults, or (1, 0) for whole-word masking, which allows nothing else.
+
+    >>> replacement_shares(False, None, None), replacement_shares(True, None, None)
+    ((0.8, 0.1), (1.0, 0.0))
+    """
+    if not whole_word:
+        return (0.8 if mask_replace_prob is None else mask_replace_prob,
+                0.1 if random_replace_prob is None else random_replace_prob)
+    if (mask_replace_prob not in (None, 1, 1.0)) or (random_replace_prob not in (None, 0, 0.0)):
+        raise FillMaskError(f"whole-word masking replaces every selected token with the mask token (HF's collator "
+                            f"forces it); got mask_replace_prob={mask_replace_prob!r}, random_replace_prob="
+                            f"{random_replace_prob!r}: leave them unset or pass 1.0 and 0.0")
+    return 1.0, 0.0
+
+
+@dataclass(frozen=True)
+class MaskingConfig:
+    """How a corpus is masked and batched: HF's collator settings plus this library's batching.
+
+    Construct it with ``MaskingConfig(...)`` (unset replacement shares take HF's defaults, or 1.0/0.0
+    with ``whole_word``), or ``MaskingConfig.from_header(manifest_header)``; every instance is valid.
+    ``max_length=None`` means "the model's or tokenizer's limit", resolved by ``with_max_length``.
+
+    >>> MaskingConfig(seed=42).mask_replace_prob, MaskingConfig(whole_word=True).mask_replace_prob
+    (0.8, 1.0)
+    """
+
+    seed: int = 0
+    masking: Literal["per_sample", "hf"] = "per_sample"
+    mlm_probability: float = 0.15
+    mask_replace_prob: float | None = None
+    random_replace_prob: float | None = None
+    whole_word: bool = False
+    special_tokens: Literal["template", "all_special_ids"] = "template"
+    batch_size: int = 16
+    max_length: int | None = None
+    limit: int | None = None
+
+    def __post_init__(self) -> None:
+        mask_p, random_p = replacement_shares(self.whole_word, self.mask_replace_prob, self.random_replace_prob)
+        validate_probabilities(self.mlm_probability, mask_p, random_p)
+        check_policy(self.special_tokens)
+        seed = validate_seed(self.seed)
+        if self.limit is not None and (not _is_int(self.limit) or self.limit < 1):
+            raise FillMaskError(f"limit={self.limit!r} must be at least 1 (or None for the whole corpus)")
+        if self.masking not in MASKING_MODES:
+            raise FillMaskError(f"masking={self.masking!r} is not 'per_sample' or 'hf'")
+        if not _is_int(self.batch_size) or self.batch_size < 1:
+            raise FillMaskError(f"batch_size={self.batch_size!r} must be at least 1")
+        if self.max_length is not None and (not _is_int(self.max_length) or self.max_length < 1):
+            raise FillMaskError(f"max_length={self.max_length!r} must be a positive number of tokens (or None for "
+                                f"the model's limit)")
+        for name, value in (("seed", seed), ("mask_replace_prob", mask_p), ("random_replace_prob", random_p),
+                            ("whole_word", bool(self.whole_word)), ("batch_size", int(self.batch_size)),
+                            ("max_length", None if self.max_length is None else int(self.max_length)),
+                            ("limit", None if self.limit is None else int(self.limit))):
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def from_header(cls, header: dict[str, Any]) -> MaskingConfig:
+        """The settings recorded in a mask manifest's header (``SETTING_KEYS``)."""
+        return cls(**{key: header[key] for key in SETTING_KEYS})
+
+    def to_header(self) -> dict[str, Any]:
+        """The settings as a manifest header records them (``SETTING_KEYS``, JSON-ready)."""
+        return {key: getattr(self, key) for key in SETTING_KEYS}
+
+    def with_max_length(self, max_length: int) -> MaskingConfig:
+        """A copy with ``max_length`` set (the resolved limit)."""
+        return replace(self, max_length=int(max_length))
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every setting by name, as a report's ``settings`` lists them."""
+        return asdict(self)
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        """The settings' names, in declaration order."""
+        return tuple(f.name for f in fields(cls))

@@ -1,0 +1,118 @@
+"""A corpus as masked, padded batches: the one masking and batching path that evaluate and compare share.
+
+Two masking modes (``MaskingConfig.masking``):
+
+* ``"per_sample"`` (default): sample *i* (the i-th non-empty sample, 0-based, as in a dataset whose
+  empty lines were dropped) is masked on its own, unpadded, by ``numpy.random.default_rng([seed, i])``;
+  results do not depend on batch size, order or bucketing, so samples are sorted by length inside a
+  window to cut padding.
+* ``"hf"``: replays ``DataCollatorForLanguageModeling`` batch by batch: one
+  ``default_rng(seed)`` masks each batch of ``batch_size`` consecutive non-empty samples, padded to
+  the batch's longest, exactly as a seeded HF collator would; results depend on ``batch_size``.
+
+A mask manifest replaces the drawing: its settings replace the config and its rows the masks.
+"""
+
+from __future__ import annotations
+
+import sys
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+
+from ..config import MaskingConfig
+from ..errors import FillMaskError
+from ..text import Progress, TextSource, iter_texts, non_empty
+from .batches import MaskedBatch, draw_masker, hf_batch, per_sample_batches
+from .manifest import MaskManifest, load_masks
+from .replay import ReplayMasker
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..tokenization import Tokenizer
+
+__all__ = ["new_counts", "masked_batches", "replay_config", "settings_of"]
+
+_WINDOW_BATCHES = 16  # per-sample mode sorts this many batches' worth of samples by length
+
+
+def new_counts() -> dict[str, int]:
+    """The corpus counts ``masked_batches`` keeps (samples read, skipped, truncated, tokens)."""
+    return dict(n_samples=0, n_empty=0, n_unmaskable=0, n_no_mask_drawn=0, n_truncated=0, n_tokens=0)
+
+
+def replay_config(config: MaskingConfig | None, masks: str | Path | MaskManifest | None, tokenizer: Tokenizer,
+                  texts: TextSource) -> tuple[MaskingConfig, MaskManifest | None]:
+    """The config to mask with and the manifest to replay, if any.
+
+    With ``masks`` (a manifest path or ``MaskManifest``), the manifest is checked against ``tokenizer`` and
+    ``texts`` and its recorded settings replace ``config``; else ``config`` is returned as given.
+    """
+    if masks is None:
+        if config is None:
+            raise FillMaskError("pass a MaskingConfig or a masks manifest")
+        return config, None
+    manifest = masks if isinstance(masks, MaskManifest) else load_masks(masks)
+    manifest.check(tokenizer, texts)
+    return MaskingConfig.from_header(manifest.header), manifest
+
+
+def settings_of(config: MaskingConfig, manifest: MaskManifest | None) -> dict[str, Any]:
+    """The ``settings`` of a report: the config's values (and the manifest replayed, if any)."""
+    c = config
+    settings = dict(seed=c.seed, masking=c.masking, batch_size=c.batch_size, max_length=c.max_length,
+                    whole_word=c.whole_word, special_tokens=c.special_tokens, limit=c.limit,
+                    mlm_probability=c.mlm_probability, mask_replace_prob=c.mask_replace_prob,
+                    random_replace_prob=c.random_replace_prob)
+    if manifest is not None:
+        settings.update(masks_file=manifest.path, masks_sha256=manifest.sha256)
+    return settings
+
+
+def masked_batches(tokenizer: Tokenizer, texts: TextSource, config: MaskingConfig, *, counts: dict[str, int],
+                   text_field: str | None = None, progress: bool | None = None,
+                   manifest: MaskManifest | None = None) -> Iterator[MaskedBatch]:
+    """A lazy iterator of the masked batches of ``texts``; ``counts`` (``new_counts()``) is filled as it goes.
+
+    Args:
+        tokenizer: encodes the texts; its mask token and ``len()`` drive the masking.
+        texts: a list of strings, a text file or a JSONL file.
+        config: the masking settings; ``config.max_length`` must be resolved (not None).
+        counts: running counts, updated while the iterator is consumed.
+        text_field: JSONL field holding the text.
+        progress: show a progress bar on stderr (default: when stderr is a terminal).
+        manifest: replay this manifest's masks instead of drawing (from ``replay_config``).
+    Returns:
+        an iterator of ``MaskedBatch``; a replay checks, once exhausted, that every manifest row was used.
+    """
+    if config.max_length is None:
+        raise FillMaskError("masked_batches needs a resolved max_length (MaskingConfig.with_max_length)")
+    samples = non_empty(iter_texts(texts, text_field=text_field), counts, config.limit)  # opens the data now
+    return _generate(tokenizer, samples, config, counts, progress, manifest)
+
+
+def _generate(tokenizer: Tokenizer, samples: Iterator[tuple[int, int, str]], config: MaskingConfig,
+              counts: dict[str, int], progress: bool | None, manifest: MaskManifest | None) -> Iterator[MaskedBatch]:
+    bar = Progress(enabled=sys.stderr.isatty() if progress is None else progress)
+    chunk = config.batch_size * (_WINDOW_BATCHES if config.masking == "per_sample" else 1)
+    mask = ReplayMasker(manifest) if manifest is not None else draw_masker(
+        config, mask_token_id=tokenizer.mask_token_id, vocab_size=len(tokenizer))
+    while True:
+        window = list(islice(samples, chunk))
+        if not window:
+            break
+        rows = tokenizer.encode_rows([t for _, _, t in window], max_length=config.max_length,
+                                     special_tokens=config.special_tokens)
+        indices = [i for i, _, _ in window]
+        position_of = {i: position for i, position, _ in window}  # sample index -> place in the source
+        counts["n_truncated"] += sum(r.truncated for r in rows)
+        counts["n_tokens"] += sum(len(r.ids) for r in rows)
+        if config.masking == "per_sample":
+            batches = per_sample_batches(indices, rows, tokenizer, counts, config.batch_size, mask)
+        else:
+            batches = [hf_batch(indices, rows, tokenizer, counts, mask)]
+        for batch_indices, enc, labels in batches:
+            yield MaskedBatch(batch_indices, enc, labels, position_of)
+            bar.update(len(batch_indices), int(enc.attention_mask.sum()))
+    bar.close()
+    if isinstance(mask, ReplayMasker):
+        mask.finish(counts["n_samples"])

@@ -1,0 +1,221 @@
+"""Mask manifests: the exact masked ids and labels of an evaluation, for any backend to replay.
+
+``evaluate(..., save_masks="masks.npz")`` writes one; ``evaluate(..., masks="masks.npz")`` scores it
+instead of drawing new masks. The file is a plain ``.npz`` (read it with ``allow_pickle=False``):
+
+* ``header``: 0-d unicode array, a JSON object (sorted keys): ``format`` (``"fillmask_np.masks/1"``),
+  ``tokenizer_sha256`` (of the tokenizer's source file), ``data_sha256`` (of the data file, or of a
+  list of strings as the file of those lines), the masking settings ``seed``, ``masking``,
+  ``mlm_probability``, ``mask_replace_prob``, ``random_replace_prob``, ``whole_word``,
+  ``special_tokens``, ``max_length``, ``batch_size``, ``limit``, and ``mask_token_id``,
+  ``pad_token_id``, ``vocab_size`` (``len(tokenizer)``), ``n_samples`` (non-empty samples read),
+  ``n_rows`` (N);
+* ``sample_index`` [N] int64, ascending: the i-th non-empty sample of each row (samples in which
+  nothing was masked are left out);
+* ``input_ids`` [N, L] int64: the masked ids fed to the model, right-padded with ``pad_token_id``;
+* ``attention_mask`` [N, L] int64: 1 on real tokens, 0 on padding;
+* ``labels`` [N, L] int64: the original id at each scored position, -100 elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..config import SETTING_KEYS
+from ..errors import InputFileError, MaskingError, first_line
+from ..text import data_sha256, file_sha256
+from .collator import IGNORE_INDEX
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import MaskingConfig
+    from ..tokenization import Tokenizer
+
+__all__ = ["FORMAT", "ARRAY_KEYS", "HEADER_KEYS", "MaskManifest", "load_masks", "save_masks", "manifest_header"]
+
+FORMAT = "fillmask_np.masks/1"
+HEADER_KEYS = frozenset(("format", "tokenizer_sha256", "data_sha256", "mask_token_id", "pad_token_id", "vocab_size",
+                         "n_samples", "n_rows", *SETTING_KEYS))
+ARRAY_KEYS = ("sample_index", "input_ids", "attention_mask", "labels")
+_INT_KEYS = ("seed", "max_length", "batch_size", "mask_token_id", "pad_token_id", "vocab_size", "n_samples", "n_rows")
+
+
+@dataclass(frozen=True)
+class MaskManifest:
+    """A mask manifest in memory: the JSON ``header`` and the [N] / [N, L] int64 arrays (module docstring).
+
+    ``path`` and ``sha256`` name the file it was read from or written to (None for one not on disk).
+    """
+
+    header: dict[str, Any]
+    sample_index: np.ndarray  # [N]
+    input_ids: np.ndarray  # [N, L]
+    attention_mask: np.ndarray  # [N, L]
+    labels: np.ndarray  # [N, L]
+    path: str | None = None
+    sha256: str | None = None
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The masking settings recorded in the header (``seed``, ``masking``, ... ``limit``)."""
+        return {key: self.header[key] for key in SETTING_KEYS}
+
+    @property
+    def config(self) -> MaskingConfig:
+        """The recorded settings as a ``MaskingConfig``."""
+        from ..config import MaskingConfig
+
+        return MaskingConfig.from_header(self.header)
+
+    def row(self, sample: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """(masked ids, labels) of sample ``sample``, unpadded ([l] int64 each), or None when it has no row."""
+        r = int(np.searchsorted(self.sample_index, sample))
+        if r == len(self.sample_index) or self.sample_index[r] != sample:
+            return None
+        length = int(self.attention_mask[r].sum())
+        return self.input_ids[r, :length], self.labels[r, :length]
+
+    def check(self, tokenizer: Tokenizer, data: Any) -> None:
+        """Raise ``MaskingError`` unless the manifest was made with this tokenizer and this data.
+
+        Hashes are compared when both sides have one (a tokenizer built in memory or a one-shot
+        iterator of texts has none); the special ids and vocabulary size are always compared, and a
+        replay also checks every row against the data's own tokens.
+        """
+        name = self.path or "<memory>"
+        source = tokenizer.source
+        ours = file_sha256(source) if source and Path(source).is_file() else None
+        theirs = self.header["tokenizer_sha256"]
+        if ours and theirs and ours != theirs:
+            raise MaskingError(f"masks file {name!r} was made for another tokenizer: its tokenizer_sha256 is {theirs}, "
+                               f"but {source!r} has sha256 {ours}; pass the tokenizer the masks were made with, "
+                               f"or draw new masks (drop masks=/--masks)")
+        ours, theirs = data_sha256(data), self.header["data_sha256"]
+        if ours and theirs and ours != theirs:
+            label = str(data) if isinstance(data, (str, Path)) else f"the {type(data).__name__} of texts"
+            raise MaskingError(f"masks file {name!r} was made for other data: its data_sha256 is {theirs}, but "
+                               f"{label!r} has sha256 {ours}; pass the data the masks were made from, or draw new "
+                               f"masks (drop masks=/--masks)")
+        for key, value in (("mask_token_id", tokenizer.mask_token_id), ("pad_token_id", tokenizer.pad_token_id),
+                           ("vocab_size", len(tokenizer))):
+            if self.header[key] != value:
+                raise MaskingError(f"masks file {name!r} has {key}={self.header[key]!r} but tokenizer {source!r} has "
+                                   f"{value!r}; pass the tokenizer the masks were made with")
+
+
+def manifest_header(tokenizer: Tokenizer, data: Any, config: MaskingConfig, *, n_samples: int,
+                    n_rows: int) -> dict[str, Any]:
+    """The header of a manifest made with ``tokenizer`` from ``data`` under the masking ``config``."""
+    source = tokenizer.source
+    header = config.to_header()
+    header.update(format=FORMAT, tokenizer_sha256=file_sha256(source) if source and Path(source).is_file() else None,
+                  data_sha256=data_sha256(data), mask_token_id=int(tokenizer.mask_token_id),
+                  pad_token_id=int(tokenizer.pad_token_id), vocab_size=len(tokenizer), n_samples=int(n_samples),
+                  n_rows=int(n_rows))
+    return header
+
+
+def save_masks(path: str | Path, manifest: MaskManifest) -> MaskManifest:
+    """Write ``manifest`` to ``path`` (compressed ``.npz``, the name kept as given).
+
+    Returns:
+        the manifest with ``path`` and ``sha256`` of the written file.
+
+    >>> saved = save_masks("masks.npz", report_manifest)  # doctest: +SKIP
+    """
+    _check_arrays(manifest.header, {k: getattr(manifest, k) for k in ARRAY_KEYS}, str(path))
+    path = Path(path)
+    try:
+        with path.open("wb") as handle:  # a file object: numpy would append ".npz" to a bare name
+            np.savez_compressed(handle, header=np.array(json.dumps(manifest.header, sort_keys=True)),
+                                **{k: np.ascontiguousarray(getattr(manifest, k), dtype=np.int64) for k in ARRAY_KEYS})
+    except OSError as exc:
+        raise InputFileError(f"cannot write masks file {str(path)!r} ({exc.strerror}); check the directory") from exc
+    return MaskManifest(manifest.header, *(getattr(manifest, k) for k in ARRAY_KEYS), path=str(path),
+                        sha256=file_sha256(path))
+
+
+def load_masks(path: str | Path) -> MaskManifest:
+    """Read and validate a mask manifest (``allow_pickle=False``).
+
+    Raises ``InputFileError`` when the file is missing or not an ``.npz``, ``MaskingError`` when its
+    keys, header or arrays are not those of a ``fillmask_np.masks/1`` manifest.
+
+    >>> manifest = load_masks("masks.npz")  # doctest: +SKIP
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"masks file {str(path)!r} does not exist; write one with --save-masks / save_masks=")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            files = set(npz.files)
+            missing = sorted({"header", *ARRAY_KEYS} - files)
+            if missing:
+                raise MaskingError(f"masks file {str(path)!r} lacks {missing} (has {sorted(files)}); it is not a "
+                                   f"{FORMAT} manifest: write one with --save-masks / save_masks=")
+            header_array = npz["header"]
+            arrays = {k: npz[k] for k in ARRAY_KEYS}
+    except MaskingError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # not a zip, truncated, pickled objects
+        raise InputFileError(f"masks file {str(path)!r} is not a readable .npz ({first_line(exc)}); "
+                             f"write one with --save-masks / save_masks=") from exc
+    header = _parse_header(header_array, str(path))
+    _check_arrays(header, arrays, str(path))
+    return MaskManifest(header, *(arrays[k].astype(np.int64) for k in ARRAY_KEYS), path=str(path),
+                        sha256=file_sha256(path))
+
+
+def _parse_header(array: np.ndarray, name: str) -> dict[str, Any]:
+    if array.ndim != 0 or array.dtype.kind != "U":
+        raise MaskingError(f"masks file {name!r}: header is a {array.dtype} array of shape {array.shape}, not a 0-d "
+                           f"string holding JSON; write the file with save_masks")
+    try:
+        header = json.loads(str(array))
+    except ValueError as exc:
+        raise MaskingError(f"masks file {name!r}: header is not JSON ({exc}); write the file with save_masks") from exc
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        found = header.get("format") if isinstance(header, dict) else type(header).__name__
+        raise MaskingError(f"masks file {name!r} has format {found!r}, not {FORMAT!r}; write it with this version's "
+                           f"save_masks")
+    missing = sorted(HEADER_KEYS - set(header))
+    if missing:
+        raise MaskingError(f"masks file {name!r}: header lacks {missing}; write the file with save_masks")
+    for key in _INT_KEYS:
+        value = header[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise MaskingError(f"masks file {name!r}: header {key}={value!r} is not a non-negative integer")
+    return header
+
+
+def _check_arrays(header: dict[str, Any], arrays: dict[str, np.ndarray], name: str) -> None:
+    """Shapes, dtypes and values of the arrays, against each other and the header."""
+    index, ids, attention, labels = (np.asarray(arrays[k]) for k in ARRAY_KEYS)
+    for key, value in arrays.items():
+        if not np.issubdtype(np.asarray(value).dtype, np.integer):
+            raise MaskingError(f"masks file {name!r}: {key} has dtype {np.asarray(value).dtype}, not int64")
+    n_rows = header["n_rows"]
+    if index.shape != (n_rows,) or ids.ndim != 2 or not (ids.shape == attention.shape == labels.shape == (n_rows,
+                                                                                                            ids.shape[1])):
+        raise MaskingError(f"masks file {name!r}: shapes sample_index {index.shape}, input_ids {ids.shape}, "
+                           f"attention_mask {attention.shape}, labels {labels.shape} do not fit n_rows={n_rows!r} "
+                           f"([N] and three [N, L])")
+    if n_rows and (np.any(np.diff(index) <= 0) or index[0] < 0):
+        raise MaskingError(f"masks file {name!r}: sample_index must be ascending, distinct and non-negative")
+    real = attention == 1
+    if not np.all(real | (attention == 0)) or np.any(np.diff(attention, axis=1) > 0):
+        raise MaskingError(f"masks file {name!r}: attention_mask must be 1 on a row's tokens then 0 (right padding)")
+    scored = labels != IGNORE_INDEX
+    bad = scored & (~real | (labels < 0) | (labels >= header["vocab_size"]))
+    if np.any(bad):
+        r, p = (int(v) for v in np.argwhere(bad)[0])
+        raise MaskingError(f"masks file {name!r}: labels[{r}, {p}] = {int(labels[r, p])} is not -100 nor a token id "
+                           f"of a real position (vocab_size {header['vocab_size']})")
+    if n_rows and not np.all(scored.any(axis=1)):
+        raise MaskingError(f"masks file {name!r}: row {int(np.flatnonzero(~scored.any(axis=1))[0])} scores no token; "
+                           f"rows without a masked token are left out of a manifest")

@@ -1,0 +1,68 @@
+"""The figures of a comparison: the public ``CompareReport``, built from ``metrics.PairedTotals``."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..metrics import PairedTotals, relative, verdict
+from ..numerics import paired_bootstrap
+from .eval_report import EvalReport
+
+__all__ = ["CompareReport"]
+
+
+@dataclass
+class CompareReport:
+    """What ``compare`` measured: both models' figures on identical masks, their differences and a verdict.
+
+    ``delta_cross_entropy`` is CE(candidate) - CE(reference) in nats per masked token and
+    ``relative_delta`` that over CE(reference); the verdict is PASS when ``relative_delta <= at_risk``,
+    AT_RISK when ``<= regression``, REGRESSION above (both thresholds inclusive; a lower CE is PASS).
+    """
+
+    verdict: str  # PASS | AT_RISK | REGRESSION
+    delta_cross_entropy: float
+    relative_delta: float
+    delta_ci95: list[float] | None  # paired bootstrap over masked tokens of the mean per-token ΔNLL
+    mean_kl: float  # mean over masked tokens of KL(reference || candidate), nats
+    top1_agreement: float  # share of masked tokens where both models' argmax agree
+    top5_overlap: float  # mean |top5_ref ∩ top5_cand| / 5
+    max_abs_logit_diff: float  # max |logit_cand - logit_ref| over masked positions and the vocabulary
+    mean_cosine: float  # cosine of the two logit rows, mean over masked tokens
+    min_cosine: float
+    n_masked: int
+    candidate: EvalReport
+    reference: EvalReport
+    thresholds: dict[str, float] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of every figure and its provenance (a non-finite float becomes None)."""
+        out = asdict(self)
+        for side in ("candidate", "reference"):  # their settings are the comparison's, given once at the top
+            out[side] = {k: v for k, v in getattr(self, side).to_dict().items() if k != "settings"}
+        for key, value in out.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                out[key] = None
+        return out
+
+    @classmethod
+    def from_totals(cls, totals: PairedTotals, cand: EvalReport, ref: EvalReport, *, bootstrap: int,
+                    bootstrap_seed: int, at_risk: float, regression: float, settings: dict[str, Any],
+                    provenance: dict[str, Any]) -> CompareReport:
+        """The ``CompareReport`` of both models' ``EvalReport`` and the paired ``totals``."""
+        delta_ce = cand.cross_entropy - ref.cross_entropy
+        rel = relative(delta_ce, ref.cross_entropy)
+        ci = paired_bootstrap(np.concatenate(totals.delta), bootstrap, bootstrap_seed)  # [M] -> (low, high)
+        n = totals.n
+        return cls(
+            verdict=verdict(rel, at_risk, regression), delta_cross_entropy=delta_ce, relative_delta=rel,
+            delta_ci95=None if ci is None else list(ci), mean_kl=totals.kl / n, top1_agreement=totals.agree / n,
+            top5_overlap=totals.overlap / n, max_abs_logit_diff=totals.max_abs, mean_cosine=totals.cosine / n,
+            min_cosine=totals.min_cosine, n_masked=totals.n, candidate=cand, reference=ref,
+            thresholds={"at_risk": at_risk, "regression": regression}, settings=settings, provenance=provenance)

@@ -1,0 +1,78 @@
+"""The figures of an evaluation: the public ``EvalReport``, built from the running ``metrics.Totals``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataError, FillMaskError
+from ..metrics import Totals, worst_rows
+
+__all__ = ["EvalReport"]
+
+
+@dataclass
+class EvalReport:
+    """What ``evaluate`` measured. ``cross_entropy`` is the mean NLL (nats) per masked token."""
+
+    cross_entropy: float
+    perplexity: float
+    top1_accuracy: float
+    top5_accuracy: float
+    n_samples: int  # non-empty samples read
+    n_scored_samples: int  # samples with at least one masked token
+    n_masked: int  # masked (scored) tokens
+    n_tokens: int  # real tokens, specials included, of the samples read
+    n_empty: int  # empty or whitespace-only samples skipped
+    n_unmaskable: int  # samples with no maskable token (only special tokens), skipped
+    n_no_mask_drawn: int  # maskable samples in which this seed selected nothing
+    n_truncated: int  # samples cut to max_length
+    settings: dict[str, Any] = field(default_factory=dict)
+    # per scored sample: index (i-th non-empty sample), position (in the source), n_masked, cross_entropy
+    per_sample: dict[str, list] = field(default_factory=dict)
+    # evaluate(return_tokens=True): one record per masked token, sorted by (sample, position), as [T] arrays:
+    # sample, position, input_id, label, loss (float64 NLL), rank (of the label, 0 = top-1), top_id (argmax)
+    tokens: dict[str, np.ndarray] | None = None
+    # evaluate(worst=N): the N highest-loss tokens, highest first: the record's fields plus label_token,
+    # top_token and context (a few tokens each side of the target, as the model saw them, target as [[label]])
+    worst_tokens: list[dict[str, Any]] | None = None
+
+    def worst(self, n: int) -> dict[str, np.ndarray]:
+        """The ``n`` highest-loss records of ``tokens`` (highest first; ties: lower sample, then position).
+
+        >>> report.worst(10)["loss"]  # doctest: +SKIP
+        """
+        if self.tokens is None:
+            raise FillMaskError("this report has no per-token records; evaluate with return_tokens=True "
+                                "(or worst=N for the worst tokens with their context)")
+        return worst_rows(self.tokens, n)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of every figure (a non-finite float becomes None; arrays become lists)."""
+        out = asdict(self)
+        for key, value in out.items():  # perplexity overflows to inf when the cross-entropy exceeds ~709
+            if isinstance(value, float) and not np.isfinite(value):
+                out[key] = None
+        if self.tokens is not None:
+            out["tokens"] = {k: np.asarray(v).tolist() for k, v in self.tokens.items()}
+        return out
+
+    @classmethod
+    def from_totals(cls, totals: Totals, settings: dict[str, Any]) -> EvalReport:
+        """The report of an evaluation's running ``totals``; ``DataError`` when nothing was scored."""
+        counts = totals.counts
+        if counts["n_samples"] == 0:
+            raise DataError("the dataset has no non-empty sample; pass a file with one text per line")
+        if totals.masked == 0:
+            raise DataError(f"no token was masked in {counts['n_samples']} samples; raise mlm_probability "
+                            f"or check that the texts tokenize to more than special tokens")
+        ce = totals.nll / totals.masked
+        order = np.argsort(totals.index, kind="stable")
+        per_sample = {k: [v[j] for j in order] for k, v in
+                      (("index", totals.index), ("position", totals.position), ("n_masked", totals.n_masked),
+                       ("cross_entropy", totals.ce))}
+        return cls(cross_entropy=ce, perplexity=float(np.exp(ce)), top1_accuracy=totals.top1 / totals.masked,
+                   top5_accuracy=totals.top5 / totals.masked, n_scored_samples=len(totals.index),
+                   n_masked=totals.masked, settings=settings, per_sample=per_sample, **counts)

@@ -1,0 +1,56 @@
+"""The opsets an ONNX file imports, read from its protobuf bytes without the ``onnx`` package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+__all__ = ["onnx_opsets"]
+
+
+def _varint(buf: bytes, i: int) -> tuple[int, int]:
+    shift = value = 0
+    while True:
+        byte = buf[i]
+        i += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, i
+        shift += 7
+
+
+def _fields(buf: bytes) -> Iterable[tuple[int, int, Any]]:
+    """(field number, wire type, value) of a protobuf message's top-level fields."""
+    i = 0
+    while i < len(buf):
+        key, i = _varint(buf, i)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, i = _varint(buf, i)
+        elif wire == 2:
+            size, i = _varint(buf, i)
+            value, i = buf[i : i + size], i + size
+        elif wire == 1:
+            value, i = buf[i : i + 8], i + 8
+        elif wire == 5:
+            value, i = buf[i : i + 4], i + 4
+        else:
+            raise ValueError(f"unsupported protobuf wire type {wire}")
+        yield number, wire, value
+
+
+def onnx_opsets(path: str | Path) -> dict[str, int]:
+    """The opset of each operator domain an ONNX file imports (``""`` is the default ai.onnx domain).
+
+    Reads ModelProto.opset_import (field 8) without the ``onnx`` package; {} when the file cannot be parsed.
+    """
+    try:
+        buf = Path(path).read_bytes()
+        opsets = {}
+        for number, wire, value in _fields(buf):
+            if number == 8 and wire == 2:  # OperatorSetIdProto {1: domain, 2: version}
+                entry = {n: v for n, _, v in _fields(value)}
+                opsets[bytes(entry.get(1, b"")).decode("utf-8")] = int(entry.get(2, 0))
+        return opsets
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):
+        return {}

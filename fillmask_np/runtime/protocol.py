@@ -1,0 +1,97 @@
+"""The ``MaskedLM`` protocol: what every verb needs of a model, so that any backend can plug in.
+
+``evaluate``, ``compare``, ``pseudo_log_likelihood`` and ``fill_mask`` use a model through these members
+only. ``OnnxMaskedLM`` implements it; a second backend implements the same members and nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from ..errors import FillMaskError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..tokenization import Tokenizer
+
+__all__ = ["MaskedLM", "check_model", "check_positions", "default_max_length"]
+
+DEFAULT_MAX_LENGTH = 512  # when neither the model nor the tokenizer knows a limit
+
+
+@runtime_checkable
+class MaskedLM(Protocol):
+    """A masked language model as the verbs use it.
+
+    Members:
+        name: how messages and reports name the model (its path, for a file).
+        vocab_size: width of its logits, or None until it has run once.
+        max_length: longest sequence it accepts, or None when unknown.
+        gathers_positions: True when ``masked_logits`` computes the scored rows only (no [B, L, V] logits);
+            the verbs then budget their passes by masked tokens instead of rows x length.
+        input_names: the inputs it consumes (``input_ids``, ``attention_mask``, ...).
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def vocab_size(self) -> int | None: ...
+
+    @property
+    def max_length(self) -> int | None: ...
+
+    @property
+    def gathers_positions(self) -> bool: ...
+
+    @property
+    def input_names(self) -> tuple[str, ...]: ...
+
+    def check_tokenizer(self, tokenizer: Tokenizer) -> None:
+        """Raise ``TokenizerError`` when ``tokenizer`` cannot belong to this model."""
+
+    def masked_logits(self, input_ids: np.ndarray, attention_mask: np.ndarray, token_type_ids: np.ndarray | None,
+                      positions: np.ndarray, *, pad_token_id: int = 0) -> np.ndarray:
+        """[B, L] int ids, mask, types and [M, 2] (batch index, position) -> [M, V] float logits at those positions."""
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready record of the model for provenance (path, sha256, backend facts)."""
+
+
+def check_model(model: Any, *, what: str = "model") -> MaskedLM:
+    """``model`` if it implements ``MaskedLM``, else a ``FillMaskError`` naming what it is.
+
+    >>> check_model(None)
+    Traceback (most recent call last):
+    ...
+    fillmask_np.errors.FillMaskError: model=None is not a masked LM: pass fm.OnnxMaskedLM('model.onnx') or another MaskedLM
+    """
+    if not isinstance(model, MaskedLM):
+        raise FillMaskError(f"{what}={model!r} is not a masked LM: pass fm.OnnxMaskedLM('model.onnx') or another "
+                            f"MaskedLM")
+    return model
+
+
+def default_max_length(model: MaskedLM, tokenizer: Tokenizer) -> int:
+    """The longest sequence to feed: the smaller of the model's and the tokenizer's limits (512 when neither)."""
+    limits = [n for n in (model.max_length, tokenizer.model_max_length) if n]
+    return min(limits) if limits else DEFAULT_MAX_LENGTH
+
+
+def check_positions(positions: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``positions`` as an int64 [M, 2] array of (batch index, position) inside a [B, L] batch.
+
+    >>> check_positions(np.array([[0, 1]]), (1, 3)).tolist()
+    [[0, 1]]
+    """
+    positions = np.asarray(positions)
+    if positions.ndim != 2 or positions.shape[1] != 2 or not (positions.size == 0 or
+                                                               np.issubdtype(positions.dtype, np.integer)):
+        raise FillMaskError(f"positions must be an integer [M, 2] array of (batch index, position) pairs, "
+                            f"got {positions.dtype} {positions.shape}")
+    positions = positions.astype(np.int64)
+    if len(positions) and (positions.min() < 0 or np.any(positions.max(axis=0) >= np.array(shape[:2]))):
+        raise FillMaskError(f"positions fall outside the [{shape[0]}, {shape[1]}] batch; pass (batch index, "
+                            f"position) pairs inside it")
+    return positions

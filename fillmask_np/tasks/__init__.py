@@ -1,0 +1,11 @@
+"""Tasks: the public verbs, wiring only: ``evaluate``, ``compare``, ``pseudo_log_likelihood`` /
+``pseudo_perplexity`` and ``fill_mask``."""
+
+from __future__ import annotations
+
+from .comparison import compare
+from .evaluation import LOGITS_BUDGET, evaluate
+from .fill import fill_mask
+from .pll import pseudo_log_likelihood, pseudo_perplexity
+
+__all__ = ["LOGITS_BUDGET", "compare", "evaluate", "fill_mask", "pseudo_log_likelihood", "pseudo_perplexity"]

@@ -1,0 +1,177 @@
+"""Compare two masked LMs on identical masks: both CEs, ΔCE with a paired bootstrap interval, KL, a verdict.
+
+One pass over the data: each masked batch (``masking.masked_batches``) goes through the candidate and
+the reference before the next, and only the logits at the masked positions are kept ([M, V] per pass,
+within the logits budget). The reference is a second ONNX model sharing the candidate's tokenizer, or
+torch's logits on a mask manifest (a ``reference.npz`` made by ``golden_data/score_masks_torch.py``),
+replayed from ``masks=``.
+
+Verdict, from ``relative_delta = (CE_cand - CE_ref) / CE_ref``: PASS when ``<= at_risk`` (default
+0.05), AT_RISK when ``<= regression`` (default 0.10), REGRESSION above; thresholds are inclusive and a
+lower candidate CE is always PASS.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from ..config import MaskingConfig
+from ..errors import FillMaskError
+from ..masking import IGNORE_INDEX, MaskManifest, load_masks, masked_batches, new_counts, replay_config, settings_of
+from ..metrics import PairedTotals, Totals, passes, validate_thresholds
+from ..numerics import paired_rows
+from ..report import CompareReport, EvalReport, provenance
+from ..runtime import (OnnxMaskedLM, TorchReference, check_model, check_same_tokenizer, check_vocab,
+                       shared_max_length)
+from .evaluation import LOGITS_BUDGET
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..runtime import MaskedLM
+    from ..text import TextSource
+    from ..tokenization import Tokenizer
+
+__all__ = ["compare"]
+
+
+def compare(
+    candidate: MaskedLM,
+    reference: MaskedLM | str | Path,
+    tokenizer: Tokenizer,
+    texts: TextSource,
+    *,
+    reference_tokenizer: Tokenizer | None = None,
+    masks: str | Path | MaskManifest | None = None,
+    seed: int = 0,
+    masking: Literal["per_sample", "hf"] = "per_sample",
+    mlm_probability: float = 0.15,
+    mask_replace_prob: float | None = None,
+    random_replace_prob: float | None = None,
+    whole_word: bool = False,
+    special_tokens: Literal["template", "all_special_ids"] = "template",
+    batch_size: int = 16,
+    max_length: int | None = None,
+    text_field: str | None = None,
+    limit: int | None = None,
+    bootstrap: int = 1000,
+    bootstrap_seed: int = 0,
+    at_risk: float = 0.05,
+    regression: float = 0.10,
+    logits_budget: int = LOGITS_BUDGET,
+    progress: bool | None = None,
+) -> CompareReport:
+    """Score a candidate and a reference model on the same masked tokens and decide PASS / AT_RISK / REGRESSION.
+
+    Args:
+        candidate: the model under test (an ``OnnxMaskedLM`` or any ``MaskedLM``).
+        reference: the baseline: a ``MaskedLM``, a model path, or a torch ``reference.npz`` (then
+            ``masks`` must be the manifest it was scored on).
+        tokenizer: the candidate's ``Tokenizer``; it encodes and masks for both models.
+        texts: a list of strings, a text file (one sample per line) or a JSONL file.
+        reference_tokenizer: the reference's own tokenizer, if it has one: it must map every token to
+            the same id as ``tokenizer``.
+        masks: a mask manifest (``masks.npz`` path or ``MaskManifest``) to replay instead of masking
+            ``texts`` anew; its settings replace the masking arguments, as in ``evaluate``.
+        seed, masking, mlm_probability, mask_replace_prob, random_replace_prob, whole_word,
+            special_tokens, batch_size, text_field, limit, logits_budget, progress: as ``evaluate``
+            (the budget holds for each model's pass).
+        max_length: truncate samples to this many tokens (default: the smallest limit of the two
+            models and the tokenizer; the report's settings say which one set it).
+        bootstrap: paired bootstrap resamples of the masked tokens for the ΔCE interval (0 skips it).
+        bootstrap_seed: seed of the bootstrap's ``numpy.random.default_rng``.
+        at_risk, regression: relative CE increases at which the verdict becomes AT_RISK and
+            REGRESSION (inclusive: ``rel <= at_risk`` is PASS); 0 <= at_risk <= regression.
+    Returns:
+        a ``CompareReport``.
+
+    The two sessions take turns; load them with ``OnnxMaskedLM(..., allow_spinning=False)`` so that
+    one's idle threads do not spin while the other runs (the CLI does).
+
+    >>> report = compare(fm.OnnxMaskedLM("int8/"), fm.OnnxMaskedLM("fp32/"), tok, "text.txt")  # doctest: +SKIP
+    >>> report.verdict, report.delta_cross_entropy  # doctest: +SKIP
+    ('PASS', 0.0031)
+    """
+    validate_thresholds(at_risk, regression, bootstrap, bootstrap_seed)
+    torch_ref, ref_info = None, None
+    if masks is not None and not isinstance(masks, MaskManifest):
+        masks = load_masks(masks)
+    if isinstance(reference, (str, Path)):
+        if Path(reference).suffix == ".npz":
+            if masks is None:
+                raise FillMaskError(f"reference {str(reference)!r} is a torch logits npz: pass masks= (--masks), "
+                                    f"the mask manifest it was scored on")
+            torch_ref = reference = TorchReference(reference, masks)
+            ref_info = torch_ref.info
+        else:
+            reference = OnnxMaskedLM(reference)
+    check_model(candidate, what="candidate").check_tokenizer(tokenizer)
+    if torch_ref is None:
+        check_model(reference, what="reference").check_tokenizer(tokenizer)
+        if reference_tokenizer is not None:
+            check_same_tokenizer(tokenizer, reference_tokenizer)
+        ref_info = provenance(reference)["model"]
+    check_vocab(candidate, reference)
+    max_len, max_from = shared_max_length(candidate, reference, tokenizer, max_length)
+    config, manifest = replay_config(None if masks is not None else MaskingConfig(
+        seed=seed, masking=masking, mlm_probability=mlm_probability, mask_replace_prob=mask_replace_prob,
+        random_replace_prob=random_replace_prob, whole_word=whole_word, special_tokens=special_tokens,
+        batch_size=batch_size, max_length=max_len, limit=limit), masks, tokenizer, texts)
+    totals = Totals(new_counts())
+    batches = masked_batches(tokenizer, texts, config, counts=totals.counts, text_field=text_field,
+                             progress=progress, manifest=manifest)
+    ref_totals, paired = Totals(totals.counts), PairedTotals()
+    widths = [v for v in (candidate.vocab_size, reference.vocab_size) if v]
+    gathers = candidate.gathers_positions and (torch_ref is not None or reference.gathers_positions)
+    for batch in batches:
+        for part in passes(batch.labels, max(widths or [len(tokenizer)]), logits_budget, gathers):
+            labels = batch.labels[part]
+            positions = np.argwhere(labels != IGNORE_INDEX)  # [M, 2] (row in part, position), row-major
+            if len(positions) == 0:
+                continue
+            targets = labels[positions[:, 0], positions[:, 1]]  # [M]
+            args = (batch.enc.input_ids[part], batch.enc.attention_mask[part], batch.enc.token_type_ids[part],
+                    positions)
+            cand_rows = candidate.masked_logits(*args, pad_token_id=tokenizer.pad_token_id)  # [M, V]
+            if torch_ref is not None:
+                ref_rows = torch_ref.rows(batch.indices[part], positions[:, 0], targets)  # [M, V]
+            else:
+                ref_rows = reference.masked_logits(*args, pad_token_id=tokenizer.pad_token_id)  # [M, V]
+            _check_rows(candidate, reference, cand_rows, ref_rows, targets)
+            rows = paired_rows(ref_rows, cand_rows, targets)
+            totals.add_batch(batch.indices[part], rows.nll_cand, rows.rank_cand, positions[:, 0], batch.position_of)
+            ref_totals.add_batch(batch.indices[part], rows.nll_ref, rows.rank_ref, positions[:, 0],
+                                 batch.position_of)
+            paired.add(rows)
+    settings = {**settings_of(config, manifest), "max_length_from": "masks file" if masks is not None else max_from,
+                "bootstrap": int(bootstrap), "bootstrap_seed": int(bootstrap_seed),
+                "reference_kind": "torch_npz" if torch_ref is not None else "onnx"}
+    cand_report = EvalReport.from_totals(totals, settings)
+    ref_report = EvalReport.from_totals(ref_totals, settings)
+    record = provenance(candidate, tokenizer, texts, reference=ref_info,
+                        masks_sha256=None if masks is None else masks.sha256, **_counts(cand_report), **{
+                            k: settings[k] for k in ("seed", "masking", "mlm_probability", "mask_replace_prob",
+                                                     "random_replace_prob", "whole_word", "special_tokens",
+                                                     "max_length", "bootstrap_seed")})
+    return CompareReport.from_totals(paired, cand_report, ref_report, bootstrap=int(bootstrap),
+                                     bootstrap_seed=int(bootstrap_seed), at_risk=float(at_risk),
+                                     regression=float(regression), settings=settings, provenance=record)
+
+
+def _check_rows(candidate: Any, reference: Any, cand_rows: np.ndarray, ref_rows: np.ndarray,
+                targets: np.ndarray) -> None:
+    """One-line errors for logits of different widths, or labels beyond them."""
+    if cand_rows.shape != ref_rows.shape:
+        raise FillMaskError(f"the candidate {candidate.name!r} gives {cand_rows.shape[-1]} "
+                            f"logits per token but the reference {reference.name!r} gives "
+                            f"{ref_rows.shape[-1]}; only models over the same vocabulary can be compared")
+    if targets.max() >= cand_rows.shape[-1]:
+        raise FillMaskError(f"label id {int(targets.max())} is outside the models' {cand_rows.shape[-1]} logits; "
+                            f"the tokenizer does not belong to these models")
+
+
+def _counts(report: Any) -> dict[str, int]:
+    keys = ("n_samples", "n_scored_samples", "n_masked", "n_tokens", "n_empty", "n_unmaskable", "n_no_mask_drawn",
+            "n_truncated")
+    return {k: getattr(report, k) for k in keys}

@@ -1,0 +1,134 @@
+"""Evaluate a masked LM on a text corpus: masked cross-entropy, perplexity, top-1/top-5 accuracy.
+
+Two masking modes, ``"per_sample"`` (default, batch-independent) and ``"hf"`` (HF's collator batch by
+batch): see ``masking.corpus``.
+
+Both modes take HF's special-token policies (``special_tokens="template"``, the default, or
+``"all_special_ids"``; see ``Tokenizer.encode_batch``) and its whole-word option (``whole_word=True``).
+
+Only the masked rows of the logits are ever log-softmaxed; memory is bounded by the batch. A model
+rewritten by ``fillmask-np optimize`` computes those rows only (``OnnxMaskedLM.masked_logits``).
+
+``save_masks=PATH`` writes the masks drawn (a ``masks_file`` manifest); ``masks=PATH`` scores a
+manifest's masks instead of drawing: its settings replace the masking arguments (``seed``,
+``masking``, the probabilities, ``whole_word``, ``special_tokens``, ``batch_size``, ``max_length``,
+``limit``, which are then ignored), and the batches are those of the run that wrote it, so the
+report is the same. ``return_tokens=True`` fills ``report.tokens`` with one record per masked
+token; ``worst=N`` fills ``report.worst_tokens`` with the N highest-loss ones and their context.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from ..config import MaskingConfig
+from ..errors import FillMaskError
+from ..masking import (MaskManifest, MaskRecorder, manifest_header, masked_batches, new_counts, replay_config,
+                       settings_of)
+from ..masking import save_masks as write_masks
+from ..metrics import TokenCollector, Totals, passes, score_rows
+from ..report import EvalReport
+from ..runtime import check_model, default_max_length
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..runtime import MaskedLM
+    from ..text import TextSource
+    from ..tokenization import Tokenizer
+
+__all__ = ["evaluate", "LOGITS_BUDGET"]
+
+LOGITS_BUDGET = 1 << 24  # default cap on rows x length x vocab of one forward pass (64 MiB of float32)
+
+
+def evaluate(
+    model: MaskedLM,
+    tokenizer: Tokenizer,
+    texts: TextSource,
+    *,
+    seed: int = 0,
+    masking: Literal["per_sample", "hf"] = "per_sample",
+    mlm_probability: float = 0.15,
+    mask_replace_prob: float | None = None,
+    random_replace_prob: float | None = None,
+    whole_word: bool = False,
+    special_tokens: Literal["template", "all_special_ids"] = "template",
+    batch_size: int = 16,
+    max_length: int | None = None,
+    text_field: str | None = None,
+    limit: int | None = None,
+    logits_budget: int = LOGITS_BUDGET,
+    progress: bool | None = None,
+    return_tokens: bool = False,
+    worst: int = 0,
+    save_masks: str | Path | None = None,
+    masks: str | Path | MaskManifest | None = None,
+) -> EvalReport:
+    """Mask a corpus, run the model, and score the masked tokens.
+
+    Args:
+        model: an ``OnnxMaskedLM`` or any ``MaskedLM``.
+        tokenizer: the model's ``Tokenizer``.
+        texts: a list of strings, a text file (one sample per line) or a JSONL file.
+        seed: masking seed (see the module docstring for how each mode uses it).
+        masking: "per_sample" (default; batch-independent) or "hf" (replays HF's collator).
+        mlm_probability, mask_replace_prob, random_replace_prob: as HF's collator (defaults 0.15,
+            0.8, 0.1; with ``whole_word`` 0.15, 1.0, 0.0, the only replacement HF allows there).
+        whole_word: select whole words, as HF's collator with ``whole_word_mask=True``.
+        special_tokens: positions never masked: "template" (the tokenizer's added [CLS]/[SEP], as
+            ``run_mlm.py``) or "all_special_ids" (every special id, also an in-text [UNK]/[MASK]).
+        batch_size: samples per forward pass.
+        max_length: truncate samples to this many tokens (default: the smallest of the model's
+            fixed length, the position limit in a config.json beside it, and the tokenizer's
+            model_max_length; 512 when none is known).
+        text_field: JSONL field holding the text.
+        limit: evaluate only the first ``limit`` non-empty samples.
+        logits_budget: a forward pass covers at most this many logits (rows x length x vocab, or
+            masked tokens x vocab for a model that ``gathers_positions``; at least one row); a batch above
+            it runs in several passes. Bounds memory; no effect on results.
+        progress: show a progress bar on stderr (default: when stderr is a terminal).
+        return_tokens: fill ``report.tokens`` with every masked token's record: [T] arrays ``sample``,
+            ``position``, ``input_id``, ``label``, ``loss``, ``rank``, ``top_id`` (see ``EvalReport``).
+        worst: fill ``report.worst_tokens`` with the ``worst`` highest-loss tokens and their context
+            (keeps only those in memory).
+        save_masks: write the masks to this ``.npz`` manifest (see ``masks_file``).
+        masks: a manifest (path or ``MaskManifest``) to score instead of drawing masks; it must have been
+            made with this tokenizer and data. Its settings override the masking arguments.
+    Returns:
+        an ``EvalReport``.
+
+    >>> report = evaluate(model, tok, ["The cat sat on the mat."], seed=42)  # doctest: +SKIP
+    """
+    if isinstance(worst, bool) or not isinstance(worst, (int, np.integer)) or worst < 0:
+        raise FillMaskError(f"worst={worst!r} must be a non-negative number of tokens (0: none)")
+    check_model(model).check_tokenizer(tokenizer)
+    config, manifest = replay_config(None if masks is not None else MaskingConfig(
+        seed=seed, masking=masking, mlm_probability=mlm_probability, mask_replace_prob=mask_replace_prob,
+        random_replace_prob=random_replace_prob, whole_word=whole_word, special_tokens=special_tokens,
+        batch_size=batch_size, max_length=max_length, limit=limit), masks, tokenizer, texts)
+    if config.max_length is None:
+        config = config.with_max_length(default_max_length(model, tokenizer))
+    totals = Totals(new_counts())
+    batches = masked_batches(tokenizer, texts, config, counts=totals.counts, text_field=text_field,
+                             progress=progress, manifest=manifest)
+    vocab_hint = model.vocab_size or len(tokenizer)
+    recorder = MaskRecorder() if save_masks is not None else None
+    collector = TokenCollector(keep_all=bool(return_tokens), worst=int(worst))
+    for batch in batches:
+        if recorder is not None:
+            recorder.add(batch)
+        for part in passes(batch.labels, vocab_hint, logits_budget, model.gathers_positions):
+            scored = score_rows(model, tokenizer, batch.enc, batch.labels, part, top=collector.active)
+            totals.add_batch(batch.indices[part], scored.nll, scored.rank, scored.positions[:, 0], batch.position_of)
+            collector.add(batch, part, scored)
+    report = EvalReport.from_totals(totals, settings_of(config, manifest))
+    if recorder is not None:
+        header = manifest_header(tokenizer, texts, config, n_samples=report.n_samples, n_rows=0)
+        write_masks(save_masks, recorder.manifest(header, tokenizer.pad_token_id))
+    if return_tokens:
+        report.tokens = collector.columns()
+    if worst:
+        report.worst_tokens = collector.worst_records(tokenizer)
+    return report

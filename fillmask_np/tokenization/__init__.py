@@ -1,0 +1,10 @@
+"""Tokenization: Hugging Face tokenizers (tokenizer.json, vocab.txt, vocab.json + merges.txt), special tokens,
+encoded rows and padded batches."""
+
+from __future__ import annotations
+
+from .batch import Encoded, Row, pad_rows
+from .special_tokens import SPECIAL_TOKEN_POLICIES, check_policy
+from .tokenizer import Tokenizer
+
+__all__ = ["Encoded", "Row", "SPECIAL_TOKEN_POLICIES", "Tokenizer", "check_policy", "pad_rows"]
