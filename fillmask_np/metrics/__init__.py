@@ -8,7 +8,7 @@ from .paired_totals import PairedTotals
 from .pll_totals import TOKEN_KEYS, PLLTotals
 from .records import COLUMNS, TokenCollector, mark_target, worst_rows
 from .scoring import Scored, passes, score_rows
-from .verdict import relative, validate_thresholds, verdict
+from .thresholds import relative, validate_thresholds, verdict
 
 __all__ = ["COLUMNS", "PLLTotals", "PairedTotals", "Scored", "TOKEN_KEYS", "TokenCollector", "Totals",
            "mark_target", "passes", "relative", "score_rows", "validate_thresholds", "verdict", "worst_rows"]

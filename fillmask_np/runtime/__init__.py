@@ -6,7 +6,7 @@ from __future__ import annotations
 from .compat import check_same_tokenizer, check_vocab, shared_max_length
 from .contract import POSITIONS_INPUT, InputSpec, config_int
 from .onnx_model import OnnxMaskedLM
-from .onnx_opsets import onnx_opsets
+from .onnx_proto import onnx_opsets
 from .protocol import MaskedLM, check_model, check_positions, default_max_length
 from .reference_npz import TorchReference
 

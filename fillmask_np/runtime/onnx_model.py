@@ -37,7 +37,7 @@ from .contract import (
     read_inputs,
 )
 from .feeds import build_feed
-from .onnx_opsets import onnx_opsets
+from .onnx_proto import onnx_opsets
 from .protocol import check_positions
 
 if TYPE_CHECKING:  # pragma: no cover

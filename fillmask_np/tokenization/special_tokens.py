@@ -21,7 +21,7 @@ from ..config import SPECIAL_TOKEN_POLICIES, check_policy
 from ..errors import InputFileError, TokenizerError
 
 __all__ = ["SPECIAL_TOKEN_POLICIES", "check_policy", "ROLES", "CANDIDATES", "read_config", "special_names",
-           "otherspecial_names"]
+           "other_special_names"]
 
 ROLES = ("mask", "pad", "cls", "sep", "unk")
 _NAMED_ONLY = ("bos", "eos")  # named in configs and part of all_special_ids, but no role here
@@ -74,7 +74,7 @@ def special_names(config: dict[str, Any], overrides: dict[str, str], *,
     return names
 
 
-def otherspecial_names(config: dict[str, Any]) -> list[str]:
+def other_special_names(config: dict[str, Any]) -> list[str]:
     """bos/eos and the additional (transformers 4) or extra (transformers 5) special tokens of a config."""
     names = [_token_text(config.get(f"{role}_token")) for role in _NAMED_ONLY]
     for key in ("additional_special_tokens", "extra_special_tokens"):

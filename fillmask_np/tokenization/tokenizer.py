@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Sequence
+from typing import TYPE_CHECKING, Literal, Sequence
 
 import numpy as np
 
-from ..errors import InputFileError, TokenizerError, first_line
-from . import vocab_files
+from ..errors import TokenizerError
+from . import loaders
 from .batch import Encoded, Row, pad_rows
-from .special_tokens import CANDIDATES, ROLES, check_policy, otherspecial_names, read_config, special_names
+from .special_tokens import CANDIDATES, ROLES, check_policy
 
 if TYPE_CHECKING:  # pragma: no cover
     import tokenizers
@@ -61,51 +61,17 @@ class Tokenizer:
             path: the tokenizer.json file.
             **overrides: ``mask_token=...``, ``pad_token=...`` etc. to name special tokens explicitly.
         """
-        import tokenizers
-
-        path = Path(path)
-        if not path.is_file():
-            raise InputFileError(
-                f"tokenizer file {str(path)!r} does not exist; pass a tokenizer.json or a model directory")
-        try:
-            backend = tokenizers.Tokenizer.from_file(str(path))
-        except Exception as exc:  # tokenizers raises bare Exception on bad JSON
-            raise InputFileError(
-                f"{str(path)!r} is not a Hugging Face tokenizer.json ({first_line(exc)}); "
-                f"pass the tokenizer.json saved with the model"
-            ) from exc
-        config = read_config(path.parent)
-        return cls._build(backend, config, special_names(config, overrides), str(path))
+        return cls(**loaders.from_tokenizer_json(Path(path), overrides))
 
     @classmethod
     def from_dir(cls, directory: str | Path, **overrides: str) -> Tokenizer:
         """Load from a model directory: ``tokenizer.json``, else ``vocab.txt``, else ``vocab.json`` + ``merges.txt``."""
-        directory = Path(directory)
-        if not directory.is_dir():
-            raise InputFileError(f"tokenizer directory {str(directory)!r} does not exist")
-        if (directory / "tokenizer.json").is_file():
-            return cls.from_file(directory / "tokenizer.json", **overrides)
-        if (directory / "vocab.txt").is_file():
-            return cls.from_wordpiece(directory / "vocab.txt", **overrides)
-        if (directory / "vocab.json").is_file() and (directory / "merges.txt").is_file():
-            return cls.from_bpe(directory / "vocab.json", directory / "merges.txt", **overrides)
-        raise InputFileError(
-            f"{str(directory)!r} holds no tokenizer.json, vocab.txt, or vocab.json + merges.txt; "
-            f"save the tokenizer there with tokenizer.save_pretrained(directory)"
-        )
+        return cls(**loaders.from_directory(Path(directory), overrides))
 
     @classmethod
     def from_wordpiece(cls, vocab_txt: str | Path, *, do_lower_case: bool | None = None, **overrides: str) -> Tokenizer:
         """Build BERT's WordPiece tokenizer from ``vocab.txt`` (``do_lower_case`` from tokenizer_config.json)."""
-        vocab_txt = Path(vocab_txt)
-        config = read_config(vocab_txt.parent)
-        if do_lower_case is None:
-            do_lower_case = bool(config.get("do_lower_case", True))
-        names = special_names(config, overrides, spelling=0)  # [MASK], [PAD], [CLS], [SEP], [UNK]
-        backend = vocab_files.wordpiece(vocab_txt, names, do_lower_case=do_lower_case,
-                                         strip_accents=config.get("strip_accents"),
-                                         chinese_chars=bool(config.get("tokenize_chinese_chars", True)))
-        return cls._build(backend, config, names, str(vocab_txt))
+        return cls(**loaders.from_vocab_txt(Path(vocab_txt), overrides, do_lower_case=do_lower_case))
 
     @classmethod
     def from_bpe(cls, vocab_json: str | Path, merges_txt: str | Path, **overrides: str) -> Tokenizer:
@@ -113,20 +79,7 @@ class Tokenizer:
 
         ``<mask>`` strips the space on its left, as in Hugging Face's RobertaTokenizerFast.
         """
-        vocab_json = Path(vocab_json)
-        config = read_config(vocab_json.parent)
-        names = special_names(config, overrides, spelling=1)  # <mask>, <pad>, <s>, </s>, <unk>
-        backend = vocab_files.byte_level_bpe(vocab_json, Path(merges_txt), names,
-                                              add_prefix_space=bool(config.get("add_prefix_space", False)))
-        return cls._build(backend, config, names, str(vocab_json))
-
-    @classmethod
-    def _build(cls, backend: tokenizers.Tokenizer, config: dict[str, Any], names: dict[str, str | None],
-               source: str) -> Tokenizer:
-        max_len = config.get("model_max_length")
-        max_len = int(max_len) if isinstance(max_len, (int, float)) and 0 < max_len < 1_000_000 else None
-        return cls(backend, special_tokens=names, model_max_length=max_len, source=source,
-                   other_special_tokens=otherspecial_names(config))
+        return cls(**loaders.from_vocab_json(Path(vocab_json), Path(merges_txt), overrides))
 
     # ----------------------------------------------------------------------------- special ids
     def _id(self, role: str) -> int | None:
