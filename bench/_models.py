@@ -136,11 +136,9 @@ def config_summary(name: str) -> dict:
 
 def _optimizer_digest() -> str:
     """Hash of the optimizer's source, so that a changed optimizer re-optimizes instead of reusing the cache."""
-    package = Path(fm.__file__).parent
     h = hashlib.sha256()
-    for part in ("optimize.py", "_graph_head.py", "_ort_tools.py", "_optimize_check.py"):
-        if (package / part).is_file():
-            h.update((package / part).read_bytes())
+    for part in sorted((Path(fm.__file__).parent / "optimize").glob("*.py")):
+        h.update(part.read_bytes())
     return h.hexdigest()[:10]
 
 
