@@ -153,3 +153,13 @@ def test_a_stage_lists_its_public_names_in_its_init(stage):
     assert module.__all__, stage
     for name in module.__all__:
         assert getattr(module, name) is not None
+
+
+def test_setup_cfg_installs_every_stage():
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(REPO / "setup.cfg")
+    listed = set(config["options"]["packages"].split())
+    stages = {f"fillmask_np.{p.name}" for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    assert stages <= listed
