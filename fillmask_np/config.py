@@ -15,7 +15,7 @@ from typing import Any, Literal
 from .errors import FillMaskError, MaskingError, TokenizerError
 
 __all__ = ["MaskingConfig", "MASKING_MODES", "SPECIAL_TOKEN_POLICIES", "SETTING_KEYS", "validate_probabilities",
-           "validate_seed", "check_policy"]
+           "validate_seed", "check_policy", "masking_config"]
 
 MASKING_MODES = ("per_sample", "hf")
 SPECIAL_TOKEN_POLICIES = ("template", "all_special_ids")
@@ -154,3 +154,29 @@ class MaskingConfig:
     def field_names(cls) -> tuple[str, ...]:
         """The settings' names, in declaration order."""
         return tuple(f.name for f in fields(cls))
+
+
+def masking_config(config: MaskingConfig | None, options: dict[str, Any]) -> MaskingConfig:
+    """The ``MaskingConfig`` a verb was given: ``config`` itself, or one built from keyword ``options``.
+
+    Args:
+        config: a ``MaskingConfig``, or None.
+        options: masking keywords (``MaskingConfig``'s field names), used when ``config`` is None.
+    Returns:
+        a valid ``MaskingConfig``.
+
+    >>> masking_config(None, {"seed": 3}).seed
+    3
+    """
+    unknown = sorted(set(options) - set(SETTING_KEYS))
+    if unknown:
+        raise FillMaskError(f"unknown masking option(s) {unknown}; the masking options are MaskingConfig's fields "
+                            f"{list(SETTING_KEYS)}")
+    if config is None:
+        return MaskingConfig(**options)
+    if not isinstance(config, MaskingConfig):
+        raise FillMaskError(f"config={config!r} is not a MaskingConfig; pass fm.MaskingConfig(seed=0, ...)")
+    if options:
+        raise FillMaskError(f"pass the masking settings as config=MaskingConfig(...) or as keywords, not both "
+                            f"(got config and {sorted(options)})")
+    return config

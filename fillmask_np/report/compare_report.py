@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -11,6 +10,7 @@ import numpy as np
 from ..metrics import PairedTotals, relative, verdict
 from ..numerics import paired_bootstrap
 from .eval_report import EvalReport
+from .jsonable import json_ready
 
 __all__ = ["CompareReport"]
 
@@ -43,12 +43,9 @@ class CompareReport:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every figure and its provenance (a non-finite float becomes None)."""
-        out = asdict(self)
+        out = json_ready(self)
         for side in ("candidate", "reference"):  # their settings are the comparison's, given once at the top
             out[side] = {k: v for k, v in getattr(self, side).to_dict().items() if k != "settings"}
-        for key, value in out.items():
-            if isinstance(value, float) and not math.isfinite(value):
-                out[key] = None
         return out
 
     @classmethod

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..errors import DataError, FillMaskError
 from ..metrics import Totals, worst_rows
+from .jsonable import json_ready
 
 __all__ = ["EvalReport"]
 
@@ -51,13 +52,7 @@ class EvalReport:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every figure (a non-finite float becomes None; arrays become lists)."""
-        out = asdict(self)
-        for key, value in out.items():  # perplexity overflows to inf when the cross-entropy exceeds ~709
-            if isinstance(value, float) and not np.isfinite(value):
-                out[key] = None
-        if self.tokens is not None:
-            out["tokens"] = {k: np.asarray(v).tolist() for k, v in self.tokens.items()}
-        return out
+        return json_ready(self, arrays="tokens")  # perplexity overflows to inf when the CE exceeds ~709
 
     @classmethod
     def from_totals(cls, totals: Totals, settings: dict[str, Any]) -> EvalReport:

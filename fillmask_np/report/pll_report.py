@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..errors import DataError
 from ..metrics import PLLTotals
+from .jsonable import json_ready
 
 __all__ = ["PLLReport"]
 
@@ -45,13 +46,7 @@ class PLLReport:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every figure (a non-finite float becomes None, arrays become lists)."""
-        out = asdict(self)
-        for key, value in out.items():  # the PPPL overflows to inf when nll_per_token exceeds ~709
-            if isinstance(value, float) and not np.isfinite(value):
-                out[key] = None
-        if self.tokens is not None:
-            out["tokens"] = {key: np.asarray(value).tolist() for key, value in self.tokens.items()}
-        return out
+        return json_ready(self, arrays="tokens")  # the PPPL overflows to inf when nll_per_token exceeds ~709
 
     @classmethod
     def from_totals(cls, totals: PLLTotals, variant: str, settings: dict[str, Any]) -> PLLReport:

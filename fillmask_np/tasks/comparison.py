@@ -14,11 +14,11 @@ lower candidate CE is always PASS.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..config import MaskingConfig
+from ..config import MaskingConfig, masking_config
 from ..errors import FillMaskError
 from ..masking import IGNORE_INDEX, MaskManifest, load_masks, masked_batches, new_counts, replay_config, settings_of
 from ..metrics import PairedTotals, Totals, passes, validate_thresholds
@@ -44,23 +44,15 @@ def compare(
     *,
     reference_tokenizer: Tokenizer | None = None,
     masks: str | Path | MaskManifest | None = None,
-    seed: int = 0,
-    masking: Literal["per_sample", "hf"] = "per_sample",
-    mlm_probability: float = 0.15,
-    mask_replace_prob: float | None = None,
-    random_replace_prob: float | None = None,
-    whole_word: bool = False,
-    special_tokens: Literal["template", "all_special_ids"] = "template",
-    batch_size: int = 16,
-    max_length: int | None = None,
+    config: MaskingConfig | None = None,
     text_field: str | None = None,
-    limit: int | None = None,
     bootstrap: int = 1000,
     bootstrap_seed: int = 0,
     at_risk: float = 0.05,
     regression: float = 0.10,
     logits_budget: int = LOGITS_BUDGET,
     progress: bool | None = None,
+    **masking: Any,
 ) -> CompareReport:
     """Score a candidate and a reference model on the same masked tokens and decide PASS / AT_RISK / REGRESSION.
 
@@ -74,11 +66,9 @@ def compare(
             the same id as ``tokenizer``.
         masks: a mask manifest (``masks.npz`` path or ``MaskManifest``) to replay instead of masking
             ``texts`` anew; its settings replace the masking arguments, as in ``evaluate``.
-        seed, masking, mlm_probability, mask_replace_prob, random_replace_prob, whole_word,
-            special_tokens, batch_size, text_field, limit, logits_budget, progress: as ``evaluate``
-            (the budget holds for each model's pass).
-        max_length: truncate samples to this many tokens (default: the smallest limit of the two
-            models and the tokenizer; the report's settings say which one set it).
+        config, **masking: the masking settings, as ``evaluate``; ``max_length`` defaults to the smallest
+            limit of the two models and the tokenizer (the report's settings say which one set it).
+        text_field, logits_budget, progress: as ``evaluate`` (the budget holds for each model's pass).
         bootstrap: paired bootstrap resamples of the masked tokens for the ΔCE interval (0 skips it).
         bootstrap_seed: seed of the bootstrap's ``numpy.random.default_rng``.
         at_risk, regression: relative CE increases at which the verdict becomes AT_RISK and
@@ -113,11 +103,9 @@ def compare(
             check_same_tokenizer(tokenizer, reference_tokenizer)
         ref_info = provenance(reference)["model"]
     check_vocab(candidate, reference)
-    max_len, max_from = shared_max_length(candidate, reference, tokenizer, max_length)
-    config, manifest = replay_config(None if masks is not None else MaskingConfig(
-        seed=seed, masking=masking, mlm_probability=mlm_probability, mask_replace_prob=mask_replace_prob,
-        random_replace_prob=random_replace_prob, whole_word=whole_word, special_tokens=special_tokens,
-        batch_size=batch_size, max_length=max_len, limit=limit), masks, tokenizer, texts)
+    given = masking_config(config, masking) if masks is None else None
+    max_len, max_from = shared_max_length(candidate, reference, tokenizer, given and given.max_length)
+    config, manifest = replay_config(given and given.with_max_length(max_len), masks, tokenizer, texts)
     totals = Totals(new_counts())
     batches = masked_batches(tokenizer, texts, config, counts=totals.counts, text_field=text_field,
                              progress=progress, manifest=manifest)

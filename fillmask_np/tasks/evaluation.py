@@ -20,11 +20,11 @@ token; ``worst=N`` fills ``report.worst_tokens`` with the N highest-loss ones an
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..config import MaskingConfig
+from ..config import MaskingConfig, masking_config
 from ..errors import FillMaskError
 from ..masking import (MaskManifest, MaskRecorder, manifest_header, masked_batches, new_counts, replay_config,
                        settings_of)
@@ -48,23 +48,15 @@ def evaluate(
     tokenizer: Tokenizer,
     texts: TextSource,
     *,
-    seed: int = 0,
-    masking: Literal["per_sample", "hf"] = "per_sample",
-    mlm_probability: float = 0.15,
-    mask_replace_prob: float | None = None,
-    random_replace_prob: float | None = None,
-    whole_word: bool = False,
-    special_tokens: Literal["template", "all_special_ids"] = "template",
-    batch_size: int = 16,
-    max_length: int | None = None,
+    config: MaskingConfig | None = None,
     text_field: str | None = None,
-    limit: int | None = None,
     logits_budget: int = LOGITS_BUDGET,
     progress: bool | None = None,
     return_tokens: bool = False,
     worst: int = 0,
     save_masks: str | Path | None = None,
     masks: str | Path | MaskManifest | None = None,
+    **masking: Any,
 ) -> EvalReport:
     """Mask a corpus, run the model, and score the masked tokens.
 
@@ -72,19 +64,15 @@ def evaluate(
         model: an ``OnnxMaskedLM`` or any ``MaskedLM``.
         tokenizer: the model's ``Tokenizer``.
         texts: a list of strings, a text file (one sample per line) or a JSONL file.
-        seed: masking seed (see the module docstring for how each mode uses it).
-        masking: "per_sample" (default; batch-independent) or "hf" (replays HF's collator).
-        mlm_probability, mask_replace_prob, random_replace_prob: as HF's collator (defaults 0.15,
-            0.8, 0.1; with ``whole_word`` 0.15, 1.0, 0.0, the only replacement HF allows there).
-        whole_word: select whole words, as HF's collator with ``whole_word_mask=True``.
-        special_tokens: positions never masked: "template" (the tokenizer's added [CLS]/[SEP], as
-            ``run_mlm.py``) or "all_special_ids" (every special id, also an in-text [UNK]/[MASK]).
-        batch_size: samples per forward pass.
-        max_length: truncate samples to this many tokens (default: the smallest of the model's
-            fixed length, the position limit in a config.json beside it, and the tokenizer's
-            model_max_length; 512 when none is known).
+        config: the masking settings as one ``MaskingConfig``; or give them as keywords (``**masking``).
+        **masking: ``MaskingConfig``'s fields: ``seed`` (0), ``masking`` ("per_sample", batch-independent;
+            or "hf", HF's collator batch by batch), ``mlm_probability`` (0.15), ``mask_replace_prob`` /
+            ``random_replace_prob`` (HF's 0.8 / 0.1; 1.0 / 0.0 with ``whole_word``), ``whole_word``,
+            ``special_tokens`` ("template": the tokenizer's added [CLS]/[SEP], as ``run_mlm.py``; or
+            "all_special_ids"), ``batch_size`` (16 samples per forward pass), ``max_length`` (default: the
+            smallest of the model's and the tokenizer's limits; 512 when none is known), ``limit`` (only the
+            first N non-empty samples). A bad value raises at once, naming it.
         text_field: JSONL field holding the text.
-        limit: evaluate only the first ``limit`` non-empty samples.
         logits_budget: a forward pass covers at most this many logits (rows x length x vocab, or
             masked tokens x vocab for a model that ``gathers_positions``; at least one row); a batch above
             it runs in several passes. Bounds memory; no effect on results.
@@ -93,9 +81,9 @@ def evaluate(
             ``position``, ``input_id``, ``label``, ``loss``, ``rank``, ``top_id`` (see ``EvalReport``).
         worst: fill ``report.worst_tokens`` with the ``worst`` highest-loss tokens and their context
             (keeps only those in memory).
-        save_masks: write the masks to this ``.npz`` manifest (see ``masks_file``).
+        save_masks: write the masks to this ``.npz`` manifest (see ``masking.manifest``).
         masks: a manifest (path or ``MaskManifest``) to score instead of drawing masks; it must have been
-            made with this tokenizer and data. Its settings override the masking arguments.
+            made with this tokenizer and data. Its settings replace ``config`` / ``**masking``.
     Returns:
         an ``EvalReport``.
 
@@ -104,10 +92,8 @@ def evaluate(
     if isinstance(worst, bool) or not isinstance(worst, (int, np.integer)) or worst < 0:
         raise FillMaskError(f"worst={worst!r} must be a non-negative number of tokens (0: none)")
     check_model(model).check_tokenizer(tokenizer)
-    config, manifest = replay_config(None if masks is not None else MaskingConfig(
-        seed=seed, masking=masking, mlm_probability=mlm_probability, mask_replace_prob=mask_replace_prob,
-        random_replace_prob=random_replace_prob, whole_word=whole_word, special_tokens=special_tokens,
-        batch_size=batch_size, max_length=max_length, limit=limit), masks, tokenizer, texts)
+    given = masking_config(config, masking) if masks is None else None
+    config, manifest = replay_config(given, masks, tokenizer, texts)
     if config.max_length is None:
         config = config.with_max_length(default_max_length(model, tokenizer))
     totals = Totals(new_counts())

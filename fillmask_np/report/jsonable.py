@@ -1,0 +1,37 @@
+"""Reports as JSON-ready dicts: dataclass fields, non-finite floats as None, arrays as lists."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+
+__all__ = ["json_ready"]
+
+
+def json_ready(report: Any, *, arrays: str | None = None) -> dict[str, Any]:
+    """A report dataclass as a JSON-ready dict.
+
+    Args:
+        report: a dataclass instance (``EvalReport``, ``PLLReport``, ``CompareReport``).
+        arrays: the name of a field holding a dict of arrays (per-token records), written as lists.
+    Returns:
+        ``dataclasses.asdict(report)`` with each top-level non-finite float (an overflowed perplexity)
+        as None.
+
+    >>> from dataclasses import dataclass
+    >>> @dataclass
+    ... class R:
+    ...     ppl: float
+    >>> json_ready(R(float("inf")))
+    {'ppl': None}
+    """
+    out = asdict(report)
+    for key, value in out.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            out[key] = None
+    if arrays is not None and out.get(arrays) is not None:
+        out[arrays] = {k: np.asarray(v).tolist() for k, v in out[arrays].items()}
+    return out
