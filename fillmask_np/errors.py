@@ -14,6 +14,7 @@ __all__ = [
     "DataError",
     "MaskingError",
     "NumericsError",
+    "FillMaskWarning",
     "first_line",
 ]
 
@@ -44,6 +45,10 @@ class MaskingError(FillMaskError):
 
 class NumericsError(FillMaskError):
     """Logits or labels are unusable: NaN/inf logits, labels out of range, shape mismatch."""
+
+
+class FillMaskWarning(UserWarning):
+    """A result that is computed but may not mean what the user thinks (the CLI prints it as one line)."""
 
 
 def first_line(exc: BaseException, limit: int = 300) -> str:

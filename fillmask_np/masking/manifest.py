@@ -29,7 +29,7 @@ import numpy as np
 
 from ..config import SETTING_KEYS
 from ..errors import InputFileError, MaskingError, first_line
-from ..text import data_sha256, file_sha256
+from ..text import AtomicFile, check_output, data_sha256, file_sha256
 from .collator import IGNORE_INDEX
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -121,23 +121,23 @@ def manifest_header(tokenizer: Tokenizer, data: Any, config: MaskingConfig, *, n
 
 
 def save_masks(path: str | Path, manifest: MaskManifest) -> MaskManifest:
-    """Write ``manifest`` to ``path`` (compressed ``.npz``, the name kept as given).
+    """Write ``manifest`` to ``path`` (compressed ``.npz``, the name kept as given), atomically.
+
+    The file is written beside ``path`` and renamed over it, so a crash never leaves a partial manifest.
 
     Returns:
-        the manifest with ``path`` and ``sha256`` of the written file.
+        the manifest with ``path`` and ``sha256`` of the bytes written.
 
     >>> saved = save_masks("masks.npz", report_manifest)  # doctest: +SKIP
     """
     _check_arrays(manifest.header, {k: getattr(manifest, k) for k in ARRAY_KEYS}, str(path))
-    path = Path(path)
-    try:
-        with path.open("wb") as handle:  # a file object: numpy would append ".npz" to a bare name
-            np.savez_compressed(handle, header=np.array(json.dumps(manifest.header, sort_keys=True)),
-                                **{k: np.ascontiguousarray(getattr(manifest, k), dtype=np.int64) for k in ARRAY_KEYS})
-    except OSError as exc:
-        raise InputFileError(f"cannot write masks file {str(path)!r} ({exc.strerror}); check the directory") from exc
+    path = check_output(path, what="masks file")
+    written = AtomicFile(path, what="masks file")
+    with written as handle:  # a file object: numpy would append ".npz" to a bare name
+        np.savez_compressed(handle, header=np.array(json.dumps(manifest.header, sort_keys=True)),
+                            **{k: np.ascontiguousarray(getattr(manifest, k), dtype=np.int64) for k in ARRAY_KEYS})
     return MaskManifest(manifest.header, *(getattr(manifest, k) for k in ARRAY_KEYS), path=str(path),
-                        sha256=file_sha256(path))
+                        sha256=written.sha256)
 
 
 def load_masks(path: str | Path) -> MaskManifest:

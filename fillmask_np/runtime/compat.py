@@ -3,16 +3,20 @@ and a sequence length both accept."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import FillMaskError, TokenizerError
+
+from ..errors import FillMaskError, FillMaskWarning, TokenizerError
 from ..text import file_sha256
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..tokenization import Tokenizer
 
-__all__ = ["check_same_tokenizer", "check_vocab", "shared_max_length"]
+__all__ = ["check_same_tokenizer", "check_vocab", "shared_max_length", "check_tokenizer_fits"]
+
+_LARGER_VOCAB = 1.25  # a model vocabulary this much larger than the tokenizer's (and by > 64 ids) is suspicious
 
 
 def _name(model: Any) -> str:
@@ -60,3 +64,40 @@ def shared_max_length(candidate: Any, reference: Any, tokenizer: Tokenizer,
         return 512, "default (no model or tokenizer limit known)"
     who = min(limits, key=limits.get)
     return limits[who], who
+
+
+def check_tokenizer_fits(name: str, vocab_size: int | None, config: dict[str, Any], tokenizer: Tokenizer) -> None:
+    """Refuse a tokenizer that cannot belong to a model; warn when it probably does not.
+
+    Errors (``TokenizerError``): the model's logits are narrower than the tokenizer (or its mask id);
+    config.json's ``pad_token_id`` or ``mask_token_id`` differ from the tokenizer's. Warnings
+    (``FillMaskWarning``): config.json's ``bos_token_id`` / ``eos_token_id`` differ from the tokenizer's
+    cls / sep ids; the model's vocabulary is much larger than the tokenizer's (a larger one by a few ids is
+    usual: BERT pads to a multiple of 8).
+
+    Args:
+        name: how messages name the model.
+        vocab_size: the width of the model's logits, or None when unknown.
+        config: the model's config.json ({} when absent).
+        tokenizer: the tokenizer to check.
+    """
+    fix = "pass the tokenizer saved with this model (--tokenizer)"
+    mask_id = tokenizer.mask_token_id
+    if vocab_size is not None and (vocab_size < len(tokenizer) or mask_id >= vocab_size):
+        raise TokenizerError(f"model vocabulary has {vocab_size} entries but the tokenizer has {len(tokenizer)} "
+                             f"(mask id {mask_id}): they do not belong together; {fix}")
+    ours = {"pad_token_id": tokenizer.pad_token_id if tokenizer.has_token("pad") else None,
+            "mask_token_id": mask_id, "bos_token_id": tokenizer.cls_token_id, "eos_token_id": tokenizer.sep_token_id}
+    for key, mine in ours.items():
+        theirs = config.get(key)
+        if mine is None or isinstance(theirs, bool) or not isinstance(theirs, int) or theirs == mine:
+            continue
+        message = (f"model {name!r}: config.json says {key}={theirs} but tokenizer {tokenizer.source!r} has "
+                   f"{mine}")
+        if key in ("pad_token_id", "mask_token_id"):
+            raise TokenizerError(f"{message}: they do not belong together; {fix}")
+        warnings.warn(f"{message}; check that the tokenizer belongs to the model", FillMaskWarning, stacklevel=3)
+    if vocab_size is not None and vocab_size > _LARGER_VOCAB * len(tokenizer) and vocab_size - len(tokenizer) > 64:
+        warnings.warn(f"model {name!r} has {vocab_size} logits per token but tokenizer {tokenizer.source!r} only "
+                      f"{len(tokenizer)} tokens: the tokenizer probably belongs to another model ({fix})",
+                      FillMaskWarning, stacklevel=3)

@@ -38,12 +38,25 @@ class InputSpec:
 
 
 def read_config(config_path: Path) -> dict[str, Any]:
-    """A transformers config.json beside the model, or {} when there is none (or it is unreadable)."""
+    """A transformers config.json beside the model, or {} when there is none.
+
+    A config.json that is present but unreadable, not JSON, or not a JSON object is a ``ModelError``: read as
+    {}, a RoBERTa-like model would silently get BERT's positions.
+    """
+    if not config_path.exists():
+        return {}
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return config if isinstance(config, dict) else {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelError(f"cannot read {str(config_path)!r} ({getattr(exc, 'strerror', None) or exc}); fix it or "
+                         f"remove it (the model's positions and special ids are read from it)") from exc
+    except ValueError as exc:
+        raise ModelError(f"{str(config_path)!r} is not valid JSON ({exc}); fix it or remove it (the model's "
+                         f"positions and special ids are read from it)") from exc
+    if not isinstance(config, dict):
+        raise ModelError(f"{str(config_path)!r} holds a JSON {type(config).__name__}, not an object; fix it or "
+                         f"remove it")
+    return config
 
 
 def config_int(config: dict[str, Any], key: str) -> int | None:

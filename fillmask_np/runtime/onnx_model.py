@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 import numpy as np
 
-from ..errors import InputFileError, ModelError, TokenizerError, first_line
-from ..text import file_sha256
+from ..errors import InputFileError, ModelError, first_line
+from ..text import check_input_file, file_sha256
+from .compat import check_tokenizer_fits
 from .contract import (
     OFFSET_POSITION_MODELS,
     POSITIONS_INPUT,
@@ -38,7 +39,8 @@ from .contract import (
 )
 from .feeds import build_feed
 from .onnx_proto import onnx_opsets
-from .protocol import check_positions
+from .protocol import check_inputs, check_positions
+from .session import open_session
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..tokenization import Tokenizer
@@ -67,30 +69,14 @@ class OnnxMaskedLM:
                  logits_output: str | None = None,
                  position_ids: Literal["auto", "arange", "padding_offset"] = "auto",
                  allow_spinning: bool | None = None) -> None:
-        path = Path(path)
-        if path.is_dir():
+        path = Path(path) if isinstance(path, (str, Path)) else path
+        if isinstance(path, Path) and path.is_dir():
+            if not (path / "model.onnx").exists():
+                raise InputFileError(f"model directory {str(path)!r} holds no model.onnx; pass an .onnx file or an "
+                                     f"export directory")
             path = path / "model.onnx"
-        if not path.is_file():
-            raise InputFileError(
-                f"model file {str(path)!r} does not exist; pass an .onnx file or an export directory")
-        self.path = path
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        options.inter_op_num_threads = 1  # the graph runs sequentially: extra inter-op threads only compete
-        if threads is not None:
-            if int(threads) < 1:
-                raise ModelError(f"threads={threads!r} must be a positive number of threads")
-            options.intra_op_num_threads = int(threads)
-        if allow_spinning is not None:
-            options.add_session_config_entry("session.intra_op.allow_spinning", "1" if allow_spinning else "0")
-        providers = list(providers or ["CPUExecutionProvider"])
-        try:
-            self.session = ort.InferenceSession(str(path), options, providers=providers)
-        except Exception as exc:  # onnxruntime raises its own exception types for every failure
-            raise ModelError(f"onnxruntime cannot load {str(path)!r} as an ONNX model ({first_line(exc)}); "
-                             f"export the model to ONNX first (see the README)") from exc
+        self.path = check_input_file(path, what="model file", fix="pass an .onnx file or an export directory")
+        self.session = open_session(self.path, providers=providers, threads=threads, allow_spinning=allow_spinning)
         self.config = read_config(path.parent / "config.json")
         self.inputs, self.gathers_positions = read_inputs(self.session, path)
         self.output_name, self.vocab_size = find_logits(self.session, path, self.config, logits_output,
@@ -108,6 +94,11 @@ class OnnxMaskedLM:
         """Longest sequence the model accepts: its fixed length, or its config.json's position limit."""
         limits = [n for n in (self.fixed_length, self.max_positions) if n]
         return min(limits) if limits else None
+
+    @property
+    def _id_limit(self) -> int | None:
+        """Ids must be below this: the logits width, else config.json's vocab_size (None: unknown)."""
+        return self.vocab_size or config_int(self.config, "vocab_size")
 
     @property
     def fixed_batch(self) -> int | None:
@@ -137,18 +128,9 @@ class OnnxMaskedLM:
                 "gathers_positions": bool(self.gathers_positions), "cpu_count": os.cpu_count()}
 
     def check_tokenizer(self, tokenizer: Tokenizer) -> None:
-        """Raise ``TokenizerError`` when the model's vocabulary cannot hold the tokenizer's ids.
-
-        A larger model vocabulary is fine (BERT pads its vocabulary to a multiple of 8).
-        """
-        if self.vocab_size is None:
-            return
-        mask_id = tokenizer.mask_token_id
-        if self.vocab_size < len(tokenizer) or mask_id >= self.vocab_size:
-            raise TokenizerError(
-                f"model vocabulary has {self.vocab_size} entries but the tokenizer has {len(tokenizer)} "
-                f"(mask id {mask_id}): they do not belong together; pass the tokenizer saved with this model"
-            )
+        """Refuse a tokenizer that cannot belong to this model, warn on one that probably does not
+        (``compat.check_tokenizer_fits``: logits width, config.json's special ids)."""
+        check_tokenizer_fits(self.name, self.vocab_size, self.config, tokenizer)
 
     # ----------------------------------------------------------------------------- running
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray,
@@ -164,7 +146,8 @@ class OnnxMaskedLM:
             [B, L, V] float logits (float32, or float16 from a float16 graph); a model that
             ``gathers_positions`` runs its head on every position.
         """
-        input_ids = np.asarray(input_ids)
+        input_ids, attention_mask, token_type_ids = check_inputs(input_ids, attention_mask, token_type_ids,
+                                                                 self._id_limit)
         batch, length = input_ids.shape
         if self.gathers_positions:
             every = np.indices((batch, length)).reshape(2, -1).T  # [B*L, 2], row-major
@@ -189,7 +172,8 @@ class OnnxMaskedLM:
             [M, V] float logits, row i for ``positions[i]``. A model that ``gathers_positions`` runs its
             head on these rows only; for any other model they are gathered from the [B, L, V] logits.
         """
-        input_ids = np.asarray(input_ids)
+        input_ids, attention_mask, token_type_ids = check_inputs(input_ids, attention_mask, token_type_ids,
+                                                                 self._id_limit)
         positions = check_positions(positions, input_ids.shape)
         if not self.gathers_positions:
             return self(input_ids, attention_mask, token_type_ids, pad_token_id=pad_token_id)[

@@ -15,7 +15,7 @@ from ..errors import FillMaskError
 if TYPE_CHECKING:  # pragma: no cover
     from ..tokenization import Tokenizer
 
-__all__ = ["MaskedLM", "check_model", "check_positions", "default_max_length"]
+__all__ = ["MaskedLM", "check_model", "check_positions", "check_inputs", "default_max_length"]
 
 DEFAULT_MAX_LENGTH = 512  # when neither the model nor the tokenizer knows a limit
 
@@ -95,3 +95,35 @@ def check_positions(positions: np.ndarray, shape: tuple[int, ...]) -> np.ndarray
         raise FillMaskError(f"positions fall outside the [{shape[0]}, {shape[1]}] batch; pass (batch index, "
                             f"position) pairs inside it")
     return positions
+
+
+def check_inputs(input_ids: Any, attention_mask: Any, token_type_ids: Any,
+                 vocab_size: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The [B, L] model inputs as integer arrays, or a ``FillMaskError`` naming what is wrong with them.
+
+    Ids must be integers in ``[0, vocab_size)`` (ONNX Runtime would wrap a negative id silently), the mask
+    and token types integer arrays of the same shape.
+
+    >>> check_inputs(np.array([[1, 2]]), np.array([[1, 1]]), None, 5)[0].tolist()
+    [[1, 2]]
+    """
+    arrays = []
+    for name, value in (("input_ids", input_ids), ("attention_mask", attention_mask),
+                        ("token_type_ids", token_type_ids)):
+        if value is None and name == "token_type_ids":
+            arrays.append(None)
+            continue
+        array = np.asarray(value)
+        if array.ndim != 2 or not (np.issubdtype(array.dtype, np.integer) or array.dtype == bool):
+            raise FillMaskError(f"{name} must be a 2-D integer [batch, length] array, got {array.dtype} of shape "
+                                f"{array.shape}; encode texts with Tokenizer.encode_batch (add a batch axis with "
+                                f"ids[None, :])")
+        if arrays and array.shape != arrays[0].shape:
+            raise FillMaskError(f"{name} has shape {array.shape} but input_ids {arrays[0].shape}; they must match")
+        arrays.append(array)
+    ids = arrays[0]
+    if ids.size and (ids.min() < 0 or (vocab_size is not None and ids.max() >= vocab_size)):
+        bad = int(ids.min()) if ids.min() < 0 else int(ids.max())
+        raise FillMaskError(f"input id {bad} is outside the model's vocabulary [0, {vocab_size}); the ids come from "
+                            f"another tokenizer or were corrupted: pass the model's tokenizer")
+    return ids, arrays[1], arrays[2]

@@ -98,9 +98,9 @@ def compare(
             reference = OnnxMaskedLM(reference)
     check_model(candidate, what="candidate").check_tokenizer(tokenizer)
     if torch_ref is None:
-        check_model(reference, what="reference").check_tokenizer(tokenizer)
-        if reference_tokenizer is not None:
+        if reference_tokenizer is not None:  # first: its message names both tokenizers
             check_same_tokenizer(tokenizer, reference_tokenizer)
+        check_model(reference, what="reference").check_tokenizer(tokenizer)
         ref_info = provenance(reference)["model"]
     check_vocab(candidate, reference)
     given = masking_config(config, masking) if masks is None else None

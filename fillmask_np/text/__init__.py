@@ -1,10 +1,13 @@
-"""Corpus in: text, JSONL and list sources, sample numbering, progress, and the sha256 of inputs."""
+"""Files in and out: text, JSONL and list sources, sample numbering, progress, the sha256 of inputs, and
+outputs that never overwrite an input nor leave a partial file."""
 
 from __future__ import annotations
 
 from .hashing import data_sha256, file_sha256, texts_sha256
+from .inputs import check_input_file
+from .outputs import AtomicFile, check_output, same_file
 from .progress import Progress
 from .samples import non_empty
-from .sources import TextSource, iter_texts
+from .sources import TextSource, iter_texts, stdin_texts
 
-__all__ = ["Progress", "TextSource", "data_sha256", "file_sha256", "iter_texts", "non_empty", "texts_sha256"]
+__all__ = ["AtomicFile", "Progress", "check_input_file", "check_output", "same_file", "stdin_texts", "TextSource", "data_sha256", "file_sha256", "iter_texts", "non_empty", "texts_sha256"]

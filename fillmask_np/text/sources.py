@@ -9,31 +9,52 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterable, Iterator, Union
+from typing import IO, Iterable, Iterator, Union
 
 from ..errors import DataError, InputFileError
+from .inputs import check_input_file
 
-__all__ = ["iter_texts", "TextSource"]
+__all__ = ["iter_texts", "stdin_texts", "TextSource"]
 
 TextSource = Union[str, Path, Iterable[str]]
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Decode a file line by line, naming the first line that is not UTF-8."""
+    """Decode a file line by line (see ``_decode``)."""
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise InputFileError(f"cannot open data file {str(path)!r} ({exc.strerror}); check the path") from exc
     with handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise DataError(f"{str(path)!r} line {number} is not valid UTF-8 (byte {exc.start}: "
-                                f"{raw[exc.start:exc.start + 1]!r}); re-encode the file as UTF-8") from exc
-            if number == 1 and line.startswith("\ufeff"):  # a byte-order mark is not text
-                line = line[1:]
-            yield number, line.rstrip("\n").rstrip("\r")
+        yield from _decode(handle, str(path))
+
+
+def _decode(handle: IO[bytes], name: str) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of a binary stream, naming the first line that is not UTF-8.
+
+    Lines end at ``\\n``, ``\\r\\n`` or a lone ``\\r`` (universal newlines, as Python's text mode reads them).
+    """
+    number = 0
+    for raw in handle:
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{name!r} line {number + 1} is not valid UTF-8 (byte {exc.start}: "
+                            f"{raw[exc.start:exc.start + 1]!r}); re-encode the file as UTF-8") from exc
+        if number == 0 and line.startswith("\ufeff"):  # a byte-order mark is not text
+            line = line[1:]
+        line = line[:-1] if line.endswith("\n") else line
+        line = line[:-1] if line.endswith("\r") else line
+        for piece in line.split("\r"):  # a lone CR ends a line too
+            number += 1
+            yield number, piece
+
+
+def stdin_texts() -> list[str]:
+    """The lines of standard input (UTF-8, universal newlines), for ``--data -``."""
+    import sys
+
+    return [text for _, text in _decode(sys.stdin.buffer, "<stdin>")]
 
 
 def _jsonl(path: Path, field: str) -> Iterator[tuple[int, str]]:
@@ -61,7 +82,7 @@ def iter_texts(source: TextSource, *, text_field: str | None = None) -> Iterator
 
     Args:
         source: a list/iterable of strings, or the path of a text file (one sample per line,
-            ``\\n`` or ``\\r\\n``) or of a JSONL file (``.jsonl`` suffix or ``text_field`` given).
+            ``\\n``, ``\\r\\n`` or ``\\r``) or of a JSONL file (``.jsonl`` suffix or ``text_field`` given).
         text_field: the JSONL field holding the text (default ``"text"``).
     Returns:
         an iterator; files are read lazily, so memory does not grow with the corpus.
@@ -70,12 +91,16 @@ def iter_texts(source: TextSource, *, text_field: str | None = None) -> Iterator
     [(0, 'a b'), (1, ''), (2, 'c')]
     """
     if isinstance(source, (str, Path)):
-        path = Path(source)
-        if not path.is_file():
-            raise InputFileError(f"data file {str(path)!r} does not exist; pass a text or JSONL file")
+        fix = "pass a text or JSONL file"
+        if isinstance(source, str) and not Path(source).exists():
+            fix += f", or a list of texts to score one: [{source[:60]!r}]"
+        path = check_input_file(source, what="data file", fix=fix)
         if text_field is not None or path.suffix.lower() == ".jsonl":
             return _jsonl(path, text_field or "text")
         return ((number - 1, line) for number, line in _lines(path))
+    if not isinstance(source, Iterable):
+        raise DataError(f"texts={source!r} is a {type(source).__name__}; pass a list of texts or the path of a text "
+                        f"or JSONL file")
     return _iter_strings(source)
 
 

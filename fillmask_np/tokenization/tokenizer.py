@@ -86,6 +86,10 @@ class Tokenizer:
         token = self._tokens[role]
         return None if token is None else int(self.backend.token_to_id(token))
 
+    def has_token(self, role: str) -> bool:
+        """Whether the tokenizer names a token for ``role`` ("mask", "pad", "cls", "sep", "unk")."""
+        return self._tokens.get(role) is not None
+
     @property
     def mask_token(self) -> str:
         """The mask token's text; raises ``TokenizerError`` if the tokenizer has none."""
