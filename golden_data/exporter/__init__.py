@@ -16,11 +16,13 @@ One module per job, in the order of the export steps:
 * ``training`` -- b. train them (single-threaded worker processes);
 * ``onnx_export`` -- c. ONNX export and verification against torch;
 * ``stable_export`` -- c. the export of ModernBERT in a child with a fixed str-hash seed (stable node order);
+* ``exported`` -- c. ``export_model``: one trained model loaded, exported and verified, returned as an
+  ``ExportedModel`` (model, tokenizer, ORT session, manifest entry) that the later steps take; ``Timer``;
 * ``cases`` -- d. golden masking/logit/loss cases;
 * ``variants`` -- d. the export variants of bert / roberta (int32, no token types, fixed shapes, renamed and
-  extra outputs, position_ids, float16, ORT-optimized), after the cases: ``variant_exports`` writes them,
-  ``variant_checks`` verifies them, ``variant_feeds`` feeds them like the library (numpy + ORT only, also
-  used by ``check_golden.py``);
+  extra outputs, position_ids, float16, ORT-optimized), after the cases: ``variant_exports`` writes them
+  (``VariantSpec``), ``variant_checks`` verifies them, ``variant_feeds`` feeds them like the library (numpy +
+  ORT only, also used by ``check_golden.py``);
 * ``replay`` -- d. mask manifests of eval.txt (bert, roberta) scored by the README's torch snippet
   (``golden_data/score_masks_torch.py``, run unchanged), checked against ``reference``;
 * ``pipeline`` -- d. the ``fill_mask`` section: HF's fill-mask pipeline, multi-token target PLLs, iterative fills;

@@ -98,7 +98,7 @@ def model_pll(
     save_npz(path, arrays)
     return {
         "n_samples": len(chosen),
-        "n_tokens": int(len(arrays["input_ids"])),
+        "n_tokens": len(arrays["input_ids"]),
         "text_file": source,
         "selection": f"the first {PLL_N_SAMPLES} non-empty (not whitespace-only) lines of {source}, in order",
         "max_length": MAX_SEQUENCE_LENGTH,
@@ -119,7 +119,7 @@ def model_pll(
 
 def pll_reference(exported: dict[str, Any], eval_lines: dict[str, Sequence[str]], sources: dict[str, str],
                   out: Path) -> dict[str, Any]:
-    """The manifest's ``pll`` section: ``cases/pll_<model>.npz`` for every exported model (``ExportedModel``)."""
+    """The manifest's ``pll`` section: ``cases/pll_<model>.npz`` per model (``exported``: name -> ``ExportedModel``)."""
     section = {}
     for name, item in exported.items():
         corpus = item.spec.corpus

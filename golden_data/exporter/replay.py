@@ -136,7 +136,7 @@ def check_reference(
 def replay_model(out: Path, name: str, item: Any, eval_lines: Sequence[str]) -> dict[str, Any]:
     """Write one model's manifest, run the snippet on it and return its manifest entry.
 
-    ``item`` is run.ExportedModel (``.model``, ``.tok``, ``.entry``).
+    ``item`` is exported.ExportedModel (``.model``, ``.tok``, ``.entry``).
     """
     samples = [line for line in eval_lines if line.strip()]
     arrays = manifest_arrays(item.tok, samples, MAX_SEQUENCE_LENGTH)
@@ -164,7 +164,7 @@ def replay_model(out: Path, name: str, item: Any, eval_lines: Sequence[str]) -> 
         "masks": masks_file,
         "reference": reference_file,
         "header": header,
-        "n_rows": int(len(arrays["input_ids"])),
+        "n_rows": len(arrays["input_ids"]),
         "n_masked": n_masked,
         "torch_cross_entropy": torch_ce,
         "eval_txt_reference_cross_entropy": expected["cross_entropy"],

@@ -6,9 +6,7 @@ import json
 import logging
 import platform
 import shutil
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,32 +18,29 @@ import tokenizers
 import torch
 import transformers
 from tokenizers import Tokenizer
-from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
 from .cases import make_case
+from .exported import EVAL_FILES, Timer, export_model
 from .families import FAMILY_CASE_SPECS, select
 from .files import read_lines, sha256_file
 from .manifest_parts import text_section, tokenizers_section
-from .models import configure_torch, demo_predictions, load_trained_model
-from .onnx_export import ort_session, verify_onnx
+from .models import configure_torch
 from .pipeline import fill_mask_reference
 from .pll import pll_reference
 from .protein import PROTEIN_TEXT_FILES, with_protein_texts, write_protein_texts
-from .reference import eval_txt_reference, splade_reference
+from .reference import splade_reference
 from .replay import replay_section
 from .slow_tokenizers import check_slow_tokenizers
-from .stable_export import export_onnx_stable
 from .specs import (
     CASE_SPECS,
     GOLDEN_DIR,
     MASKING_CASE_SPECS,
-    MAX_SEQUENCE_LENGTH,
     TEXT_FILES,
     TOLERANCES,
     ModelSpec,
 )
 from .tokenization import load_fast_tokenizer, save_tokenizer_files, train_tokenizer_deterministically
-from .training import check_masked_head_matches_forward, train_all
+from .training import train_all
 from .variants import export_variants
 
 log = logging.getLogger("export_golden")
@@ -57,38 +52,6 @@ def configure_logging() -> None:
     log.setLevel(logging.INFO)
     transformers.utils.logging.disable_progress_bar()
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
-
-
-class Timer:
-    """Collects wall-clock durations of named steps (logged only, so the manifest stays deterministic)."""
-
-    def __init__(self) -> None:
-        self.start = time.perf_counter()
-        self.steps: dict[str, float] = {}
-
-    def measure(self, name: str, fn: Callable[[], Any]) -> Any:
-        t0 = time.perf_counter()
-        result = fn()
-        self.steps[name] = round(time.perf_counter() - t0, 2)
-        log.info("%s: %.1f s", name, self.steps[name])
-        return result
-
-    def total(self) -> float:
-        return round(time.perf_counter() - self.start, 2)
-
-
-@dataclass
-class ExportedModel:
-    """A trained model with its tokenizer, ONNX session and manifest entry."""
-
-    spec: ModelSpec
-    model: PreTrainedModel
-    tok: PreTrainedTokenizerFast
-    session: ort.InferenceSession
-    entry: dict[str, Any]
-
-
-EVAL_FILES = {"english": TEXT_FILES[1], "protein": PROTEIN_TEXT_FILES[1]}
 
 
 def prepare_text(out: Path) -> tuple[Path, Path]:
@@ -109,58 +72,6 @@ def write_tokenizer(
     save_tokenizer_files(trained_tokenizers[spec.tokenizer.source], spec.tokenizer, model_dir)
     tok = load_fast_tokenizer(model_dir, spec.tokenizer)
     return check_slow_tokenizers(model_dir, spec.tokenizer, tok, list(eval_lines) + [""])
-
-
-def export_model(
-    spec: ModelSpec,
-    model_dir: Path,
-    trained: tuple[dict[str, np.ndarray], dict[str, Any]],
-    slow_check: dict[str, Any],
-    train_lines: Sequence[str],
-    eval_lines: Sequence[str],
-    timer: Timer,
-) -> ExportedModel:
-    """Load the trained weights, save config.json, export to ONNX and verify one model."""
-    tok = load_fast_tokenizer(model_dir, spec.tokenizer)
-    weights, training = trained
-    timer.steps[f"train {spec.name} (worker)"] = training["seconds"]
-    train_record = training["record"]
-    model = load_trained_model(spec, tok, weights)
-    check_masked_head_matches_forward(spec, model, tok, train_lines[:16])
-    model.config.save_pretrained(str(model_dir))
-    onnx_path = model_dir / "model.onnx"
-    opset = timer.measure(f"export {spec.name}", lambda: export_onnx_stable(spec, model, tok, onnx_path, weights))
-    verification = timer.measure(
-        f"verify {spec.name}", lambda: verify_onnx(spec, model, tok, onnx_path, eval_lines)
-    )
-    config = model.config
-    entry = {
-        "dir": f"models/{spec.name}",
-        "architecture": spec.architecture,
-        "inputs": list(spec.input_names),
-        "outputs": ["logits"],
-        "vocab_size": int(config.vocab_size),
-        "len_tokenizer": len(tok),
-        "mask_token_id": tok.mask_token_id,
-        "pad_token_id": tok.pad_token_id,
-        "cls_token_id": tok.cls_token_id,
-        "sep_token_id": tok.sep_token_id,
-        "eos_token_id": tok.eos_token_id,
-        "unk_token_id": tok.unk_token_id,
-        "special_tokens": dict(spec.tokenizer.special_tokens),
-        "tokenizer_kind": spec.tokenizer.kind,
-        "max_position_embeddings": int(config.max_position_embeddings),
-        "max_sequence_length": MAX_SEQUENCE_LENGTH,
-        "n_parameters": sum(parameter.numel() for parameter in model.parameters()),
-        "attn_implementation": str(config._attn_implementation),
-        "train": train_record,
-        "export": {"opset": opset, "dynamo": True, "external_data": False, **verification},
-        "slow_tokenizer_matches_fast": None if "not_applicable" in slow_check else all(slow_check["checkers"].values()),
-        "slow_tokenizer_check": slow_check,
-        "demo_predictions": demo_predictions(spec, model, tok),
-        "eval_txt_reference": eval_txt_reference(spec, model, tok, eval_lines, EVAL_FILES[spec.corpus]),
-    }
-    return ExportedModel(spec, model, tok, ort_session(onnx_path), entry)
 
 
 def versions() -> dict[str, str]:

@@ -19,8 +19,8 @@ from .specs import ExportError
 from .variant_feeds import position_ids, run_variant
 
 if TYPE_CHECKING:
-    from .run import ExportedModel
-    from .variants import VariantSpec
+    from .exported import ExportedModel
+    from .variant_exports import VariantSpec
 
 MAX_ONNX_BYTES = 2 * 1024 * 1024
 

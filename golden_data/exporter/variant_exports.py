@@ -1,4 +1,5 @@
-"""g. How each export variant is produced: torch wrappers, dynamo / TorchScript exports, float16, ORT optimizer."""
+"""g. How each export variant is produced: ``VariantSpec``, torch wrappers, dynamo / TorchScript exports, float16,
+ORT optimizer."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import io
 import tempfile
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,14 @@ from onnxruntime.transformers.float16 import convert_float_to_float16
 from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
 from .onnx_export import LogitsOnly, LogitsOnlyWithTypes, strip_node_provenance
-from .specs import MAX_SEQUENCE_LENGTH, ExportError
+from .specs import MAX_SEQUENCE_LENGTH, TOLERANCES, ExportError
 
 BERT_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+FLOAT32_TOLERANCES = {
+    "logits_atol": TOLERANCES["ort_logits_atol"],
+    "loss_rtol": TOLERANCES["loss_rtol_ort_logits"],
+    "why": "the base models' ORT vs torch tolerances (ort_logits_atol, loss_rtol_ort_logits)",
+}
 
 
 class Int32Inputs(LogitsOnly):
@@ -81,6 +87,23 @@ class Source:
     model: PreTrainedModel
     tok: PreTrainedTokenizerFast
     base_onnx: Path
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    """One export variant; ``export`` writes the ONNX file and returns the manifest's ``export`` facts."""
+
+    name: str
+    base: str
+    case: str
+    description: str
+    export: Callable[[Source, Path], dict[str, Any]]
+    logits_output: str = "logits"
+    logits_dtype: str = "float32"
+    input_dtype: str = "int64"
+    position_ids: dict[str, Any] | None = None
+    fixed_shape: tuple[int, int] | None = None
+    tolerances: dict[str, Any] = field(default_factory=lambda: dict(FLOAT32_TOLERANCES))
 
 
 def example_args(source: Source, names: tuple[str, ...], shape: tuple[int, int] | None = None) -> tuple:

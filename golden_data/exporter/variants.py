@@ -8,13 +8,11 @@ Each variant is written to ``variants/<name>/model.onnx`` with a copy of its bas
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .onnx_export import LogitsOnly, LogitsOnlyWithTypes, ort_session
-from .specs import TOLERANCES, ExportError
+from .specs import ExportError
 from .variant_checks import check_interface, describe_variant, verify_variant
 from .variant_exports import (
     BERT_INPUTS,
@@ -23,19 +21,15 @@ from .variant_exports import (
     Int32Inputs,
     RobertaWithPositionIds,
     Source,
+    VariantSpec,
     dynamo_variant,
     export_float16,
     export_ort_optimized,
 )
 
 if TYPE_CHECKING:
-    from .run import ExportedModel
+    from .exported import ExportedModel
 
-FLOAT32_TOLERANCES = {
-    "logits_atol": TOLERANCES["ort_logits_atol"],
-    "loss_rtol": TOLERANCES["loss_rtol_ort_logits"],
-    "why": "the base models' ORT vs torch tolerances (ort_logits_atol, loss_rtol_ort_logits)",
-}
 # float16 logits of |x| in [8, 16) are rounded to 2**-7 = 0.0078 steps (so up to 0.0039 from the output
 # cast alone) and the float16 weights add about as much again: measured <= 0.0095 on the verification
 # batches and 0.007 on bert_p15 (CE rel. 5e-5).  The bounds leave ~5x (logits) and ~20x (loss) margin for
@@ -46,23 +40,6 @@ FLOAT16_TOLERANCES = {
     "why": "float16 rounding: logits up to ~15 lose up to 0.004 in the output cast alone; measured max 0.0095 "
     "(CE rel. 5e-5), so 5x / 20x margin for other CPUs and ORT kernels",
 }
-
-
-@dataclass(frozen=True)
-class VariantSpec:
-    """One export variant; ``export`` writes the ONNX file and returns the manifest's ``export`` facts."""
-
-    name: str
-    base: str
-    case: str
-    description: str
-    export: Callable[[Source, Path], dict[str, Any]]
-    logits_output: str = "logits"
-    logits_dtype: str = "float32"
-    input_dtype: str = "int64"
-    position_ids: dict[str, Any] | None = None
-    fixed_shape: tuple[int, int] | None = None
-    tolerances: dict[str, Any] = field(default_factory=lambda: dict(FLOAT32_TOLERANCES))
 
 
 EXTRA_OUTPUTS = ("last_hidden_state", "prediction_scores", "cls_hidden_state")
