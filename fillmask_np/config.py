@@ -37,6 +37,11 @@ def validate_probabilities(mlm_probability: float, mask_replace_prob: float, ran
 
     >>> validate_probabilities(0.15, 0.8, 0.1)
     """
+    for name, value in (("mlm_probability", mlm_probability), ("mask_replace_prob", mask_replace_prob),
+                        ("random_replace_prob", random_replace_prob)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
+            raise MaskingError(f"{name}={value!r} must be a number (defaults: mlm_probability 0.15, "
+                               f"mask_replace_prob 0.8, random_replace_prob 0.1)")
     if not (0.0 < float(mlm_probability) <= 1.0):
         raise MaskingError(f"mlm_probability={mlm_probability!r} must be in (0, 1]; the usual value is 0.15")
     for name, value in (("mask_replace_prob", mask_replace_prob), ("random_replace_prob", random_replace_prob)):
@@ -123,7 +128,7 @@ class MaskingConfig:
         if self.masking not in MASKING_MODES:
             raise FillMaskError(f"masking={self.masking!r} is not 'per_sample' or 'hf'")
         if not _is_int(self.batch_size) or self.batch_size < 1:
-            raise FillMaskError(f"batch_size={self.batch_size!r} must be at least 1")
+            raise FillMaskError(f"batch_size={self.batch_size!r} must be a positive integer, e.g. 16")
         if self.max_length is not None and (not _is_int(self.max_length) or self.max_length < 1):
             raise FillMaskError(f"max_length={self.max_length!r} must be a positive number of tokens (or None for "
                                 f"the model's limit)")

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import warnings
 from types import ModuleType
 from typing import Sequence
 
-from ..errors import FillMaskError
+from ..errors import FillMaskError, FillMaskWarning
 
 __all__ = ["main"]
 
@@ -45,10 +47,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     try:
-        return _module(args.command).run(args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", FillMaskWarning)
+            warnings.showwarning = _one_line_warning
+            status = _module(args.command).run(args)
+        sys.stdout.flush()  # inside the try: a closed pipe shows here, not at exit
+        return status
     except FillMaskError as exc:
         print(f"{_PROG}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{_PROG}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `fillmask-np eval --json | head`: stop quietly, as other Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python flushes stdout at exit; that flush must not fail again
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by the closed pipe
+
+
+def _one_line_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+    print(f"{_PROG}: warning: {message}", file=sys.stderr)

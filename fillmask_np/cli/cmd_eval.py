@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
-from .options import data_args, load, masking_args, masking_options, model_args, progress_arg
+from ..errors import InputFileError
+from .options import data_args, data_label, data_source, load, masking_args, masking_options, model_args, progress_arg
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -36,29 +38,33 @@ def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
     from ..masking import load_masks
     from ..report import check_tokens_path, provenance, write_tokens
-    from ..tasks import evaluate
-    from ..text import file_sha256
-    from .resources import default_text_path
+    from ..tasks import evaluate, input_paths
+    from ..text import check_output
 
-    if args.tokens:
-        check_tokens_path(args.tokens)
     manifest = load_masks(args.masks) if args.masks else None
     options = masking_options(args, manifest)
     model, tokenizer = load(args)
-    data = args.data or default_text_path()
+    data = data_source(args)
+    inputs = input_paths(model, tokenizer, data, args.masks)
+    if args.tokens:  # refused before any work
+        check_tokens_path(args.tokens, inputs=inputs)
+    if args.save_masks:
+        check_output(args.save_masks, inputs=inputs, what="--save-masks")
+    if args.tokens and args.save_masks and Path(args.tokens).resolve() == Path(args.save_masks).resolve():
+        raise InputFileError(f"--tokens and --save-masks both name {args.tokens!r}; pass two paths")
     report = evaluate(model, tokenizer, data, text_field=args.text_field, progress=args.progress, masks=manifest,
                       save_masks=args.save_masks, return_tokens=bool(args.tokens), worst=args.worst, **options)
     if args.tokens:
         write_tokens(args.tokens, report.tokens)
-    saved = {"path": args.save_masks, "sha256": file_sha256(args.save_masks)} if args.save_masks else None
+    saved = report.saved_masks
     if args.json:
-        out = {"model": str(model.path), "tokenizer": tokenizer.source, "data": str(data), **report.to_dict()}
+        out = {"model": str(model.path), "tokenizer": tokenizer.source, "data": data_label(args, data), **report.to_dict()}
         del out["tokens"]  # they go to --tokens
         out.update(tokens_file=args.tokens, saved_masks=saved, provenance=_provenance(provenance, model, tokenizer,
                                                                                        data, report))
         print(json.dumps(out, indent=1))
         return 0
-    _print_table(model, data, report, saved, args.tokens)
+    _print_table(model, data_label(args, data), report, saved, args.tokens)
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from .options import data_args, load, model_args, progress_arg
+from .options import data_args, data_label, data_source, load, model_args, progress_arg
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -31,17 +31,17 @@ def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
     from ..report import provenance
     from ..tasks import pseudo_log_likelihood
-    from .resources import default_text_path
 
     model, tokenizer = load(args)
-    data = args.data or default_text_path()
+    data = data_source(args)
     report = pseudo_log_likelihood(model, tokenizer, data, variant=args.variant, special_tokens=args.special_tokens,
                                    max_length=args.max_length, token_budget=args.batch_tokens,
                                    text_field=args.text_field, limit=args.limit, progress=args.progress)
     if args.json:
         counts = {key: getattr(report, key) for key in ("n_samples", "n_scored_samples", "n_scored_tokens",
                                                          "n_tokens", "n_empty", "n_unscorable", "n_truncated")}
-        out = {"model": str(model.path), "tokenizer": tokenizer.source, "data": str(data), **report.to_dict(),
+        out = {"model": str(model.path), "tokenizer": tokenizer.source, "data": data_label(args, data),
+               **report.to_dict(),
                "provenance": provenance(model, tokenizer, data, variant=report.variant, settings=report.settings,
                                         counts=counts)}
         print(json.dumps(out, indent=1))
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     s = report.settings
     rows = [
         ("model", str(model.path)),
-        ("data", f"{data} ({report.n_samples} samples; skipped {report.n_empty} empty, "
+        ("data", f"{data_label(args, data)} ({report.n_samples} samples; skipped {report.n_empty} empty, "
                  f"{report.n_unscorable} unscorable; {report.n_truncated} truncated to {s['max_length']})"),
         ("variant", f"{report.variant} (special tokens never scored: {s['special_tokens']})"),
         ("scored tokens", f"{report.n_scored_tokens} in {report.n_scored_samples} samples, one masked copy each"),

@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..runtime import OnnxMaskedLM
     from ..tokenization import Tokenizer
 
-__all__ = ["model_args", "data_args", "masking_args", "progress_arg", "masking_options", "load", "load_model"]
+__all__ = ["model_args", "data_args", "data_label", "data_source", "masking_args", "progress_arg", "masking_options", "load", "load_model"]
 
 
 def model_args(p: argparse.ArgumentParser) -> None:
@@ -36,8 +36,24 @@ def model_args(p: argparse.ArgumentParser) -> None:
 
 def data_args(p: argparse.ArgumentParser) -> None:
     """The corpus options: the data file and its JSONL field."""
-    p.add_argument("--data", help="text file (one sample per line) or JSONL; default: the bundled text")
+    p.add_argument("--data", help="text file (one sample per line) or JSONL, - for standard input; default: the "
+                                  "bundled text")
     p.add_argument("--text-field", help="JSONL field holding the text (default: text)")
+
+
+def data_source(args: argparse.Namespace) -> Any:
+    """``--data``: a path, ``-`` for standard input (read whole), or the bundled text when not given."""
+    from ..text import stdin_texts
+    from .resources import default_text_path
+
+    if args.data == "-":
+        return stdin_texts()
+    return args.data or default_text_path()
+
+
+def data_label(args: argparse.Namespace, data: Any) -> str:
+    """How reports name the data: its path, or ``<stdin>``."""
+    return "<stdin>" if args.data == "-" else str(data)
 
 
 def progress_arg(p: argparse.ArgumentParser) -> None:

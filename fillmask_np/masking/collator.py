@@ -89,14 +89,19 @@ def mask_tokens(
         raise MaskingError(
             f"rng must be a numpy.random.Generator, got {type(rng).__name__}; pass np.random.default_rng(seed)"
         )
-    inputs = np.array(input_ids, dtype=np.int64, copy=True)  # never touch the caller's array
+    given = np.asarray(input_ids)
+    if not np.issubdtype(given.dtype, np.integer):
+        raise MaskingError(f"input_ids must be integer token ids, got dtype {given.dtype}; encode texts with "
+                           f"Tokenizer.encode_batch")
+    inputs = np.array(given, dtype=np.int64, copy=True)  # never touch the caller's array
     special = np.asarray(special_tokens_mask).astype(bool)
     if inputs.ndim != 2 or special.shape != inputs.shape:
         raise MaskingError(
             f"input_ids shape {inputs.shape} and special_tokens_mask shape {special.shape} must be the "
             f"same 2-D [batch, length] shape; add a batch axis with ids[None, :]"
         )
-    if int(vocab_size) < 1 or int(mask_token_id) < 0:
+    if any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in (vocab_size, mask_token_id)) or \
+            int(vocab_size) < 1 or int(mask_token_id) < 0:
         raise MaskingError(f"vocab_size={vocab_size!r} and mask_token_id={mask_token_id!r} must be a positive "
                            f"size and a non-negative id; pass len(tokenizer) and tokenizer.mask_token_id")
     labels = inputs.copy()

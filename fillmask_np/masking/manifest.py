@@ -29,8 +29,8 @@ import numpy as np
 
 from ..config import SETTING_KEYS
 from ..errors import InputFileError, MaskingError, first_line
-from ..text import AtomicFile, check_output, data_sha256, file_sha256
-from .collator import IGNORE_INDEX
+from ..text import AtomicFile, check_input_file, check_output, data_sha256, file_sha256
+from .manifest_checks import ARRAY_KEYS, FORMAT, HEADER_KEYS, check_arrays, parse_header
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import MaskingConfig
@@ -38,11 +38,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["FORMAT", "ARRAY_KEYS", "HEADER_KEYS", "MaskManifest", "load_masks", "save_masks", "manifest_header"]
 
-FORMAT = "fillmask_np.masks/1"
-HEADER_KEYS = frozenset(("format", "tokenizer_sha256", "data_sha256", "mask_token_id", "pad_token_id", "vocab_size",
-                         "n_samples", "n_rows", *SETTING_KEYS))
-ARRAY_KEYS = ("sample_index", "input_ids", "attention_mask", "labels")
-_INT_KEYS = ("seed", "max_length", "batch_size", "mask_token_id", "pad_token_id", "vocab_size", "n_samples", "n_rows")
 
 
 @dataclass(frozen=True)
@@ -130,7 +125,7 @@ def save_masks(path: str | Path, manifest: MaskManifest) -> MaskManifest:
 
     >>> saved = save_masks("masks.npz", report_manifest)  # doctest: +SKIP
     """
-    _check_arrays(manifest.header, {k: getattr(manifest, k) for k in ARRAY_KEYS}, str(path))
+    check_arrays(manifest.header, {k: getattr(manifest, k) for k in ARRAY_KEYS}, str(path))
     path = check_output(path, what="masks file")
     written = AtomicFile(path, what="masks file")
     with written as handle:  # a file object: numpy would append ".npz" to a bare name
@@ -148,9 +143,10 @@ def load_masks(path: str | Path) -> MaskManifest:
 
     >>> manifest = load_masks("masks.npz")  # doctest: +SKIP
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"masks file {str(path)!r} does not exist; write one with --save-masks / save_masks=")
+    path = check_input_file(path, what="masks file", fix="write one with --save-masks / save_masks=")
+    if not zipfile.is_zipfile(path):  # e.g. a .npy: np.load would return an array, not an archive
+        raise InputFileError(f"masks file {str(path)!r} is not an .npz archive; write one with --save-masks / "
+                             f"save_masks=")
     try:
         with np.load(path, allow_pickle=False) as npz:
             files = set(npz.files)
@@ -165,57 +161,7 @@ def load_masks(path: str | Path) -> MaskManifest:
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # not a zip, truncated, pickled objects
         raise InputFileError(f"masks file {str(path)!r} is not a readable .npz ({first_line(exc)}); "
                              f"write one with --save-masks / save_masks=") from exc
-    header = _parse_header(header_array, str(path))
-    _check_arrays(header, arrays, str(path))
+    header = parse_header(header_array, str(path))
+    check_arrays(header, arrays, str(path))
     return MaskManifest(header, *(arrays[k].astype(np.int64) for k in ARRAY_KEYS), path=str(path),
                         sha256=file_sha256(path))
-
-
-def _parse_header(array: np.ndarray, name: str) -> dict[str, Any]:
-    if array.ndim != 0 or array.dtype.kind != "U":
-        raise MaskingError(f"masks file {name!r}: header is a {array.dtype} array of shape {array.shape}, not a 0-d "
-                           f"string holding JSON; write the file with save_masks")
-    try:
-        header = json.loads(str(array))
-    except ValueError as exc:
-        raise MaskingError(f"masks file {name!r}: header is not JSON ({exc}); write the file with save_masks") from exc
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        found = header.get("format") if isinstance(header, dict) else type(header).__name__
-        raise MaskingError(f"masks file {name!r} has format {found!r}, not {FORMAT!r}; write it with this version's "
-                           f"save_masks")
-    missing = sorted(HEADER_KEYS - set(header))
-    if missing:
-        raise MaskingError(f"masks file {name!r}: header lacks {missing}; write the file with save_masks")
-    for key in _INT_KEYS:
-        value = header[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise MaskingError(f"masks file {name!r}: header {key}={value!r} is not a non-negative integer")
-    return header
-
-
-def _check_arrays(header: dict[str, Any], arrays: dict[str, np.ndarray], name: str) -> None:
-    """Shapes, dtypes and values of the arrays, against each other and the header."""
-    index, ids, attention, labels = (np.asarray(arrays[k]) for k in ARRAY_KEYS)
-    for key, value in arrays.items():
-        if not np.issubdtype(np.asarray(value).dtype, np.integer):
-            raise MaskingError(f"masks file {name!r}: {key} has dtype {np.asarray(value).dtype}, not int64")
-    n_rows = header["n_rows"]
-    if index.shape != (n_rows,) or ids.ndim != 2 or not (ids.shape == attention.shape == labels.shape == (n_rows,
-                                                                                                            ids.shape[1])):
-        raise MaskingError(f"masks file {name!r}: shapes sample_index {index.shape}, input_ids {ids.shape}, "
-                           f"attention_mask {attention.shape}, labels {labels.shape} do not fit n_rows={n_rows!r} "
-                           f"([N] and three [N, L])")
-    if n_rows and (np.any(np.diff(index) <= 0) or index[0] < 0):
-        raise MaskingError(f"masks file {name!r}: sample_index must be ascending, distinct and non-negative")
-    real = attention == 1
-    if not np.all(real | (attention == 0)) or np.any(np.diff(attention, axis=1) > 0):
-        raise MaskingError(f"masks file {name!r}: attention_mask must be 1 on a row's tokens then 0 (right padding)")
-    scored = labels != IGNORE_INDEX
-    bad = scored & (~real | (labels < 0) | (labels >= header["vocab_size"]))
-    if np.any(bad):
-        r, p = (int(v) for v in np.argwhere(bad)[0])
-        raise MaskingError(f"masks file {name!r}: labels[{r}, {p}] = {int(labels[r, p])} is not -100 nor a token id "
-                           f"of a real position (vocab_size {header['vocab_size']})")
-    if n_rows and not np.all(scored.any(axis=1)):
-        raise MaskingError(f"masks file {name!r}: row {int(np.flatnonzero(~scored.any(axis=1))[0])} scores no token; "
-                           f"rows without a masked token are left out of a manifest")

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import NumericsError
 from .rows import row_scores
+from .softmax import as_float
 
 __all__ = ["cross_entropy"]
 
@@ -51,6 +52,10 @@ def cross_entropy(
             f"logits must be labels.shape + (vocab_size,)"
         )
     vocab = logits.shape[-1]
+    if vocab < 1:
+        raise NumericsError(f"logits shape {logits.shape} has an empty vocabulary axis; logits must be [..., V] with "
+                            f"V >= 1")
+    as_float(logits[..., :1])  # a non-numeric dtype is refused here, with one line
     flat_logits = logits.reshape(-1, vocab)  # [..., V] -> [N, V] (a view when contiguous)
     flat_labels = labels.reshape(-1)  # [N]
     keep = flat_labels != ignore_index

@@ -36,6 +36,8 @@ def as_float(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x)
     if x.dtype == np.float64 or x.dtype == np.float32:
         return x
+    if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
+        raise NumericsError(f"logits must be a float array, got dtype {x.dtype}; pass the model's numeric logits")
     return x.astype(np.float32)
 
 

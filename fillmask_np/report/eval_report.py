@@ -39,6 +39,8 @@ class EvalReport:
     # evaluate(worst=N): the N highest-loss tokens, highest first: the record's fields plus label_token,
     # top_token and context (a few tokens each side of the target, as the model saw them, target as [[label]])
     worst_tokens: list[dict[str, Any]] | None = None
+    # evaluate(save_masks=PATH): {"path", "sha256"} of the manifest this run wrote (the bytes it wrote)
+    saved_masks: dict[str, str] | None = None
 
     def worst(self, n: int) -> dict[str, np.ndarray]:
         """The ``n`` highest-loss records of ``tokens`` (highest first; ties: lower sample, then position).

@@ -7,9 +7,9 @@ from .compat import check_same_tokenizer, check_vocab, shared_max_length
 from .contract import POSITIONS_INPUT, InputSpec, config_int
 from .onnx_model import OnnxMaskedLM
 from .onnx_proto import onnx_opsets
-from .protocol import MaskedLM, check_model, check_positions, default_max_length
+from .protocol import MaskedLM, check_inputs, check_max_length, check_model, check_positions, default_max_length
 from .reference_npz import TorchReference
 
-__all__ = ["InputSpec", "MaskedLM", "OnnxMaskedLM", "POSITIONS_INPUT", "TorchReference", "check_model",
+__all__ = ["InputSpec", "MaskedLM", "OnnxMaskedLM", "POSITIONS_INPUT", "TorchReference", "check_inputs", "check_max_length", "check_model",
            "check_positions", "check_same_tokenizer", "check_vocab", "config_int", "default_max_length",
            "onnx_opsets", "shared_max_length"]

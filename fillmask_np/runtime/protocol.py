@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ..errors import FillMaskError
+from ..errors import FillMaskError, ModelError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..tokenization import Tokenizer
 
-__all__ = ["MaskedLM", "check_model", "check_positions", "check_inputs", "default_max_length"]
+__all__ = ["MaskedLM", "check_model", "check_positions", "check_inputs", "check_max_length", "default_max_length"]
 
 DEFAULT_MAX_LENGTH = 512  # when neither the model nor the tokenizer knows a limit
 
@@ -77,6 +77,22 @@ def default_max_length(model: MaskedLM, tokenizer: Tokenizer) -> int:
     """The longest sequence to feed: the smaller of the model's and the tokenizer's limits (512 when neither)."""
     limits = [n for n in (model.max_length, tokenizer.model_max_length) if n]
     return min(limits) if limits else DEFAULT_MAX_LENGTH
+
+
+def check_max_length(model: MaskedLM, tokenizer: Tokenizer, max_length: int | None) -> int:
+    """``max_length`` (default: ``default_max_length``), refused up front when the model cannot take it.
+
+    >>> check_max_length(model, tok, 10**6)  # doctest: +SKIP
+    Traceback (most recent call last):
+    FillMaskError: max_length=1000000 exceeds the model's limit of 512 tokens ...
+    """
+    if max_length is None:
+        return default_max_length(model, tokenizer)
+    limit = model.max_length
+    if limit is not None and max_length > limit:
+        raise ModelError(f"max_length={max_length!r} exceeds the limit of model {model.name!r} ({limit} tokens: its "
+                         f"fixed length or position embeddings); pass max_length <= {limit}")
+    return int(max_length)
 
 
 def check_positions(positions: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

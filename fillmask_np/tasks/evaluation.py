@@ -31,7 +31,9 @@ from ..masking import (MaskManifest, MaskRecorder, manifest_header, masked_batch
 from ..masking import save_masks as write_masks
 from ..metrics import TokenCollector, Totals, passes, score_rows
 from ..report import EvalReport
-from ..runtime import check_model, default_max_length
+from ..runtime import check_max_length, check_model
+from ..text import check_output
+from .inputs import input_paths
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..runtime import MaskedLM
@@ -92,10 +94,11 @@ def evaluate(
     if isinstance(worst, bool) or not isinstance(worst, (int, np.integer)) or worst < 0:
         raise FillMaskError(f"worst={worst!r} must be a non-negative number of tokens (0: none)")
     check_model(model).check_tokenizer(tokenizer)
+    if save_masks is not None:  # refused before any work, not after the whole run
+        save_masks = check_output(save_masks, inputs=input_paths(model, tokenizer, texts, masks), what="save_masks")
     given = masking_config(config, masking) if masks is None else None
     config, manifest = replay_config(given, masks, tokenizer, texts)
-    if config.max_length is None:
-        config = config.with_max_length(default_max_length(model, tokenizer))
+    config = config.with_max_length(check_max_length(model, tokenizer, config.max_length))
     totals = Totals(new_counts())
     batches = masked_batches(tokenizer, texts, config, counts=totals.counts, text_field=text_field,
                              progress=progress, manifest=manifest)
@@ -112,7 +115,8 @@ def evaluate(
     report = EvalReport.from_totals(totals, settings_of(config, manifest))
     if recorder is not None:
         header = manifest_header(tokenizer, texts, config, n_samples=report.n_samples, n_rows=0)
-        write_masks(save_masks, recorder.manifest(header, tokenizer.pad_token_id))
+        written = write_masks(save_masks, recorder.manifest(header, tokenizer.pad_token_id))
+        report.saved_masks = {"path": str(written.path), "sha256": str(written.sha256)}
     if return_tokens:
         report.tokens = collector.columns()
     if worst:

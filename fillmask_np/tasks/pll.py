@@ -37,7 +37,7 @@ from ..masking import CopyBatch, Sample, check_variant, pack
 from ..metrics import PLLTotals
 from ..numerics import row_nll_and_rank
 from ..report import PLLReport
-from ..runtime import check_model, default_max_length
+from ..runtime import check_max_length, check_model
 from ..text import Progress, TextSource, iter_texts, non_empty
 from .evaluation import LOGITS_BUDGET
 
@@ -94,10 +94,14 @@ def pseudo_log_likelihood(
     for name, value in (("token_budget", token_budget), ("logits_budget", logits_budget)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise FillMaskError(f"{name}={value!r} must be a positive integer")
-    if limit is not None and int(limit) < 1:
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1):
         raise FillMaskError(f"limit={limit!r} must be at least 1 (or None for the whole corpus)")
     check_model(model).check_tokenizer(tokenizer)
-    max_length = int(max_length or default_max_length(model, tokenizer))
+    if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, (int, np.integer))
+                                   or max_length < 1):
+        raise FillMaskError(f"max_length={max_length!r} must be a positive number of tokens (or None for the "
+                            f"model's limit)")
+    max_length = check_max_length(model, tokenizer, max_length)
     settings = dict(variant=variant, special_tokens=special_tokens, max_length=max_length,
                     token_budget=int(token_budget), masking="mask token only, one copy per scored token")
     totals = PLLTotals(return_tokens=return_tokens)

@@ -21,7 +21,12 @@ from .special_tokens import CANDIDATES, ROLES, check_policy
 if TYPE_CHECKING:  # pragma: no cover
     import tokenizers
 
-__all__ = ["Tokenizer", "Encoded", "Row"]
+__all__ = ["Tokenizer", "Encoded", "Row", "MAX_CHARS_PER_TOKEN"]
+
+# with max_length set, a text is cut to max_length x this many characters before tokenizing (counted as
+# truncated): a 10 MB line no longer costs gigabytes; a text loses nothing unless its kept tokens would
+# average more than this many characters
+MAX_CHARS_PER_TOKEN = 256
 
 
 class Tokenizer:
@@ -183,6 +188,8 @@ class Tokenizer:
         ``word_ids=True`` also fills ``Row.word_ids``: the backend's word of each token (its pre-tokenizer's
         words: WordPiece splits on whitespace and punctuation, byte-level BPE keeps a leading space with its
         word), exactly Hugging Face's ``BatchEncoding.word_ids()``, with -1 for its None (added tokens).
+        With ``max_length``, a text longer than ``max_length * MAX_CHARS_PER_TOKEN`` characters is cut to that
+        before tokenizing, and its row counts as truncated.
         """
         check_policy(special_tokens)
         if isinstance(texts, str):
@@ -192,16 +199,26 @@ class Tokenizer:
             floor = backend.num_special_tokens_to_add(False) + 1
             if max_length < floor:
                 raise TokenizerError(f"max_length={max_length!r} leaves no room for text; use at least {floor}")
+        texts = list(texts)
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TokenizerError(f"texts[{i}] is {type(text).__name__} {text!r}, not a string; pass a list of "
+                                     f"strings")
+        cut = [False] * len(texts)
+        if max_length is not None:  # bound the work: only max_length tokens are kept anyway
+            limit = int(max_length) * MAX_CHARS_PER_TOKEN
+            cut = [len(t) > limit for t in texts]
+            texts = [t[:limit] if c else t for t, c in zip(texts, cut)]
         with self._lock:
             if max_length is not None:
                 backend.enable_truncation(int(max_length))
             try:
-                encodings = backend.encode_batch(list(texts))
+                encodings = backend.encode_batch(texts)
             finally:
                 backend.no_truncation()
         special_ids = np.asarray(self.all_special_ids if special_tokens == "all_special_ids" else [], dtype=np.int64)
         rows = []
-        for e in encodings:
+        for e, was_cut in zip(encodings, cut):
             ids = np.asarray(e.ids, dtype=np.int64)
             if special_tokens == "template":
                 special = np.asarray(e.special_tokens_mask, dtype=np.int64)
@@ -209,7 +226,8 @@ class Tokenizer:
                 special = np.isin(ids, special_ids).astype(np.int64)
             offsets = np.asarray(e.offsets, dtype=np.int64).reshape(len(ids), 2)
             words = np.array([-1 if w is None else w for w in e.word_ids], dtype=np.int64) if word_ids else None
-            rows.append(Row(ids, np.asarray(e.type_ids, dtype=np.int64), special, bool(e.overflowing), offsets, words))
+            rows.append(Row(ids, np.asarray(e.type_ids, dtype=np.int64), special, bool(e.overflowing) or was_cut,
+                            offsets, words))
         return rows
 
     def pad(self, rows: Sequence[Row], *, length: int,
