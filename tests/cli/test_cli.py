@@ -1,4 +1,5 @@
-"""The fillmask-np command, driven through main([...]): outputs, and one-line errors with exit 2."""
+"""The fillmask-np command, driven through main([...]): eval's outputs and the provenance of its JSON,
+`python -m fillmask_np`, and one-line errors with exit 2 (other commands: tests/cli/test_cli_<command>.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import pytest
 import fillmask_np as fm
 from fillmask_np.cli import main
 
-from helpers import GOLDEN
+from helpers import GOLDEN, sha256
+
+pytestmark = pytest.mark.cli
 
 BERT = GOLDEN / "models" / "bert"
 
@@ -23,6 +26,7 @@ def test_eval_with_no_arguments_runs_the_bundled_model_on_the_bundled_text(capsy
     assert "cross-entropy" in out and "top-5 accuracy" in out
 
 
+@pytest.mark.golden
 def test_default_eval_reproduces_torch_on_the_same_per_sample_masks(capsys, manifest):
     torch_figure = manifest["models"]["bert"]["eval_txt_reference"]
     assert main(["eval", "--json"]) == 0
@@ -50,12 +54,20 @@ def test_eval_masking_options_reach_the_report(capsys):
     assert (settings["mask_replace_prob"], settings["random_replace_prob"]) == (1.0, 0.0)
 
 
-def test_predict_prints_top_k_candidates(capsys):
-    assert main(["predict", "--model", str(BERT), "The cat [MASK] on the mat.", "--top-k", "3", "--json"]) == 0
-    result = json.loads(capsys.readouterr().out)["result"]
-    assert len(result) == 3
-    assert set(result[0]) == {"score", "token", "token_str", "sequence"}
-    assert result[0]["score"] >= result[1]["score"] >= result[2]["score"]
+def test_cli_json_carries_the_provenance_of_every_figure(capsys, manifest):
+    import onnxruntime
+
+    bert, data = GOLDEN / "models" / "bert", GOLDEN / "text" / "eval.txt"
+    assert main(["eval", "--model", str(bert), "--data", str(data), "--seed", "6", "--masking", "hf", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    prov = out["provenance"]
+    assert prov["model"]["sha256"] == sha256(bert / "model.onnx")
+    assert prov["model"]["opsets"][""] == manifest["models"]["bert"]["export"]["opset"]
+    assert prov["tokenizer"]["sha256"] == sha256(bert / "tokenizer.json") and prov["data"]["sha256"] == sha256(data)
+    assert prov["onnxruntime"] == onnxruntime.__version__ and prov["model"]["providers"] == ["CPUExecutionProvider"]
+    assert prov["seed"] == 6 and prov["masking"]["masking"] == "hf" and prov["masks"] is None
+    assert prov["masking"] == {k: out["settings"][k] for k in prov["masking"]}
+    assert prov["counts"] == {k: out[k] for k in prov["counts"]} and prov["counts"]["n_masked"] > 0
 
 
 def test_python_dash_m_runs_the_cli():
@@ -116,14 +128,3 @@ def test_bad_input_is_one_line_on_stderr_and_exit_2(bad_files, capsys, argv, mes
     assert code == 2
     assert err.startswith("fillmask-np: error: ") and err.count("\n") == 1 and "Traceback" not in err
     assert message in err
-
-
-def test_the_readme_python_example_runs(tmp_path, monkeypatch):
-    readme = (GOLDEN.parent / "README.md").read_text(encoding="utf-8")
-    example = readme.split("```python\n", 1)[1].split("```", 1)[0]
-    assert len(example.strip().splitlines()) == 6
-    (tmp_path / "texts.txt").write_text("the cat sat on the mat\na dog ran to the park\n")
-    monkeypatch.chdir(tmp_path)
-    namespace: dict = {}
-    exec(example.replace('"my-export', f'"{BERT}'), namespace)
-    assert namespace["report"].n_samples == 2 and namespace["loss"] > 0

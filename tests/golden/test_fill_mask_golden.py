@@ -3,13 +3,13 @@ target pseudo-log-likelihoods and greedy iterative fills, all computed with torc
 
 from __future__ import annotations
 
-import functools
-
 import pytest
 
 import fillmask_np as fm
 
-from helpers import GOLDEN, load_manifest
+from helpers import load_golden, load_manifest
+
+pytestmark = pytest.mark.golden
 
 MANIFEST = load_manifest()
 SECTION = MANIFEST.get("fill_mask", {})
@@ -19,15 +19,8 @@ SCORE_ATOL = 1e-5  # the issue's bound for the pipeline's float32 softmax scores
 PLL_RTOL = 1e-5  # multi-token scores are products of small probabilities: relative
 
 
-
 def test_the_golden_manifest_has_fill_mask_references_for_every_model():
     assert set(SECTION) == set(MANIFEST["models"])
-
-
-@functools.lru_cache(maxsize=None)
-def _load(name: str) -> tuple[fm.OnnxMaskedLM, fm.Tokenizer]:
-    directory = GOLDEN / MANIFEST["models"][name]["dir"]
-    return fm.OnnxMaskedLM(directory), fm.Tokenizer.from_dir(directory)
 
 
 def _cases(part: str) -> list[tuple[str, int]]:
@@ -51,7 +44,7 @@ def _assert_same_candidates(ours: list[dict], expected: list[dict], *, score_clo
 @pytest.mark.parametrize("name, index", _cases("pipeline"))
 def test_fill_mask_is_hugging_face_pipeline(name, index):
     run = SECTION[name]["pipeline"][index]
-    model, tok = _load(name)
+    model, tok = load_golden(name)
     ours = fm.fill_mask(model, tok, run["text"], top_k=run["top_k"], targets=run["targets"])
     expected = run["result"]
     assert isinstance(ours[0], list) == isinstance(expected[0], list)  # one mask: a flat list, as the pipeline
@@ -63,7 +56,7 @@ def test_fill_mask_is_hugging_face_pipeline(name, index):
 @pytest.mark.parametrize("name, index", _cases("pll"))
 def test_multi_token_targets_score_the_torch_pseudo_log_likelihood(name, index):
     run = SECTION[name]["pll"][index]
-    model, tok = _load(name)
+    model, tok = load_golden(name)
     ours = _per_mask(fm.fill_mask(model, tok, run["text"], targets=run["targets"], top_k=len(run["targets"])))
     assert len(ours) == len(run["result"])
     assert any(isinstance(c["token"], list) for c in run["result"][0])  # the run does test multi-token targets
@@ -74,7 +67,7 @@ def test_multi_token_targets_score_the_torch_pseudo_log_likelihood(name, index):
 @pytest.mark.parametrize("name, index", _cases("iterative"))
 def test_iterative_fill_is_the_torch_greedy_loop(name, index):
     run = SECTION[name]["iterative"][index]
-    model, tok = _load(name)
+    model, tok = load_golden(name)
     ours = fm.fill_mask(model, tok, run["text"], strategy="iterative")
     assert all(set(step) == KEYS | {"mask"} for step in ours)
     for key in ("mask", "token", "token_str", "sequence"):

@@ -1,8 +1,8 @@
-"""Golden data exported from PyTorch: masks bit-identical to HF's collator, logits and losses within tolerance."""
+"""Golden data exported from PyTorch: tokenizers give Hugging Face's ids, masks are bit-identical to HF's collator,
+logits and losses within tolerance."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import importlib.util
 
@@ -11,16 +11,13 @@ import pytest
 
 import fillmask_np as fm
 
-from helpers import GOLDEN, load_case, load_manifest
+from helpers import GOLDEN, load_case, load_golden, load_manifest
+
+pytestmark = pytest.mark.golden
 
 MANIFEST = load_manifest()
 CASES = sorted(MANIFEST["cases"])
 TOL = MANIFEST["tolerances"]
-
-
-@functools.lru_cache(maxsize=None)
-def _model(name: str) -> fm.OnnxMaskedLM:
-    return fm.OnnxMaskedLM(GOLDEN / MANIFEST["models"][name]["dir"] / "model.onnx")
 
 
 def _spec(name: str) -> dict:
@@ -28,7 +25,7 @@ def _spec(name: str) -> dict:
 
 
 def _ort_logits(name: str, case: dict) -> np.ndarray:
-    model = _model(_spec(name)["model"])
+    model, _ = load_golden(_spec(name)["model"])
     return model(case["masked_input_ids"], case["attention_mask"], case.get("token_type_ids"))
 
 
@@ -88,6 +85,16 @@ def test_tokenizer_reproduces_the_golden_batch(name):
     np.testing.assert_array_equal(enc.special_tokens_mask, case["special_tokens_mask"])
     if "offset_mapping" in case:
         np.testing.assert_array_equal(enc.offsets, case["offset_mapping"])
+
+
+@pytest.mark.parametrize("name", ["bert", "roberta", "distilbert"])
+def test_special_ids_and_length_match_hugging_face(name, manifest):
+    expected = manifest["models"][name]
+    tok = fm.Tokenizer.from_dir(GOLDEN / "models" / name)
+    assert len(tok) == expected["len_tokenizer"]
+    assert tok.mask_token_id == expected["mask_token_id"]
+    assert tok.pad_token_id == expected["pad_token_id"]
+    assert (tok.cls_token_id, tok.sep_token_id) == (expected["cls_token_id"], expected["sep_token_id"])
 
 
 @pytest.mark.parametrize("name", [n for n in CASES if _spec(n)["special_tokens"] == "all_special_ids"])

@@ -12,13 +12,9 @@ import pytest
 
 import fillmask_np as fm
 
-from helpers import load_manifest, require_shared
+from helpers import load_manifest, require_shared, wikitext_lines
 
-
-def _wikitext_lines(count: int) -> list[str]:
-    path = require_shared("real", "wikitext-2-raw", "wiki.test.raw")
-    lines = [line.rstrip("\n").rstrip("\r") for line in path.read_text(encoding="utf-8").splitlines(True)]
-    return [line for line in lines if line.strip() and not line.startswith(" = ")][:count]
+pytestmark = [pytest.mark.golden, pytest.mark.shared, pytest.mark.slow]
 
 
 def test_splade_tiny_cross_entropy_on_wikitext_matches_torch():
@@ -26,7 +22,7 @@ def test_splade_tiny_cross_entropy_on_wikitext_matches_torch():
     data = require_shared("real", "wikitext-2-raw", "wiki.test.raw")
     assert hashlib.sha256(data.read_bytes()).hexdigest() == figure["data_sha256"]
     directory = require_shared("real", "splade-tiny")
-    texts = _wikitext_lines(figure["n_samples"])
+    texts = wikitext_lines(figure["n_samples"])
     report = fm.evaluate(fm.OnnxMaskedLM(directory), fm.Tokenizer.from_dir(directory), texts,
                          seed=figure["seed"], max_length=figure["max_length"], batch_size=32)
     assert report.n_masked == figure["n_masked"]

@@ -10,17 +10,16 @@ with torch.
 from __future__ import annotations
 
 import ast
-import functools
-import hashlib
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import fillmask_np as fm
 
-from helpers import GOLDEN, REPO, load_manifest
+from helpers import GOLDEN, REPO, load_golden, load_manifest, load_npz, sha256
+
+pytestmark = pytest.mark.golden
 
 MANIFEST = load_manifest()
 REPLAY = MANIFEST.get("replay", {})
@@ -35,35 +34,12 @@ HEADER_KEYS = {"format", "tokenizer_sha256", "data_sha256", "seed", "masking", "
 REFERENCE_KEYS = {"logits", "labels", "cross_entropy", "masks_sha256", "torch_version"}
 
 
-def test_the_golden_manifest_replays_bert_and_roberta_masks_in_torch():
-    assert MODELS == ["bert", "roberta"]
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _load(path: Path) -> dict[str, np.ndarray]:
-    with np.load(path, allow_pickle=False) as npz:
-        return {key: npz[key] for key in npz.files}
-
-
 def _masks(name: str) -> dict[str, np.ndarray]:
-    return _load(GOLDEN / REPLAY[name]["masks"])
+    return load_npz(GOLDEN / REPLAY[name]["masks"])
 
 
 def _reference(name: str) -> dict[str, np.ndarray]:
-    return _load(GOLDEN / REPLAY[name]["reference"])
-
-
-@functools.lru_cache(maxsize=None)
-def _model(name: str) -> fm.OnnxMaskedLM:
-    return fm.OnnxMaskedLM(GOLDEN / MANIFEST["models"][name]["dir"] / "model.onnx")
-
-
-@functools.lru_cache(maxsize=None)
-def _tok(name: str) -> fm.Tokenizer:
-    return fm.Tokenizer.from_dir(GOLDEN / MANIFEST["models"][name]["dir"])
+    return load_npz(GOLDEN / REPLAY[name]["reference"])
 
 
 def _rel(value: float, reference: float) -> float:
@@ -86,14 +62,14 @@ def test_torch_snippet_needs_only_numpy_torch_and_transformers():
     assert modules - {"hashlib", "sys", "pathlib"} == {"numpy", "torch", "transformers"}
 
 
-def test_replay_covers_bert_and_roberta():
+def test_the_golden_manifest_replays_bert_and_roberta_masks_in_torch():
     assert MODELS == ["bert", "roberta"]
 
 
 @pytest.mark.parametrize("name", MODELS)
 def test_golden_replay_was_made_by_the_committed_snippet(name):
     assert REPLAY[name]["snippet"] == "golden_data/score_masks_torch.py"
-    assert REPLAY[name]["snippet_sha256"] == _sha256(REPO / REPLAY[name]["snippet"])
+    assert REPLAY[name]["snippet_sha256"] == sha256(REPO / REPLAY[name]["snippet"])
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -116,8 +92,8 @@ def test_golden_masks_header_names_the_committed_tokenizer_and_data(name):
     header = json.loads(str(masks["header"]))
     assert set(header) == HEADER_KEYS and header == REPLAY[name]["header"]
     assert header["format"] == "fillmask_np.masks/1"
-    assert header["tokenizer_sha256"] == _sha256(GOLDEN / entry["dir"] / "tokenizer.json")
-    assert header["data_sha256"] == _sha256(EVAL_TXT)
+    assert header["tokenizer_sha256"] == sha256(GOLDEN / entry["dir"] / "tokenizer.json")
+    assert header["data_sha256"] == sha256(EVAL_TXT)
     lines = EVAL_TXT.read_text(encoding="utf-8").split("\n")
     assert header["n_samples"] == sum(1 for line in lines if line.strip())
     assert header["n_rows"] == len(masks["input_ids"])
@@ -146,7 +122,7 @@ def test_golden_torch_reference_has_the_format_and_belongs_to_its_masks(name):
     assert reference["logits"].shape == (len(scored), MANIFEST["models"][name]["vocab_size"])
     assert reference["labels"].dtype == np.int64 and np.array_equal(reference["labels"], scored)
     assert reference["cross_entropy"].dtype == np.float64 and reference["cross_entropy"].shape == ()
-    assert str(reference["masks_sha256"]) == _sha256(GOLDEN / REPLAY[name]["masks"])
+    assert str(reference["masks_sha256"]) == sha256(GOLDEN / REPLAY[name]["masks"])
     assert str(reference["torch_version"]) == MANIFEST["versions"]["torch"]
     assert float(reference["cross_entropy"]) == REPLAY[name]["torch_cross_entropy"]
 
@@ -168,8 +144,8 @@ def test_numpy_cross_entropy_of_the_torch_logits_matches_the_torch_loss(name):
 @pytest.mark.parametrize("name", MODELS)
 def test_evaluate_save_masks_writes_the_golden_manifest(name, tmp_path):
     path = tmp_path / "masks.npz"
-    fm.evaluate(_model(name), _tok(name), str(EVAL_TXT), seed=0, save_masks=path)
-    ours, golden = _load(path), _masks(name)
+    fm.evaluate(*load_golden(name), str(EVAL_TXT), seed=0, save_masks=path)
+    ours, golden = load_npz(path), _masks(name)
     assert set(ours) == set(golden)
     for key in ARRAY_KEYS:
         assert ours[key].dtype == golden[key].dtype and ours[key].shape == golden[key].shape, key
@@ -179,7 +155,7 @@ def test_evaluate_save_masks_writes_the_golden_manifest(name, tmp_path):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_evaluate_on_the_golden_masks_matches_torch_cross_entropy(name):
-    report = fm.evaluate(_model(name), _tok(name), str(EVAL_TXT), masks=GOLDEN / REPLAY[name]["masks"])
+    report = fm.evaluate(*load_golden(name), str(EVAL_TXT), masks=GOLDEN / REPLAY[name]["masks"])
     assert report.n_masked == REPLAY[name]["n_masked"]
     assert report.n_scored_samples == REPLAY[name]["n_rows"]
     assert _rel(report.cross_entropy, REPLAY[name]["torch_cross_entropy"]) <= TOL["loss_rtol_ort_logits"]
@@ -187,13 +163,14 @@ def test_evaluate_on_the_golden_masks_matches_torch_cross_entropy(name):
 
 def test_evaluate_refuses_the_golden_masks_of_another_tokenizer():
     with pytest.raises(fm.MaskingError, match="tokenizer"):
-        fm.evaluate(_model("bert"), _tok("bert"), str(EVAL_TXT), masks=GOLDEN / REPLAY["roberta"]["masks"])
+        fm.evaluate(*load_golden("bert"), str(EVAL_TXT), masks=GOLDEN / REPLAY["roberta"]["masks"])
 
 
 @pytest.mark.parametrize("name", MODELS)
 def test_compare_with_the_golden_torch_reference_passes_within_the_tolerances(name):
     torch_ce = REPLAY[name]["torch_cross_entropy"]
-    report = fm.compare(_model(name), GOLDEN / REPLAY[name]["reference"], _tok(name), str(EVAL_TXT),
+    model, tok = load_golden(name)
+    report = fm.compare(model, GOLDEN / REPLAY[name]["reference"], tok, str(EVAL_TXT),
                         masks=GOLDEN / REPLAY[name]["masks"], bootstrap=0)
     assert report.verdict == "PASS"
     assert report.n_masked == REPLAY[name]["n_masked"]

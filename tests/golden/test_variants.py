@@ -9,7 +9,9 @@ import pytest
 
 import fillmask_np as fm
 
-from helpers import GOLDEN, load_case, load_manifest
+from helpers import GOLDEN, load_case, load_golden, load_manifest
+
+pytestmark = pytest.mark.golden
 
 MANIFEST = load_manifest()
 VARIANTS = MANIFEST.get("variants", {})
@@ -20,12 +22,6 @@ EVAL = GOLDEN / "text" / "eval.txt"
 @functools.lru_cache(maxsize=None)
 def _variant(name: str) -> fm.OnnxMaskedLM:
     return fm.OnnxMaskedLM(GOLDEN / VARIANTS[name]["dir"])
-
-
-@functools.lru_cache(maxsize=None)
-def _base(model: str) -> tuple[fm.OnnxMaskedLM, fm.Tokenizer]:
-    directory = GOLDEN / MANIFEST["models"][model]["dir"]
-    return fm.OnnxMaskedLM(directory), fm.Tokenizer.from_dir(directory)
 
 
 def test_variants_cover_the_common_export_shapes():
@@ -67,7 +63,7 @@ def test_logits_and_loss_on_the_golden_case_match_torch(name):
 def test_evaluating_the_corpus_gives_the_base_model_figure(name):
     """Many batch shapes: fixed-shape padding/trimming, int casts and position ids must not change a thing."""
     spec = VARIANTS[name]
-    base, tok = _base(spec["base_model"])
+    base, tok = load_golden(spec["base_model"])
     variant = _variant(name)
     # a fixed length below the corpus' longest sample truncates: the variant's default max_length (its fixed
     # length) then applies to the base model too

@@ -1,4 +1,5 @@
-"""Tiny hand-built ONNX graphs for contract tests: logits = table[input_ids] (no torch needed)."""
+"""Tiny hand-built ONNX graphs for contract tests: logits = table[input_ids] (no torch needed), and a graph
+whose logits mix positions."""
 
 from __future__ import annotations
 
@@ -41,5 +42,16 @@ def lookup_model(path: Path, table: np.ndarray, *, batch: int | str = "batch", l
     graph = helper.make_graph(nodes, "lookup", graph_inputs, outputs, initializer=initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
+    onnx.save(model, str(path))
+    return path
+
+
+def sequence_softmax_model(path: Path, table: np.ndarray) -> Path:
+    """``lookup_model`` followed by a Softmax over the sequence axis (node 'seq_softmax'): its logits mix
+    positions, so the graph has no position-wise LM head to cut at."""
+    lookup_model(path, table)
+    model = onnx.load(str(path))
+    model.graph.node[0].output[0] = "looked_up"
+    model.graph.node.append(helper.make_node("Softmax", ["looked_up"], ["logits"], axis=1, name="seq_softmax"))
     onnx.save(model, str(path))
     return path

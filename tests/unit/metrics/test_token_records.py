@@ -1,4 +1,6 @@
-"""Per-token records (evaluate(return_tokens=True)), the worst tokens (worst=N, --worst) and --tokens files."""
+"""Per-token records (evaluate(return_tokens=True)) and the worst tokens (worst=N): their columns, how they add
+up to the report's figures, the logits they follow, and the context they show (the CLI's --worst and --tokens:
+tests/cli/test_cli_tokens.py)."""
 
 from __future__ import annotations
 
@@ -7,18 +9,12 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import fillmask_np as fm
 from fillmask_np.metrics import COLUMNS, mark_target
-from fillmask_np.cli import main
-from fillmask_np.numerics import row_nll_and_rank as _row_nll_and_rank
-from fillmask_np.numerics import row_nll_rank_top as _row_nll_rank_top
 
-from helpers import GOLDEN
+from helpers import EVAL_TXT, GOLDEN
 
-EVAL_TXT = GOLDEN / "text" / "eval.txt"
 TEXTS = EVAL_TXT.read_text(encoding="utf-8").split("\n")[:60]
 
 
@@ -100,18 +96,6 @@ def test_top_id_is_the_argmax_of_the_bert_logits(bert_model, bert_tok):
     assert report.tokens["top_id"].tolist() == logits[1:7].argmax(axis=1).tolist()
 
 
-@settings(max_examples=40, deadline=None)
-@given(st.integers(1, 40), st.integers(2, 30), st.integers(0, 2**32 - 1), st.booleans())
-def test_top_id_scan_matches_the_plain_scan_bit_for_bit(m, v, seed, ties):
-    rng = np.random.default_rng(seed)
-    rows = rng.integers(-3, 3, size=(m, v)).astype(np.float32) if ties else rng.normal(size=(m, v)).astype(np.float32)
-    targets = rng.integers(0, v, size=m)
-    nll, rank, top = _row_nll_rank_top(rows, targets)
-    plain_nll, plain_rank = _row_nll_and_rank(rows, targets)
-    assert np.array_equal(nll, plain_nll) and np.array_equal(rank, plain_rank)
-    assert np.array_equal(top, rows.argmax(axis=1))  # the first of tied maxima, as numpy and torch
-
-
 def test_tokens_are_left_out_unless_asked(bert_model, bert_tok):
     report = fm.evaluate(bert_model, bert_tok, TEXTS[:10])
     assert report.tokens is None and report.worst_tokens is None
@@ -169,6 +153,7 @@ def test_mark_target_in_byte_level_bpe():
     assert mark_target(tok, ids[:k], ids[k], ids[k + 1:]) == "the cat [[sat]] on the mat"  # "Ġsat": space outside
 
 
+@pytest.mark.slow
 def test_worst_keeps_memory_bounded_by_n_not_the_corpus(bert_model, bert_tok):
     import tracemalloc
 
@@ -191,38 +176,3 @@ def test_worst_keeps_memory_bounded_by_n_not_the_corpus(bert_model, bert_tok):
 def test_a_bad_worst_count_is_refused(bert_model, bert_tok, worst):
     with pytest.raises(fm.FillMaskError, match="worst="):
         fm.evaluate(bert_model, bert_tok, TEXTS, worst=worst)
-
-
-def test_cli_worst_prints_the_worst_tokens_after_the_table(capsys):
-    assert main(["eval", "--worst", "3"]) == 0
-    out = capsys.readouterr().out
-    assert out.index("top-5 accuracy") < out.index("worst 3 masked tokens")
-    assert sum("[[" in line for line in out.splitlines()) == 3
-
-
-def test_cli_json_lists_the_worst_tokens(capsys):
-    assert main(["eval", "--worst", "2", "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert [set(w) for w in out["worst_tokens"]] == [set(COLUMNS) | {"label_token", "top_token", "context"}] * 2
-
-
-@pytest.mark.parametrize("suffix", [".npz", ".jsonl"])
-def test_cli_tokens_file_holds_the_api_records(tmp_path, capsys, bert_model, bert_tok, suffix):
-    path = tmp_path / f"tokens{suffix}"
-    assert main(["eval", "--seed", "4", "--tokens", str(path)]) == 0
-    expected = fm.evaluate(bert_model, bert_tok, EVAL_TXT, seed=4, return_tokens=True).tokens
-    if suffix == ".npz":
-        with np.load(path, allow_pickle=False) as npz:
-            got = {k: npz[k] for k in npz.files}
-    else:
-        lines = [json.loads(line) for line in path.read_text().splitlines()]
-        got = {k: np.array([line[k] for line in lines]) for k in COLUMNS}
-    assert set(got) == set(COLUMNS)
-    for key in COLUMNS:
-        assert np.array_equal(got[key], expected[key]), key
-
-
-def test_cli_tokens_file_needs_a_known_suffix(tmp_path, capsys):
-    assert main(["eval", "--tokens", str(tmp_path / "tokens.csv")]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("fillmask-np: error: ") and ".npz" in err and len(err.strip().splitlines()) == 1

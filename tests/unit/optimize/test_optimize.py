@@ -1,8 +1,8 @@
-"""fillmask-np optimize: the masked-rows rewrite evaluates exactly like the original; int8 stays close."""
+"""optimize_model(): the masked-rows rewrite evaluates exactly like the original, int8 stays close, the LM head
+is found in hand-built graphs, and what it refuses (`fillmask-np optimize`: tests/cli/test_cli_optimize.py)."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
@@ -10,14 +10,12 @@ import numpy as np
 import pytest
 
 import fillmask_np as fm
-from fillmask_np.cli import main
 from fillmask_np.optimize import optimize_model
 
-from helpers import GOLDEN, require_shared
-from helpers.onnx_graphs import TensorProto, helper, lookup_model, numpy_helper, onnx
+from helpers import EVAL_TXT, GOLDEN, require_shared, wikitext_lines
+from helpers.onnx_graphs import TensorProto, helper, lookup_model, numpy_helper, onnx, sequence_softmax_model
 
 NAMES = ("bert", "roberta", "distilbert")
-EVAL_TXT = GOLDEN / "text" / "eval.txt"
 
 
 @pytest.fixture(scope="module")
@@ -66,19 +64,32 @@ def test_fill_mask_scores_are_equal(optimized, name):
         np.testing.assert_allclose([c["score"] for c in fast_mask], [c["score"] for c in full_mask], atol=1e-6)
 
 
+def _two_rows(bert_tok):
+    """The (input_ids, attention_mask, token_type_ids) of a two-row batch."""
+    enc = bert_tok.encode_batch(["the cat sat on the mat.", "a dog."])
+    return enc.input_ids, enc.attention_mask, enc.token_type_ids
+
+
 def test_masked_logits_and_full_logits_agree_for_both_kinds_of_model(optimized, bert_model, bert_tok):
     fast = fm.OnnxMaskedLM(optimized["bert"][1])
-    enc = bert_tok.encode_batch(["the cat sat on the mat.", "a dog."])
     positions = np.array([[0, 3], [1, 1], [0, 0], [1, 3]])
-    args = (enc.input_ids, enc.attention_mask, enc.token_type_ids)
+    args = _two_rows(bert_tok)
     want = bert_model(*args)  # [B, L, V]
     np.testing.assert_allclose(bert_model.masked_logits(*args, positions), want[positions[:, 0], positions[:, 1]])
     np.testing.assert_allclose(fast.masked_logits(*args, positions), want[positions[:, 0], positions[:, 1]],
                                atol=1e-5)
     np.testing.assert_allclose(fast(*args), want, atol=1e-5)  # __call__ still gives [B, L, V]
-    assert fast.masked_logits(*args, np.zeros((0, 2), dtype=np.int64)).shape == (0, 1000)
+
+
+def test_an_optimized_model_gives_no_rows_for_no_positions(optimized, bert_tok):
+    fast = fm.OnnxMaskedLM(optimized["bert"][1])
+    assert fast.masked_logits(*_two_rows(bert_tok), np.zeros((0, 2), dtype=np.int64)).shape == (0, 1000)
+
+
+def test_an_optimized_model_refuses_a_position_outside_the_batch(optimized, bert_tok):
+    fast = fm.OnnxMaskedLM(optimized["bert"][1])
     with pytest.raises(fm.FillMaskError, match="outside the"):
-        fast.masked_logits(*args, np.array([[2, 0]]))
+        fast.masked_logits(*_two_rows(bert_tok), np.array([[2, 0]]))
 
 
 def test_the_logits_budget_splits_passes_by_masked_rows_without_changing_results(optimized):
@@ -100,11 +111,11 @@ def test_int8_stays_close_to_float32_on_eval_txt(tmp_path, bert_model, bert_tok)
     assert int8.cross_entropy == pytest.approx(full.cross_entropy, rel=0.01)  # measured +0.01 %
 
 
+@pytest.mark.shared
+@pytest.mark.slow
 def test_splade_tiny_optimized_on_wikitext(tmp_path):
     directory = require_shared("real", "splade-tiny")
-    data = require_shared("real", "wikitext-2-raw", "wiki.test.raw")
-    lines = [line.rstrip("\r") for line in data.read_text(encoding="utf-8").split("\n")]
-    texts = [line for line in lines if line.strip() and not line.startswith(" = ")][:30]
+    texts = wikitext_lines(30)
     tok = fm.Tokenizer.from_dir(directory)
     fp32 = optimize_model(directory, tmp_path / "fp32")
     int8 = optimize_model(directory, tmp_path / "int8", int8=True, check=False)  # evaluated below instead
@@ -114,18 +125,6 @@ def test_splade_tiny_optimized_on_wikitext(tmp_path):
     quant = fm.evaluate(fm.OnnxMaskedLM(tmp_path / "int8"), tok, texts, seed=0, max_length=512)
     assert fast.cross_entropy == pytest.approx(full.cross_entropy, rel=1e-5) and fast.n_masked == full.n_masked
     assert quant.cross_entropy == pytest.approx(full.cross_entropy, rel=0.01)  # measured +0.07 % on 200 lines
-
-
-def test_cli_writes_the_model_and_prints_the_difference(tmp_path, capsys):
-    out = tmp_path / "export" / "model.fast.onnx"
-    assert main(["optimize", str(GOLDEN / "models" / "bert"), "-o", str(out)]) == 0
-    printed = capsys.readouterr().out
-    assert "max abs logit difference" in printed and str(out) in printed
-    assert out.is_file() and (out.parent / "config.json").is_file() and (out.parent / "tokenizer.json").is_file()
-    assert main(["eval", "--model", str(out), "--json", "--threads", "1", "--no-spinning"]) == 0
-    assert json.loads(capsys.readouterr().out)["n_masked"] > 0
-    assert main(["optimize", str(GOLDEN / "models" / "bert"), "-o", str(tmp_path / "j"), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["fp32_max_abs_diff"] < 1e-4
 
 
 def _head_graph(path, *, hidden_output: bool = False):
@@ -183,18 +182,11 @@ def test_a_head_tensor_that_is_also_an_output_stops_the_gather_after_it(tmp_path
     assert report.gather_point == "act"  # the hidden-state output keeps its [B, L, H] shape
 
 
-def test_a_graph_without_a_position_wise_head_is_refused_naming_the_op(tmp_path, capsys):
+def test_a_graph_without_a_position_wise_head_is_refused_naming_the_op(tmp_path):
     table = np.random.default_rng(0).normal(size=(12, 12)).astype(np.float32)
-    src = lookup_model(tmp_path / "m.onnx", table)
-    model = onnx.load(str(src))  # logits = Softmax over the sequence axis of the lookup
-    model.graph.node[0].output[0] = "looked_up"
-    model.graph.node.append(helper.make_node("Softmax", ["looked_up"], ["logits"], axis=1, name="seq_softmax"))
-    onnx.save(model, str(src))
+    src = sequence_softmax_model(tmp_path / "m.onnx", table)  # logits = Softmax over the sequence axis
     with pytest.raises(fm.ModelError, match="Softmax node 'seq_softmax' is not over the last axis"):
         optimize_model(src, tmp_path / "out.onnx")
-    assert main(["optimize", str(src), "-o", str(tmp_path / "out.onnx")]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("fillmask-np: error: cannot find a position-wise LM head") and err.count("\n") == 1
     assert not (tmp_path / "out.onnx").exists()
 
 
@@ -213,13 +205,22 @@ def test_a_lookup_graph_gathers_the_ids_themselves(tmp_path, batch, length):
                                   table[ids[positions[:, 0], positions[:, 1]]])
 
 
-def test_refusals_are_clear(tmp_path, optimized):
+def test_an_already_optimized_model_is_refused(tmp_path, optimized):
     with pytest.raises(fm.ModelError, match="optimized already"):
         optimize_model(optimized["bert"][1], tmp_path / "again")
+
+
+def test_writing_over_the_input_model_is_refused():
     with pytest.raises(fm.InputFileError, match="is the input model"):
         optimize_model(GOLDEN / "models" / "bert", GOLDEN / "models" / "bert" / "model.onnx")
+
+
+def test_a_missing_input_model_is_refused(tmp_path):
     with pytest.raises(fm.InputFileError, match="does not exist"):
         optimize_model(tmp_path / "missing.onnx", tmp_path / "out.onnx")
+
+
+def test_a_fuse_option_other_than_true_false_or_auto_is_refused(tmp_path):
     with pytest.raises(fm.FillMaskError, match="fuse='yes'"):
         optimize_model(GOLDEN / "models" / "bert", tmp_path / "out.onnx", fuse="yes")
 
@@ -238,12 +239,10 @@ def test_fusions_can_be_asked_for_and_stay_exact(tmp_path):
     assert report.fp32_max_abs_diff < 1e-4
 
 
-def test_missing_onnx_names_the_extra_to_install(monkeypatch, tmp_path, capsys):
+def test_missing_onnx_names_the_extra_to_install(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now raises ImportError
     with pytest.raises(fm.FillMaskError, match=r"pip install 'fillmask_np\[optimize\]'"):
         optimize_model(GOLDEN / "models" / "bert", tmp_path / "out.onnx")
-    assert main(["optimize", str(GOLDEN / "models" / "bert"), "-o", str(tmp_path / "out.onnx")]) == 2
-    assert "fillmask_np[optimize]" in capsys.readouterr().err
 
 
 def test_neither_import_nor_running_an_optimized_model_loads_onnx(optimized):

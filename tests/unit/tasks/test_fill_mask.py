@@ -1,11 +1,11 @@
-"""fill_mask: output shapes, targets, multi-token PLL, the iterative strategy, sampling, errors and the CLI.
+"""fill_mask: output shapes, targets, multi-token PLL, the iterative strategy, sampling and errors.
 
-tests/test_fill_mask_golden.py compares with Hugging Face's pipeline and torch; test_architectures.py the top-k.
+tests/golden/test_fill_mask_golden.py compares with Hugging Face's pipeline and torch,
+tests/golden/test_exported_architectures.py the top-k; tests/cli/test_cli_predict.py runs `fillmask-np predict`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 
 import numpy as np
@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 import fillmask_np as fm
 from fillmask_np.tasks import targets as _fill_targets
 from fillmask_np.tasks.iterative import Sampler
-from fillmask_np.cli import main
 
 from helpers import GOLDEN
 
@@ -257,25 +256,3 @@ def test_a_draw_is_always_among_the_top_k(logits, top_k, top_p, seed):
 def test_bad_strategy_options_are_refused(bert_model, bert_tok, options, message):
     with pytest.raises(fm.FillMaskError, match=re.escape(message)):
         fm.fill_mask(bert_model, bert_tok, TWO, **options)
-
-
-# ----------------------------------------------------------------------------- CLI
-def test_cli_json_has_result_settings_and_provenance(capsys, bert_dir):
-    assert main(["predict", "--model", str(bert_dir), ONE, "--targets", "dog,sat", "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
-    assert set(report) == {"text", "settings", "result", "provenance"}
-    assert report["settings"]["targets"] == ["dog", "sat"] and len(report["result"]) == 2
-    assert report["provenance"]["model"]["sha256"] and report["provenance"]["tokenizer"]["sha256"]
-
-
-def test_cli_prints_the_iterative_steps(capsys, bert_dir):
-    assert main(["predict", "--model", str(bert_dir), TWO, "--strategy", "iterative", "--sample", "--seed",
-                 "1"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split()[:3] == ["step", "mask", "score"] and len(lines) == 3
-
-
-def test_cli_an_empty_target_is_one_error_line(capsys, bert_dir):
-    assert main(["predict", "--model", str(bert_dir), ONE, "--targets", "dog,"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("fillmask-np: error: target '' tokenizes to nothing") and err.count("\n") == 1

@@ -1,0 +1,19 @@
+"""Reading the files a test wrote or checks: their sha256 and their .npz arrays."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+
+def sha256(path: Path) -> str:
+    """The hex sha256 of the file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def load_npz(path: Path) -> dict[str, np.ndarray]:
+    """Every array of an .npz file, read without pickle."""
+    with np.load(path, allow_pickle=False) as npz:
+        return {key: npz[key] for key in npz.files}
