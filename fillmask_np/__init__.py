@@ -20,8 +20,8 @@ from .version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checkers and IDEs
     from .config import MaskingConfig
-    from .errors import (DataError, FillMaskError, InputFileError, MaskingError, ModelError, NumericsError,
-                         TokenizerError)
+    from .errors import (DataError, FillMaskError, FillMaskWarning, InputFileError, MaskingError, ModelError,
+                         NumericsError, TokenizerError)
     from .masking import MaskManifest, load_masks, mask_tokens, sample_rng, save_masks
     from .numerics import check_finite, cross_entropy, log_softmax, logsumexp
     from .optimize import OptimizeReport, optimize_model
@@ -33,8 +33,8 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checke
 
 _LAZY = {  # public name -> the stage folder (or leaf module) that defines it
     "MaskingConfig": "config",
-    **dict.fromkeys(("DataError", "FillMaskError", "InputFileError", "MaskingError", "ModelError", "NumericsError",
-                     "TokenizerError"), "errors"),
+    **dict.fromkeys(("DataError", "FillMaskError", "FillMaskWarning", "InputFileError", "MaskingError", "ModelError",
+                     "NumericsError", "TokenizerError"), "errors"),
     "iter_texts": "text",
     **dict.fromkeys(("Encoded", "Tokenizer"), "tokenization"),
     **dict.fromkeys(("MaskManifest", "load_masks", "mask_tokens", "sample_rng", "save_masks"), "masking"),
@@ -47,9 +47,9 @@ _LAZY = {  # public name -> the stage folder (or leaf module) that defines it
 
 __all__ = [
     "__version__", "check_finite", "compare", "CompareReport", "cross_entropy", "DataError", "Encoded",
-    "EvalReport", "evaluate", "fill_mask", "FillMaskError", "InputFileError", "iter_texts", "load_masks",
-    "log_softmax", "logsumexp", "mask_tokens", "MaskedLM", "MaskingConfig", "MaskingError", "MaskManifest",
-    "ModelError", "NumericsError", "OnnxMaskedLM", "optimize_model", "OptimizeReport", "PLLReport",
+    "EvalReport", "evaluate", "fill_mask", "FillMaskError", "FillMaskWarning", "InputFileError", "iter_texts",
+    "load_masks", "log_softmax", "logsumexp", "mask_tokens", "MaskedLM", "MaskingConfig", "MaskingError",
+    "MaskManifest", "ModelError", "NumericsError", "OnnxMaskedLM", "optimize_model", "OptimizeReport", "PLLReport",
     "pseudo_log_likelihood", "pseudo_perplexity", "sample_rng", "save_masks", "Tokenizer", "TokenizerError",
 ]
 

@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
         write_tokens(args.tokens, report.tokens)
     saved = report.saved_masks
     if args.json:
-        out = {"model": str(model.path), "tokenizer": tokenizer.source, "data": data_label(args, data), **report.to_dict()}
+        out = {"model": str(model.path), "tokenizer": tokenizer.source, "data": data_label(args, data),
+               **report.to_dict()}
         del out["tokens"]  # they go to --tokens
         out.update(tokens_file=args.tokens, saved_masks=saved, provenance=_provenance(provenance, model, tokenizer,
                                                                                        data, report))

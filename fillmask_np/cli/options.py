@@ -15,7 +15,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..runtime import OnnxMaskedLM
     from ..tokenization import Tokenizer
 
-__all__ = ["model_args", "data_args", "data_label", "data_source", "masking_args", "progress_arg", "masking_options", "load", "load_model"]
+__all__ = ["model_args", "data_args", "data_label", "data_source", "masking_args", "progress_arg", "masking_options",
+           "load", "load_model"]
 
 
 def model_args(p: argparse.ArgumentParser) -> None:
@@ -124,6 +125,7 @@ def load(args: argparse.Namespace, *, model_option: str = "model") -> tuple[Onnx
     if not model_path.exists():
         raise InputFileError(
             f"model {str(model_path)!r} does not exist; pass --model model.onnx or an export directory")
+    model = load_model(model_path, args)  # first: what is wrong with the model is said before the tokenizer
     if args.tokenizer:
         tok_path = Path(args.tokenizer)
         if tok_path.is_dir():
@@ -138,4 +140,4 @@ def load(args: argparse.Namespace, *, model_option: str = "model") -> tuple[Onnx
             tokenizer = Tokenizer.from_dir(directory)
         except InputFileError as exc:
             raise InputFileError(f"no tokenizer beside {str(model_path)!r}; pass --tokenizer tokenizer.json") from exc
-    return load_model(model_path, args), tokenizer
+    return model, tokenizer

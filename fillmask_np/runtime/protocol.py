@@ -62,10 +62,10 @@ class MaskedLM(Protocol):
 def check_model(model: Any, *, what: str = "model") -> MaskedLM:
     """``model`` if it implements ``MaskedLM``, else a ``FillMaskError`` naming what it is.
 
-    >>> check_model(None)
+    >>> check_model(None)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    fillmask_np.errors.FillMaskError: model=None is not a masked LM: pass fm.OnnxMaskedLM('model.onnx') or another MaskedLM
+    fillmask_np.errors.FillMaskError: model=None is not a masked LM: ...
     """
     if not isinstance(model, MaskedLM):
         raise FillMaskError(f"{what}={model!r} is not a masked LM: pass fm.OnnxMaskedLM('model.onnx') or another "

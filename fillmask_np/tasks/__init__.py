@@ -9,4 +9,5 @@ from .fill import fill_mask
 from .inputs import input_paths
 from .pll import pseudo_log_likelihood, pseudo_perplexity
 
-__all__ = ["LOGITS_BUDGET", "compare", "evaluate", "fill_mask", "input_paths", "pseudo_log_likelihood", "pseudo_perplexity"]
+__all__ = ["LOGITS_BUDGET", "compare", "evaluate", "fill_mask", "input_paths", "pseudo_log_likelihood",
+           "pseudo_perplexity"]

@@ -10,4 +10,5 @@ from .progress import Progress
 from .samples import non_empty
 from .sources import TextSource, iter_texts, stdin_texts
 
-__all__ = ["AtomicFile", "Progress", "check_input_file", "check_output", "same_file", "stdin_texts", "TextSource", "data_sha256", "file_sha256", "iter_texts", "non_empty", "texts_sha256"]
+__all__ = ["AtomicFile", "Progress", "check_input_file", "check_output", "same_file", "stdin_texts", "TextSource",
+           "data_sha256", "file_sha256", "iter_texts", "non_empty", "texts_sha256"]

@@ -41,10 +41,10 @@ def check_output(path: str | Path, *, inputs: Iterable[str | Path | None] = (), 
     Returns:
         ``Path(path)``.
 
-    >>> check_output("/nonexistent-dir/out.npz")
+    >>> check_output("/nonexistent-dir/out.npz")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    fillmask_np.errors.InputFileError: output '/nonexistent-dir/out.npz': directory '/nonexistent-dir' does not exist; create it or pick another path
+    fillmask_np.errors.InputFileError: output '/nonexistent-dir/out.npz': directory '/nonexistent-dir' does not exist...
     """
     if not isinstance(path, (str, Path)) or not str(path):
         raise InputFileError(f"{what} path {path!r} must be a non-empty file path")

@@ -1,0 +1,221 @@
+"""The bad-input matrix: one row per case, each with the class of outcome it must have.
+
+Every row is bad input: the command line must exit 2 with one ``fillmask-np: error: ...`` line (no
+traceback) and the Python API must raise a ``FillMaskError`` subclass, whose message names what was
+wrong. Rows that point an output at an input also check that the input is byte-identical afterwards
+(no DATA-LOSS). Add a row for every case you touch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fillmask_np as fm
+from fillmask_np.cli import main
+from helpers import EVAL_TXT, GOLDEN
+
+BERT = GOLDEN / "models" / "bert"
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    """A copy of the golden bert export and its text, with links and odd files beside them."""
+    model = tmp_path / "m"
+    shutil.copytree(BERT, model)
+    shutil.copyfile(EVAL_TXT, tmp_path / "data.txt")
+    os.link(tmp_path / "data.txt", tmp_path / "hardlink.txt")
+    os.link(model / "model.onnx", tmp_path / "hardlink.onnx")
+    (tmp_path / "symlink.txt").symlink_to(tmp_path / "data.txt")
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "lone_cr.txt").write_bytes(b"the cat sat\rthe dog ran\r\nthe end\n")
+    os.mkfifo(tmp_path / "fifo")
+    np.save(tmp_path / "masks.npy", np.zeros(3))
+    (tmp_path / "broken_config").mkdir()
+    for name in ("model.onnx", "tokenizer.json", "tokenizer_config.json"):
+        shutil.copyfile(BERT / name, tmp_path / "broken_config" / name)
+    (tmp_path / "broken_config" / "config.json").write_text("{not json", encoding="utf-8")
+    return tmp_path
+
+
+def _digests(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink() and stat.S_ISREG(p.stat().st_mode)}
+
+
+# (case id, argv with {w} for the work folder, a fragment the one-line error must contain)
+CLI_ROWS = [
+    ("save-masks-onto-the-data", ["eval", "--model", "{w}/m", "--data", "{w}/data.txt", "--save-masks", "{w}/data.txt"],
+     "is an input of this run"),
+    ("save-masks-onto-a-hard-link-of-the-data",
+     ["eval", "--model", "{w}/m", "--data", "{w}/data.txt", "--save-masks", "{w}/hardlink.txt"], "is an input"),
+    ("save-masks-onto-a-symlink-of-the-data",
+     ["eval", "--model", "{w}/m", "--data", "{w}/data.txt", "--save-masks", "{w}/symlink.txt"], "is an input"),
+    ("save-masks-onto-the-model", ["eval", "--model", "{w}/m", "--data", "{w}/data.txt",
+                                   "--save-masks", "{w}/m/model.onnx"], "is an input"),
+    ("save-masks-onto-the-tokenizer", ["eval", "--model", "{w}/m", "--data", "{w}/data.txt",
+                                       "--save-masks", "{w}/m/tokenizer.json"], "is an input"),
+    ("tokens-onto-the-data", ["eval", "--model", "{w}/m", "--data", "{w}/data.txt", "--tokens", "{w}/data.txt"],
+     "is an input"),
+    ("tokens-into-a-directory", ["eval", "--model", "{w}/m", "--data", "{w}/data.txt", "--tokens", "{w}/dir"],
+     "is a directory"),
+    ("save-masks-in-a-missing-directory", ["eval", "--model", "{w}/m", "--data", "{w}/data.txt",
+                                           "--save-masks", "{w}/nowhere/m.npz"], "does not exist"),
+    ("save-masks-onto-a-fifo", ["eval", "--model", "{w}/m", "--data", "{w}/data.txt", "--save-masks", "{w}/fifo"],
+     "is not a regular file"),
+    ("data-is-a-directory", ["eval", "--model", "{w}/m", "--data", "{w}/dir"], "is a directory"),
+    ("data-is-a-fifo", ["eval", "--model", "{w}/m", "--data", "{w}/fifo"], "is not a regular file"),
+    ("data-is-missing", ["eval", "--model", "{w}/m", "--data", "{w}/missing.txt"], "does not exist"),
+    ("masks-is-a-npy", ["eval", "--model", "{w}/m", "--data", "{w}/data.txt", "--masks", "{w}/masks.npy"],
+     "is not an .npz archive"),
+    ("model-dir-without-model", ["eval", "--model", "{w}/dir", "--data", "{w}/data.txt"], "holds no model.onnx"),
+    ("config-json-not-json", ["eval", "--model", "{w}/broken_config", "--data", "{w}/data.txt"],
+     "is not valid JSON"),
+    ("max-length-zero", ["eval", "--model", "{w}/m", "--data", "{w}/data.txt", "--max-length", "0"],
+     "max_length=0"),
+    ("max-length-beyond-the-model", ["eval", "--model", "{w}/m", "--data", "{w}/data.txt", "--max-length", "4096"],
+     "exceeds the limit of model"),
+    ("limit-zero", ["eval", "--model", "{w}/m", "--data", "{w}/data.txt", "--limit", "0"], "limit=0"),
+    ("batch-size-zero", ["eval", "--model", "{w}/m", "--data", "{w}/data.txt", "--batch-size", "0"], "batch_size=0"),
+    ("threads-zero", ["eval", "--model", "{w}/m", "--data", "{w}/data.txt", "--threads", "0"], "threads=0"),
+    ("pppl-max-length-beyond-the-model", ["pppl", "--model", "{w}/m", "--data", "{w}/data.txt",
+                                          "--max-length", "4096"], "exceeds the limit of model"),
+    ("pppl-data-is-a-directory", ["pppl", "--model", "{w}/m", "--data", "{w}/dir"], "is a directory"),
+    ("predict-without-a-mask", ["predict", "--model", "{w}/m", "the cat sat"], "no mask token"),
+]
+
+
+@pytest.mark.cli
+@pytest.mark.parametrize("case, argv, fragment", CLI_ROWS, ids=[row[0] for row in CLI_ROWS])
+def test_bad_command_line_input_exits_2_with_one_line_and_loses_nothing(work, capsys, case, argv, fragment):
+    before = _digests(work)
+    status = main([a.format(w=work) for a in argv])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2, (case, err)
+    errors = [line for line in err if line.startswith("fillmask-np: error:")]
+    assert len(errors) == 1 and "Traceback" not in "\n".join(err), err
+    assert fragment in errors[0], errors[0]
+    assert _digests(work) == before  # no input was touched
+
+
+def _model():
+    return fm.OnnxMaskedLM(BERT)
+
+
+def _tok():
+    return fm.Tokenizer.from_dir(BERT)
+
+
+# (case id, a call that must raise, the FillMaskError subclass, a regex its message matches)
+API_ROWS = [
+    ("batch-size-float", lambda: fm.evaluate(_model(), _tok(), ["a b"], batch_size=2.5), fm.FillMaskError,
+     "batch_size=2.5"),
+    ("batch-size-str", lambda: fm.evaluate(_model(), _tok(), ["a b"], batch_size="16"), fm.FillMaskError,
+     "batch_size='16'"),
+    ("limit-float", lambda: fm.evaluate(_model(), _tok(), ["a b"], limit=2.5), fm.FillMaskError, "limit=2.5"),
+    ("mlm-probability-none", lambda: fm.evaluate(_model(), _tok(), ["a b"], mlm_probability=None), fm.MaskingError,
+     "mlm_probability=None"),
+    ("unknown-masking-option", lambda: fm.evaluate(_model(), _tok(), ["a b"], sed=1), fm.FillMaskError,
+     r"unknown masking option\(s\) \['sed'\]"),
+    ("config-and-keywords", lambda: fm.evaluate(_model(), _tok(), ["a b"], config=fm.MaskingConfig(), seed=1),
+     fm.FillMaskError, "not both"),
+    ("model-none", lambda: fm.evaluate(None, _tok(), ["a b"]), fm.FillMaskError, "model=None is not a masked LM"),
+    ("pll-model-none", lambda: fm.pseudo_log_likelihood(None, _tok(), ["a b"]), fm.FillMaskError, "model=None"),
+    ("one-text-as-a-bare-string", lambda: fm.pseudo_log_likelihood(_model(), _tok(), "The cat sat."),
+     fm.InputFileError, r"list of texts to score one: \['The cat sat.'\]"),
+    ("texts-an-int", lambda: fm.evaluate(_model(), _tok(), 5), fm.DataError, "texts=5 is a int"),
+    ("mask-token-id-none", lambda: fm.mask_tokens(np.array([[1, 2]]), special_tokens_mask=np.zeros((1, 2)),
+                                                   mask_token_id=None, vocab_size=5, rng=np.random.default_rng(0)),
+     fm.MaskingError, "mask_token_id=None"),
+    ("string-ids-to-mask", lambda: fm.mask_tokens(np.array([["a"]]), special_tokens_mask=np.zeros((1, 1)),
+                                                   mask_token_id=1, vocab_size=5, rng=np.random.default_rng(0)),
+     fm.MaskingError, "must be integer token ids"),
+    ("threads-str", lambda: fm.OnnxMaskedLM(BERT, threads="x"), fm.ModelError, "threads='x'"),
+    ("one-dimensional-ids", lambda: _model()(np.array([1, 2, 3]), np.array([1, 1, 1])), fm.FillMaskError,
+     "2-D integer"),
+    ("negative-id", lambda: _model()(np.array([[1, -2]]), np.array([[1, 1]])), fm.FillMaskError,
+     "input id -2 is outside"),
+    ("id-beyond-the-vocabulary", lambda: _model()(np.array([[1, 5000]]), np.array([[1, 1]])), fm.FillMaskError,
+     "input id 5000 is outside"),
+    ("float-ids", lambda: _model()(np.array([[1.0, 2.0]]), np.array([[1, 1]])), fm.FillMaskError, "2-D integer"),
+    ("string-logits", lambda: fm.cross_entropy(np.array([["a", "b"]]), np.array([0])), fm.NumericsError,
+     "must be a float array"),
+    ("empty-vocabulary", lambda: fm.cross_entropy(np.zeros((2, 0)), np.array([0, 1])), fm.NumericsError,
+     "empty vocabulary"),
+    ("encode-none", lambda: _tok().encode_batch([None]), fm.TokenizerError, r"texts\[0\] is NoneType"),
+    ("load-masks-int", lambda: fm.load_masks(5), fm.InputFileError, "is a int, not a path"),
+    ("load-masks-directory", lambda: fm.load_masks(GOLDEN), fm.InputFileError, "is a directory"),
+    ("max-length-zero", lambda: fm.evaluate(_model(), _tok(), ["a b"], max_length=0), fm.FillMaskError,
+     "max_length=0"),
+    ("max-length-beyond-the-model", lambda: fm.evaluate(_model(), _tok(), ["a b"], max_length=4096),
+     fm.ModelError, "exceeds the limit of model"),
+]
+
+
+@pytest.mark.parametrize("case, call, error, pattern", API_ROWS, ids=[row[0] for row in API_ROWS])
+def test_bad_python_input_raises_a_one_line_fill_mask_error(case, call, error, pattern):
+    with pytest.raises(error, match=pattern) as raised:
+        call()
+    assert "\n" not in str(raised.value)
+
+
+def test_save_masks_onto_the_data_is_refused_before_the_data_is_touched(work):
+    before = (work / "data.txt").read_bytes()
+    with pytest.raises(fm.InputFileError, match="is an input of this run"):
+        fm.evaluate(_model(), _tok(), work / "data.txt", save_masks=work / "hardlink.txt")
+    assert (work / "data.txt").read_bytes() == before
+
+
+def test_a_lone_carriage_return_ends_a_sample_like_a_newline(work):
+    assert [t for _, t in fm.iter_texts(work / "lone_cr.txt")] == ["the cat sat", "the dog ran", "the end"]
+
+
+def test_standard_input_is_read_with_data_dash(work, monkeypatch, capsys):
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"the cat sat on the mat\r\nthe dog ran\n")))
+    assert main(["eval", "--model", str(work / "m"), "--data", "-", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"data": "<stdin>"' in out and '"n_samples": 2' in out
+
+
+def test_threads_above_the_cpu_count_are_capped_with_a_warning():
+    with pytest.warns(fm.FillMaskWarning, match="more than the .* CPUs"):
+        model = fm.OnnxMaskedLM(BERT, threads=100000)
+    assert model.session.get_session_options().intra_op_num_threads == len(os.sched_getaffinity(0))
+
+
+def test_a_much_wider_model_than_its_tokenizer_is_warned_about(tmp_path):
+    from helpers.onnx_graphs import lookup_model
+
+    table = np.zeros((4000, 4000), dtype=np.float32)
+    model = fm.OnnxMaskedLM(lookup_model(tmp_path / "model.onnx", table))
+    with pytest.warns(fm.FillMaskWarning, match="4000 logits per token but tokenizer .* only 1000 tokens"):
+        model.check_tokenizer(_tok())
+
+
+def test_a_config_pad_id_that_differs_from_the_tokenizer_is_refused(tmp_path):
+    shutil.copytree(BERT, tmp_path / "m")
+    config = (tmp_path / "m" / "config.json").read_text(encoding="utf-8").replace('"pad_token_id": 0',
+                                                                                 '"pad_token_id": 1')
+    (tmp_path / "m" / "config.json").write_text(config, encoding="utf-8")
+    with pytest.raises(fm.TokenizerError, match="config.json says pad_token_id=1 but tokenizer .* has 0"):
+        fm.OnnxMaskedLM(tmp_path / "m").check_tokenizer(_tok())
+
+
+def test_a_very_long_line_is_cut_before_tokenizing_and_counted_as_truncated():
+    from fillmask_np.tokenization.tokenizer import MAX_CHARS_PER_TOKEN
+
+    tok = _tok()
+    text = "word " * (20 * MAX_CHARS_PER_TOKEN)
+    (row,) = tok.encode_rows([text], max_length=16)
+    assert row.truncated and len(row.ids) == 16
+    short = tok.encode_rows(["word " * 3], max_length=16)[0]
+    assert not short.truncated
