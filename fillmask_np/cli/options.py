@@ -37,9 +37,9 @@ def model_args(p: argparse.ArgumentParser) -> None:
 
 def data_args(p: argparse.ArgumentParser) -> None:
     """The corpus options: the data file and its JSONL field."""
-    p.add_argument("--data", help="text file (one sample per line) or JSONL, - for standard input; default: the "
-                                  "bundled text")
-    p.add_argument("--text-field", help="JSONL field holding the text (default: text)")
+    p.add_argument("--data", help="text file (one sample per line), JSONL, CSV/TSV (with a header) or Parquet; - for "
+                                  "standard input; default: the bundled text")
+    p.add_argument("--text-field", help="JSONL field or CSV/TSV/Parquet column holding the text (default: text)")
 
 
 def data_source(args: argparse.Namespace) -> Any:

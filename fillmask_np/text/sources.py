@@ -1,4 +1,4 @@
-"""Stream evaluation texts: a list of strings, a text file (one sample per line) or JSONL.
+"""Stream evaluation texts: a list of strings, a text file (one sample per line), JSONL, CSV/TSV or Parquet.
 
 Every source yields ``(position, text)`` with ``position`` the 0-based place of the sample in the
 source (line number - 1 for files), empty samples included: ``evaluate`` skips and counts those, and
@@ -13,6 +13,7 @@ from typing import IO, Iterable, Iterator, Union
 
 from ..errors import DataError, InputFileError
 from .inputs import check_input_file
+from .tables import csv_texts, parquet_texts
 
 __all__ = ["iter_texts", "stdin_texts", "TextSource"]
 
@@ -82,8 +83,10 @@ def iter_texts(source: TextSource, *, text_field: str | None = None) -> Iterator
 
     Args:
         source: a list/iterable of strings, or the path of a text file (one sample per line,
-            ``\\n``, ``\\r\\n`` or ``\\r``) or of a JSONL file (``.jsonl`` suffix or ``text_field`` given).
-        text_field: the JSONL field holding the text (default ``"text"``).
+            ``\\n``, ``\\r\\n`` or ``\\r``), a JSONL file (``.jsonl`` suffix, or ``text_field`` given with
+            another suffix), a ``.csv`` / ``.tsv`` file with a header row, or a ``.parquet`` file (needs pyarrow).
+            One bare string is a path: wrap one text in a list.
+        text_field: the JSONL field or the CSV/TSV/Parquet column holding the text (default ``"text"``).
     Returns:
         an iterator; files are read lazily, so memory does not grow with the corpus.
 
@@ -95,7 +98,12 @@ def iter_texts(source: TextSource, *, text_field: str | None = None) -> Iterator
         if isinstance(source, str) and not Path(source).exists():
             fix += f", or a list of texts to score one: [{source[:60]!r}]"
         path = check_input_file(source, what="data file", fix=fix)
-        if text_field is not None or path.suffix.lower() == ".jsonl":
+        suffix = path.suffix.lower()
+        if suffix in (".csv", ".tsv"):
+            return csv_texts(path, text_field or "text", delimiter="," if suffix == ".csv" else "\t")
+        if suffix == ".parquet":
+            return parquet_texts(path, text_field or "text")
+        if text_field is not None or suffix == ".jsonl":
             return _jsonl(path, text_field or "text")
         return ((number - 1, line) for number, line in _lines(path))
     if not isinstance(source, Iterable):
