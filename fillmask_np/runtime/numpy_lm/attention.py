@@ -1,0 +1,89 @@
+"""Scaled dot-product self-attention on [B, heads, L, d] float32 arrays, padding masks and rotary embeddings.
+
+Padded keys get ``finfo(float32).min`` added to their scores, as transformers' eager attention does;
+softmax subtracts the row maximum and sums the exponentials in float64.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .layers import Linear
+
+__all__ = ["SelfAttention", "padding_bias", "split_heads", "merge_heads", "attend", "softmax_", "rotary_tables",
+           "rotate", "default_inv_freq"]
+
+_MIN = np.finfo(np.float32).min
+
+
+def padding_bias(attention_mask: np.ndarray) -> np.ndarray:
+    """[B, L] 1/0 mask -> [B, 1, 1, L] float32 bias: 0 on real keys, finfo.min on padding."""
+    return np.where(np.asarray(attention_mask)[:, None, None, :] != 0, np.float32(0.0), _MIN).astype(np.float32)
+
+
+def split_heads(x: np.ndarray, heads: int) -> np.ndarray:
+    """[B, L, heads * d] -> [B, heads, L, d] (a view)."""
+    batch, length, width = x.shape
+    return x.reshape(batch, length, heads, width // heads).transpose(0, 2, 1, 3)
+
+
+def merge_heads(x: np.ndarray) -> np.ndarray:
+    """[B, heads, L, d] -> [B, L, heads * d]."""
+    batch, heads, length, d = x.shape
+    return x.transpose(0, 2, 1, 3).reshape(batch, length, heads * d)
+
+
+def softmax_(scores: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis, in place on float32 ``scores`` (float64 sums); returns ``scores``."""
+    scores -= scores.max(axis=-1, keepdims=True)
+    np.exp(scores, out=scores)
+    total = scores.sum(axis=-1, keepdims=True, dtype=np.float64)
+    np.divide(scores, total, out=scores, casting="same_kind")
+    return scores
+
+
+def attend(q: np.ndarray, k: np.ndarray, v: np.ndarray, bias: np.ndarray | None, scale: float) -> np.ndarray:
+    """softmax(q k^T * scale + bias) v: [B, h, L, d] each, bias broadcasting to [B, h, L, L] -> [B, h, L, d]."""
+    scores = np.matmul(q, k.swapaxes(-1, -2))  # [B, h, L, d] @ [B, h, d, L] -> [B, h, L, L]
+    if scale != 1.0:
+        scores *= np.float32(scale)
+    if bias is not None:
+        scores += bias
+    return np.matmul(softmax_(scores), v)  # [B, h, L, L] @ [B, h, L, d] -> [B, h, L, d]
+
+
+@dataclass(frozen=True)
+class SelfAttention:
+    """BERT-style multi-head self-attention: query, key, value projections, scale 1/sqrt(d), no output projection."""
+
+    query: Linear
+    key: Linear
+    value: Linear
+    heads: int
+
+    def __call__(self, x: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        """[B, L, H] hidden states and a [B, 1, 1, L] padding bias -> [B, L, H] context."""
+        q, k, v = (split_heads(p(x), self.heads) for p in (self.query, self.key, self.value))  # [B, h, L, d]
+        return merge_heads(attend(q, k, v, bias, q.shape[-1] ** -0.5))
+
+
+def rotary_tables(inv_freq: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """cos and sin [L, d] of rotary embeddings at positions 0..L-1, computed in float32 as transformers does."""
+    freqs = np.arange(length, dtype=np.float32)[:, None] * inv_freq.astype(np.float32)[None, :]  # [L, d/2]
+    angles = np.concatenate([freqs, freqs], axis=-1)  # [L, d]
+    return np.cos(angles), np.sin(angles)
+
+
+def rotate(x: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
+    """Rotary embedding of [B, h, L, d]: x * cos + rotate_half(x) * sin with [L, d] tables."""
+    half = x.shape[-1] // 2
+    rotated = np.concatenate([-x[..., half:], x[..., :half]], axis=-1)  # [B, h, L, d]
+    return x * cos + rotated * sin
+
+
+def default_inv_freq(theta: float, dim: int) -> np.ndarray:
+    """[dim / 2] float32 ``1 / theta ** (arange(0, dim, 2) / dim)``, as transformers' default RoPE computes it."""
+    exponents = np.arange(0, dim, 2, dtype=np.float32) / np.float32(dim)  # [d/2]
+    return (np.float32(1.0) / np.power(np.float32(theta), exponents)).astype(np.float32)

@@ -1,0 +1,75 @@
+"""The building blocks of the NumPy forward passes: linear maps, layer norms, embedding lookups.
+
+Activations are float32; matrix products go through NumPy's BLAS on 2-D [rows, features] operands (a
+weight [out, in] is used through its transposed view, never copied); layer-norm statistics are float64.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...errors import ModelError
+from .checkpoint import Checkpoint
+
+__all__ = ["Linear", "LayerNorm", "embed", "load_linear", "load_norm"]
+
+
+@dataclass(frozen=True)
+class Linear:
+    """``x @ weight.T + bias`` as torch's ``nn.Linear``: weight [out, in], bias [out] or None."""
+
+    weight: np.ndarray
+    bias: np.ndarray | None
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """[..., in] -> [..., out] float32."""
+        flat = x.reshape(-1, x.shape[-1])  # [N, in]
+        out = flat @ self.weight.T  # [N, in] @ [in, out] -> [N, out]
+        if self.bias is not None:
+            out += self.bias
+        return out.reshape(*x.shape[:-1], self.weight.shape[0])
+
+
+@dataclass(frozen=True)
+class LayerNorm:
+    """torch's ``nn.LayerNorm`` over the last axis: float64 mean and variance, weight and optional bias."""
+
+    weight: np.ndarray
+    bias: np.ndarray | None
+    eps: float
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """[..., H] -> [..., H] float32."""
+        centred = x - x.mean(axis=-1, keepdims=True, dtype=np.float64)  # [..., H] float64
+        variance = np.mean(np.square(centred), axis=-1, keepdims=True)  # [..., 1]
+        centred *= 1.0 / np.sqrt(variance + self.eps)
+        out = centred.astype(np.float32)
+        out *= self.weight
+        if self.bias is not None:
+            out += self.bias
+        return out
+
+
+def embed(table: np.ndarray, ids: np.ndarray, what: str) -> np.ndarray:
+    """Rows of an embedding table: [V, E] and [B, L] ids -> [B, L, E]; an id outside the table is a ``ModelError``."""
+    if ids.size and (ids.min() < 0 or ids.max() >= table.shape[0]):
+        bad = int(ids.min()) if ids.min() < 0 else int(ids.max())
+        raise ModelError(f"{what} {bad} is outside the model's table of {table.shape[0]} rows; pass ids the model "
+                         f"was trained with (max_length within its positions, token types within type_vocab_size)")
+    return table[ids]
+
+
+def load_linear(ckpt: Checkpoint, name: str, shape: tuple[int, int], *, base: bool = True,
+                bias: bool = True) -> Linear:
+    """The ``nn.Linear`` saved as ``name.weight`` [out, in] (and ``name.bias`` [out] when ``bias``)."""
+    weight = ckpt.get(f"{name}.weight", base=base, shape=shape)
+    return Linear(weight, ckpt.get(f"{name}.bias", base=base, shape=shape[:1]) if bias else None)
+
+
+def load_norm(ckpt: Checkpoint, name: str, size: int, eps: float, *, base: bool = True,
+              bias: bool = True) -> LayerNorm:
+    """The ``nn.LayerNorm`` saved as ``name.weight`` (and ``name.bias`` when ``bias``)."""
+    weight = ckpt.get(f"{name}.weight", base=base, shape=(size,))
+    return LayerNorm(weight, ckpt.get(f"{name}.bias", base=base, shape=(size,)) if bias else None, float(eps))
