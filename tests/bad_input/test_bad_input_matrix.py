@@ -8,10 +8,12 @@ wrong. Rows that point an output at an input also check that the input is byte-i
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import shutil
 import stat
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,7 @@ import pytest
 import fillmask_np as fm
 from fillmask_np.cli import main
 from helpers import EVAL_TXT, GOLDEN
+from helpers.safetensors_files import bad_checkpoint
 
 BERT = GOLDEN / "models" / "bert"
 
@@ -112,6 +115,13 @@ def _tok():
     return fm.Tokenizer.from_dir(BERT)
 
 
+def _numpy(kind: str):
+    """NumpyMaskedLM on a checkpoint broken as ``kind`` (helpers.safetensors_files.BAD_KINDS), in a temp folder."""
+    root = Path(tempfile.mkdtemp(prefix="fillmask_np_bad_"))
+    atexit.register(shutil.rmtree, root, True)
+    return fm.NumpyMaskedLM(bad_checkpoint(kind, root))
+
+
 # (case id, a call that must raise, the FillMaskError subclass, a regex its message matches)
 API_ROWS = [
     ("batch-size-float", lambda: fm.evaluate(_model(), _tok(), ["a b"], batch_size=2.5), fm.FillMaskError,
@@ -155,6 +165,24 @@ API_ROWS = [
      "max_length=0"),
     ("max-length-beyond-the-model", lambda: fm.evaluate(_model(), _tok(), ["a b"], max_length=4096),
      fm.ModelError, "exceeds the limit of model"),
+    ("safetensors-header-longer-than-the-file", lambda: _numpy("header-longer-than-file"), fm.InputFileError,
+     "header claims 1000000 bytes but the file has"),
+    ("safetensors-overlapping-offsets", lambda: _numpy("overlapping-offsets"), fm.InputFileError,
+     "tensors 'first' and 'second' overlap"),
+    ("safetensors-offsets-out-of-range", lambda: _numpy("offsets-out-of-range"), fm.InputFileError,
+     r"tensor 'x' has data_offsets \[0, 16\] outside the 8 data bytes"),
+    ("safetensors-unknown-dtype", lambda: _numpy("unknown-dtype"), fm.InputFileError,
+     "tensor 'x' has dtype 'F8_E9M9', not one of"),
+    ("safetensors-shape-disagrees-with-bytes", lambda: _numpy("shape-disagrees-with-bytes"), fm.InputFileError,
+     r"tensor 'x' of dtype F32 and shape \[3\] needs 12 bytes"),
+    ("safetensors-missing-tensor", lambda: _numpy("missing-tensor"), fm.ModelError,
+     "has no tensor 'bert.encoder.layer.0.intermediate.dense.weight'"),
+    ("safetensors-shard-missing", lambda: _numpy("shard-missing"), fm.InputFileError,
+     "names shard 'model-00002-of-00002.safetensors', which is not a file"),
+    ("pytorch-bin-without-safetensors", lambda: _numpy("pytorch-bin-only"), fm.InputFileError,
+     "never unpickles: convert it with python -c"),
+    ("numpy-unsupported-model-type", lambda: _numpy("unsupported-model-type"), fm.ModelError,
+     "model_type='gpt2'; the NumPy backend runs albert, bert,"),
 ]
 
 
