@@ -10,6 +10,20 @@ from typing import Any
 from .options import data_args, load, load_model, masking_args, masking_options, model_args, progress_arg
 
 _EXIT = {"PASS": 0, "AT_RISK": 0, "REGRESSION": 1}
+# (option, help) of each threshold; the defaults are metrics.Thresholds' (not imported here: --help stays light,
+# tests/cli/test_compare_verdict.py checks that this help text states them)
+_THRESHOLDS = (
+    ("at-risk", "relative ΔCE (upper end of its bootstrap 95%% interval; the point estimate with --bootstrap 0) "
+                "above which the verdict is at least AT_RISK (default 0.01)"),
+    ("regression", "relative ΔCE above which the verdict is REGRESSION, exit 1 (default 0.05)"),
+    ("kl-at-risk", "mean KL(reference||candidate), nats per masked token, above which the verdict is at least "
+                   "AT_RISK (default 0.005)"),
+    ("kl-regression", "mean KL above which the verdict is REGRESSION (default 0.05)"),
+    ("agreement-at-risk", "top-1 agreement below which the verdict is at least AT_RISK (default 0.9)"),
+    ("agreement-regression", "top-1 agreement below which the verdict is REGRESSION (default 0.7)"),
+    ("top5-at-risk", "top-5 overlap below which the verdict is at least AT_RISK (default 0.9)"),
+    ("top5-regression", "top-5 overlap below which the verdict is REGRESSION (default 0.7)"),
+)
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -25,10 +39,11 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bootstrap", type=int, default=1000,
                    help="paired bootstrap resamples for the ΔCE 95%% interval (default 1000; 0 skips it)")
     p.add_argument("--bootstrap-seed", type=int, default=0, help="bootstrap seed (default 0)")
-    p.add_argument("--at-risk", type=float, default=0.05,
-                   help="relative CE increase above which the verdict is AT_RISK (default 0.05)")
-    p.add_argument("--regression", type=float, default=0.10,
-                   help="relative CE increase above which the verdict is REGRESSION, exit 1 (default 0.10)")
+    group = p.add_argument_group("verdict thresholds", "PASS when every criterion is within its AT_RISK "
+                                 "threshold, REGRESSION when any is beyond its REGRESSION threshold, else AT_RISK "
+                                 "(thresholds inclusive)")
+    for option, text in _THRESHOLDS:
+        group.add_argument(f"--{option}", type=float, metavar="X", help=text)
     progress_arg(p)
 
 
@@ -62,9 +77,11 @@ def run(args: argparse.Namespace) -> int:
     data = args.data or default_text_path()
     manifest = load_masks(args.masks) if args.masks else None
     options = masking_options(args, manifest)  # given, else the masks file's (a conflict is an error), else default
+    limits = {name: value for name in (o.replace("-", "_") for o, _ in _THRESHOLDS)
+              if (value := getattr(args, name)) is not None}  # the others: compare's defaults
     report = compare(candidate, reference, tokenizer, data, reference_tokenizer=reference_tokenizer, masks=manifest,
                      text_field=args.text_field, bootstrap=args.bootstrap, bootstrap_seed=args.bootstrap_seed,
-                     at_risk=args.at_risk, regression=args.regression, progress=args.progress, **options)
+                     progress=args.progress, **limits, **options)
     if args.json:
         print(json.dumps(report.to_dict(), indent=1))
     else:
@@ -100,8 +117,25 @@ def _table(report, candidate, reference: str, data) -> None:  # report: CompareR
         ("top-5 overlap", f"{100 * report.top5_overlap:.2f} %"),
         ("max |Δlogit|", f"{report.max_abs_logit_diff:.6g}"),
         ("logit cosine", f"mean {report.mean_cosine:.8f}, min {report.min_cosine:.8f}"),
-        ("verdict", f"{report.verdict} (PASS <= {100 * report.thresholds['at_risk']:g} % < AT_RISK <= "
-                    f"{100 * report.thresholds['regression']:g} % < REGRESSION)"),
+        ("criterion", f"{'value':>12} {'AT_RISK':>12} {'REGRESSION':>12}  status"),
+        *[_criterion(c) for c in report.criteria],
+        ("verdict", report.verdict + (" (every criterion within its AT_RISK threshold)" if report.verdict == "PASS"
+                                      else ": " + "; ".join(report.reasons))),
     ]
     for key, value in lines:
         print(f"{key:<16} {value}")
+
+
+def _criterion(c: dict) -> tuple[str, str]:
+    """A row of the criteria table: value, the AT_RISK and REGRESSION thresholds (beyond which), status."""
+    name, worse = c["name"], (">" if c["worse"] == "higher" else "<")
+    if name == "delta_ce":
+        key = "ΔCE upper 95%" if c["basis"].startswith("upper") else "ΔCE (no CI)"
+        show = (lambda x: "n/a" if x is None else f"{100 * x:+.3f} %")
+    elif name == "mean_kl":
+        key, show = "KL(ref||cand)", (lambda x: f"{x:.4g}")
+    else:
+        key = "top-1 agreement" if name == "top1_agreement" else "top-5 overlap"
+        show = (lambda x: f"{100 * x:.2f} %")
+    return (f"  {key}", f"{show(c['value']):>12} {worse + ' ' + show(c['at_risk']):>12} "
+                        f"{worse + ' ' + show(c['regression']):>12}  {c['status']}")

@@ -3,12 +3,14 @@ pseudo-log-likelihood run and a paired comparison, with per-token records and th
 
 from __future__ import annotations
 
+from .criteria import SEVERITY, Criterion, judge
 from .eval_totals import Totals
 from .paired_totals import PairedTotals
 from .pll_totals import TOKEN_KEYS, PLLTotals
 from .records import COLUMNS, TokenCollector, mark_target, worst_rows
 from .scoring import Scored, passes, score_rows
-from .thresholds import relative, validate_thresholds, verdict
+from .thresholds import DEFAULT_THRESHOLDS, Thresholds, relative, validate_thresholds, verdict
 
-__all__ = ["COLUMNS", "PLLTotals", "PairedTotals", "Scored", "TOKEN_KEYS", "TokenCollector", "Totals",
-           "mark_target", "passes", "relative", "score_rows", "validate_thresholds", "verdict", "worst_rows"]
+__all__ = ["COLUMNS", "Criterion", "DEFAULT_THRESHOLDS", "PLLTotals", "PairedTotals", "SEVERITY", "Scored",
+           "TOKEN_KEYS", "Thresholds", "TokenCollector", "Totals", "judge", "mark_target", "passes", "relative",
+           "score_rows", "validate_thresholds", "verdict", "worst_rows"]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..metrics import PairedTotals, relative, verdict
+from ..metrics import PairedTotals, Thresholds, judge, relative
 from ..numerics import paired_bootstrap
 from .eval_report import EvalReport
 from .jsonable import json_ready
@@ -20,8 +20,12 @@ class CompareReport:
     """What ``compare`` measured: both models' figures on identical masks, their differences and a verdict.
 
     ``delta_cross_entropy`` is CE(candidate) - CE(reference) in nats per masked token and
-    ``relative_delta`` that over CE(reference); the verdict is PASS when ``relative_delta <= at_risk``,
-    AT_RISK when ``<= regression``, REGRESSION above (both thresholds inclusive; a lower CE is PASS).
+    ``relative_delta`` that over CE(reference). The verdict weighs four criteria (``metrics.criteria``):
+    the relative ΔCE at the upper end of its bootstrap interval (the point estimate without one), the mean
+    KL, the top-1 agreement and the top-5 overlap. PASS when every one is within its AT_RISK threshold,
+    REGRESSION when any is beyond its REGRESSION threshold, else AT_RISK (thresholds inclusive).
+    ``criteria`` has each one's value, thresholds and status, ``reasons`` the lines of those that decided
+    (every criterion's for a PASS, else those at the verdict's status).
     """
 
     verdict: str  # PASS | AT_RISK | REGRESSION
@@ -37,7 +41,9 @@ class CompareReport:
     n_masked: int
     candidate: EvalReport
     reference: EvalReport
-    thresholds: dict[str, float] = field(default_factory=dict)
+    thresholds: dict[str, float] = field(default_factory=dict)  # every criterion's, by ``Thresholds`` name
+    criteria: list[dict[str, Any]] = field(default_factory=list)  # name, value, at_risk, regression, status, ...
+    reasons: list[str] = field(default_factory=list)  # one line per criterion that decided the verdict
     settings: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
 
@@ -50,16 +56,20 @@ class CompareReport:
 
     @classmethod
     def from_totals(cls, totals: PairedTotals, cand: EvalReport, ref: EvalReport, *, bootstrap: int,
-                    bootstrap_seed: int, at_risk: float, regression: float, settings: dict[str, Any],
+                    bootstrap_seed: int, thresholds: Thresholds, settings: dict[str, Any],
                     provenance: dict[str, Any]) -> CompareReport:
-        """The ``CompareReport`` of both models' ``EvalReport`` and the paired ``totals``."""
+        """The ``CompareReport`` of both models' ``EvalReport``, the paired ``totals`` and the ``thresholds``."""
         delta_ce = cand.cross_entropy - ref.cross_entropy
         rel = relative(delta_ce, ref.cross_entropy)
         ci = paired_bootstrap(np.concatenate(totals.delta), bootstrap, bootstrap_seed)  # [M] -> (low, high)
         n = totals.n
+        kl, agree, overlap = totals.kl / n, totals.agree / n, totals.overlap / n
+        worst_delta = rel if ci is None else relative(ci[1], ref.cross_entropy)
+        status, criteria = judge(worst_delta, kl, agree, overlap, thresholds, delta_from_interval=ci is not None)
         return cls(
-            verdict=verdict(rel, at_risk, regression), delta_cross_entropy=delta_ce, relative_delta=rel,
-            delta_ci95=None if ci is None else list(ci), mean_kl=totals.kl / n, top1_agreement=totals.agree / n,
-            top5_overlap=totals.overlap / n, max_abs_logit_diff=totals.max_abs, mean_cosine=totals.cosine / n,
+            verdict=status, delta_cross_entropy=delta_ce, relative_delta=rel,
+            delta_ci95=None if ci is None else list(ci), mean_kl=kl, top1_agreement=agree,
+            top5_overlap=overlap, max_abs_logit_diff=totals.max_abs, mean_cosine=totals.cosine / n,
             min_cosine=totals.min_cosine, n_masked=totals.n, candidate=cand, reference=ref,
-            thresholds={"at_risk": at_risk, "regression": regression}, settings=settings, provenance=provenance)
+            thresholds=asdict(thresholds), criteria=[c.to_dict() for c in criteria],
+            reasons=[c.reason() for c in criteria if c.status == status], settings=settings, provenance=provenance)

@@ -6,9 +6,11 @@ within the logits budget). The reference is a second ONNX model sharing the cand
 torch's logits on a mask manifest (a ``reference.npz`` made by ``golden_data/score_masks_torch.py``),
 replayed from ``masks=``.
 
-Verdict, from ``relative_delta = (CE_cand - CE_ref) / CE_ref``: PASS when ``<= at_risk`` (default
-0.05), AT_RISK when ``<= regression`` (default 0.10), REGRESSION above; thresholds are inclusive and a
-lower candidate CE is always PASS.
+Verdict, from four criteria (``metrics.criteria``, thresholds ``metrics.Thresholds``): the relative ΔCE at
+the upper end of its bootstrap interval, the mean KL, the top-1 agreement and the top-5 overlap. PASS
+when every criterion is within its AT_RISK threshold, REGRESSION when any is beyond its REGRESSION
+threshold, else AT_RISK; thresholds are inclusive. The report's ``criteria`` and ``reasons`` say which
+criterion decided.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 from ..config import MaskingConfig, masking_config
 from ..errors import FillMaskError
 from ..masking import IGNORE_INDEX, MaskManifest, load_masks, masked_batches, new_counts, replay_config, settings_of
+from ..metrics import DEFAULT_THRESHOLDS as LIMITS
 from ..metrics import PairedTotals, Totals, passes, validate_thresholds
 from ..numerics import paired_rows
 from ..report import CompareReport, EvalReport, provenance
@@ -48,8 +51,14 @@ def compare(
     text_field: str | None = None,
     bootstrap: int = 1000,
     bootstrap_seed: int = 0,
-    at_risk: float = 0.05,
-    regression: float = 0.10,
+    at_risk: float = LIMITS.at_risk,
+    regression: float = LIMITS.regression,
+    kl_at_risk: float = LIMITS.kl_at_risk,
+    kl_regression: float = LIMITS.kl_regression,
+    agreement_at_risk: float = LIMITS.agreement_at_risk,
+    agreement_regression: float = LIMITS.agreement_regression,
+    top5_at_risk: float = LIMITS.top5_at_risk,
+    top5_regression: float = LIMITS.top5_regression,
     logits_budget: int = LOGITS_BUDGET,
     progress: bool | None = None,
     **masking: Any,
@@ -71,8 +80,13 @@ def compare(
         text_field, logits_budget, progress: as ``evaluate`` (the budget holds for each model's pass).
         bootstrap: paired bootstrap resamples of the masked tokens for the ΔCE interval (0 skips it).
         bootstrap_seed: seed of the bootstrap's ``numpy.random.default_rng``.
-        at_risk, regression: relative CE increases at which the verdict becomes AT_RISK and
-            REGRESSION (inclusive: ``rel <= at_risk`` is PASS); 0 <= at_risk <= regression.
+        at_risk, regression: relative ΔCE (upper end of the bootstrap interval; the point estimate with
+            ``bootstrap=0``) beyond which the verdict is AT_RISK / REGRESSION (inclusive: ``<= at_risk``
+            is within); 0 <= at_risk <= regression.
+        kl_at_risk, kl_regression: the same for the mean KL(reference || candidate), nats per token.
+        agreement_at_risk, agreement_regression: top-1 agreement below which the verdict is AT_RISK /
+            REGRESSION (inclusive: ``>= at_risk`` is within); 1 >= at_risk >= regression >= 0.
+        top5_at_risk, top5_regression: the same for the top-5 overlap.
     Returns:
         a ``CompareReport``.
 
@@ -83,7 +97,10 @@ def compare(
     >>> report.verdict, report.delta_cross_entropy  # doctest: +SKIP
     ('PASS', 0.0031)
     """
-    validate_thresholds(at_risk, regression, bootstrap, bootstrap_seed)
+    limits = validate_thresholds(at_risk, regression, bootstrap, bootstrap_seed, kl_at_risk=kl_at_risk,
+                                 kl_regression=kl_regression, agreement_at_risk=agreement_at_risk,
+                                 agreement_regression=agreement_regression, top5_at_risk=top5_at_risk,
+                                 top5_regression=top5_regression)
     torch_ref, ref_info = None, None
     if masks is not None and not isinstance(masks, MaskManifest):
         masks = load_masks(masks)
@@ -143,8 +160,8 @@ def compare(
                                                      "random_replace_prob", "whole_word", "special_tokens",
                                                      "max_length", "bootstrap_seed")})
     return CompareReport.from_totals(paired, cand_report, ref_report, bootstrap=int(bootstrap),
-                                     bootstrap_seed=int(bootstrap_seed), at_risk=float(at_risk),
-                                     regression=float(regression), settings=settings, provenance=record)
+                                     bootstrap_seed=int(bootstrap_seed), thresholds=limits, settings=settings,
+                                     provenance=record)
 
 
 def _check_rows(candidate: Any, reference: Any, cand_rows: np.ndarray, ref_rows: np.ndarray,

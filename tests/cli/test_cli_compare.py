@@ -30,9 +30,13 @@ def test_cli_exit_1_on_regression_and_0_on_at_risk(capsys, manifest):
     rel = ce["electra"] / ce["bert"] - 1  # torch's per-sample figures: electra is ~8 % worse on eval.txt
     assert 0.05 < rel < 0.10
     args = ["compare", "--model", str(MODELS / "electra"), "--reference", str(BERT), "--bootstrap", "0"]
-    assert main(args) == 0 and "AT_RISK" in capsys.readouterr().out
-    assert main(args + ["--at-risk", f"{rel / 4:.4f}", "--regression", f"{rel / 2:.4f}"]) == 1
-    assert "REGRESSION" in capsys.readouterr().out
+    assert main(args) == 1 and "verdict          REGRESSION" in capsys.readouterr().out  # another checkpoint
+    only_ce = ["--kl-at-risk", "100", "--kl-regression", "100", "--agreement-at-risk", "0", "--agreement-regression",
+               "0", "--top5-at-risk", "0", "--top5-regression", "0"]  # the relative ΔCE alone decides
+    assert main(args + only_ce + ["--at-risk", f"{rel / 2:.4f}", "--regression", f"{2 * rel:.4f}"]) == 0
+    assert "verdict          AT_RISK" in capsys.readouterr().out
+    assert main(args + only_ce + ["--at-risk", f"{rel / 4:.4f}", "--regression", f"{rel / 2:.4f}"]) == 1
+    assert "verdict          REGRESSION" in capsys.readouterr().out
 
 
 def test_cli_json_has_every_figure_and_its_provenance(capsys, bert_tok):

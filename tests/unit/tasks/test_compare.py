@@ -82,9 +82,15 @@ def test_a_noisier_candidate_is_a_regression(bert_tok):
     assert report.mean_kl > 0 and report.top1_agreement < 1
 
 
-def test_a_better_candidate_passes(bert_tok):
+def test_a_lower_ce_passes_the_delta_criterion_but_a_changed_distribution_is_still_flagged(bert_tok):
     report = fm.compare(TableModel(), TableModel(noise=3.0), bert_tok, TEXTS, bootstrap=0)
-    assert report.delta_cross_entropy < 0 and report.verdict == "PASS"
+    delta = next(c for c in report.criteria if c["name"] == "delta_ce")
+    assert report.delta_cross_entropy < 0 and delta["status"] == "PASS"
+    assert report.verdict == "REGRESSION" and report.mean_kl > 0.05  # the predictions are another model's
+    loose = fm.compare(TableModel(), TableModel(noise=3.0), bert_tok, TEXTS, bootstrap=0, kl_at_risk=1e9,
+                       kl_regression=1e9, agreement_at_risk=0, agreement_regression=0, top5_at_risk=0,
+                       top5_regression=0)
+    assert loose.verdict == "PASS"  # with the divergence criteria off, a lower CE passes as before
 
 
 def test_different_vocabulary_sizes_are_refused_naming_both(bert_model, bert_tok):
