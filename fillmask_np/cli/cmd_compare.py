@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .options import data_args, load, load_model, masking_args, masking_options, model_args, progress_arg
+from .options import data_args, data_label, data_source, load, load_model, masking_args, masking_options, model_args, progress_arg
 
 _EXIT = {"PASS": 0, "AT_RISK": 0, "REGRESSION": 1}
 # (option, help) of each threshold; the defaults are metrics.Thresholds' (not imported here: --help stays light,
@@ -32,7 +32,12 @@ def add(sub: argparse._SubParsersAction) -> None:
                                        "(exit 0 PASS/AT_RISK, 1 REGRESSION)")
     model_args(p)
     p.add_argument("--reference", required=True,
-                   help="the baseline: model.onnx, an export directory, or a torch reference.npz (with --masks)")
+                   help="the baseline: model.onnx, an export directory, a Hugging Face checkpoint directory "
+                        "(config.json + model.safetensors: run by NumPy, no torch) or a torch reference.npz "
+                        "(with --masks)")
+    p.add_argument("--reference-backend", choices=("auto", "onnx", "numpy"), default="auto",
+                   help="how to run the reference: auto (default: ONNX Runtime for an .onnx export, NumPy for a "
+                        "checkpoint), onnx, or numpy (its checkpoint even when a model.onnx is beside it)")
     data_args(p)
     p.add_argument("--masks", help="mask manifest (masks.npz) to replay; required with a reference .npz")
     masking_args(p)
@@ -51,6 +56,7 @@ def _reference(args: argparse.Namespace) -> tuple[Any, Any]:  # (OnnxMaskedLM | 
     """The reference model (loaded with the candidate's options) and its own tokenizer, if it has one."""
     from ..errors import InputFileError
 
+    args = argparse.Namespace(**{**vars(args), "backend": args.reference_backend})
     path = Path(args.reference)
     if path.suffix == ".npz":
         return path, None
@@ -68,13 +74,12 @@ def run(args: argparse.Namespace) -> int:
     """Run the command; returns 0 on PASS or AT_RISK, 1 on REGRESSION."""
     from ..masking import load_masks
     from ..tasks import compare
-    from .resources import default_text_path
 
     if args.spinning is None:  # two sessions take turns: one's spin-waiting threads would slow the other
         args.spinning = False
     candidate, tokenizer = load(args)
     reference, reference_tokenizer = _reference(args)
-    data = args.data or default_text_path()
+    data = data_source(args)
     manifest = load_masks(args.masks) if args.masks else None
     options = masking_options(args, manifest)  # given, else the masks file's (a conflict is an error), else default
     limits = {name: value for name in (o.replace("-", "_") for o, _ in _THRESHOLDS)
@@ -85,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), indent=1))
     else:
-        _table(report, candidate, args.reference, data)
+        _table(report, candidate, args.reference, data_label(args, data))
     return _EXIT[report.verdict]
 
 
@@ -93,8 +98,9 @@ def _table(report, candidate, reference: str, data) -> None:  # report: CompareR
     c, r, s = report.candidate, report.reference, report.settings
     ci = report.delta_ci95
     lines = [
-        ("candidate", str(candidate.path)),
-        ("reference", str(reference) + (" (torch logits)" if s["reference_kind"] == "torch_npz" else "")),
+        ("candidate", candidate.name),
+        ("reference", str(reference) + {"torch_npz": " (torch logits)", "numpy": " (checkpoint, NumPy backend)"}.get(
+            s["reference_kind"], "")),
         ("data", f"{data} ({c.n_samples} samples; {c.n_truncated} truncated to {s['max_length']}, "
                  f"set by {s['max_length_from']})"),
         ("masking", f"{s['masking']}{', whole words' if s['whole_word'] else ''}, seed {s['seed']}, "

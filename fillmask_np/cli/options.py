@@ -12,7 +12,7 @@ from ..errors import InputFileError, MaskingError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..masking import MaskManifest
-    from ..runtime import OnnxMaskedLM
+    from ..runtime import MaskedLM
     from ..tokenization import Tokenizer
 
 __all__ = ["model_args", "data_args", "data_label", "data_source", "masking_args", "progress_arg", "masking_options",
@@ -32,6 +32,9 @@ def model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--position-ids", choices=("auto", "arange", "padding_offset"), default="auto",
                    help="how to fill a position_ids input: auto (from config.json's model_type, default), "
                         "arange (0..L-1, BERT) or padding_offset (RoBERTa: after the padding index)")
+    p.add_argument("--backend", choices=("auto", "onnx", "numpy"), default="auto",
+                   help="auto (default): ONNX Runtime for an .onnx export, NumPy for a Hugging Face checkpoint "
+                        "(config.json + model.safetensors); onnx or numpy to pick one")
     p.add_argument("--json", action="store_true", help="print a JSON report instead of a table")
 
 
@@ -108,23 +111,23 @@ def masking_options(args: argparse.Namespace, manifest: MaskManifest | None) -> 
     return options
 
 
-def load_model(path: str | Path, args: argparse.Namespace) -> OnnxMaskedLM:
-    """The model at ``path`` with the command's runtime options."""
-    from ..runtime import OnnxMaskedLM
+def load_model(path: str | Path, args: argparse.Namespace) -> MaskedLM:
+    """The model at ``path`` with the command's backend and runtime options (``runtime.open_model``)."""
+    from ..runtime import open_model
 
-    return OnnxMaskedLM(path, threads=args.threads, logits_output=args.logits_output,
-                        position_ids=args.position_ids, allow_spinning=args.spinning)
+    return open_model(path, backend=args.backend, threads=args.threads, logits_output=args.logits_output,
+                      position_ids=args.position_ids, allow_spinning=args.spinning)
 
 
-def load(args: argparse.Namespace, *, model_option: str = "model") -> tuple[OnnxMaskedLM, Tokenizer]:
+def load(args: argparse.Namespace, *, model_option: str = "model") -> tuple[MaskedLM, Tokenizer]:
     """The model named by ``args.<model_option>`` (default: the bundled tiny BERT) and its tokenizer."""
     from ..tokenization import Tokenizer
     from .resources import default_model_dir
 
     model_path = Path(getattr(args, model_option)) if getattr(args, model_option) else default_model_dir()
     if not model_path.exists():
-        raise InputFileError(
-            f"model {str(model_path)!r} does not exist; pass --model model.onnx or an export directory")
+        raise InputFileError(f"model {str(model_path)!r} does not exist; pass --model model.onnx, an export "
+                             f"directory or a checkpoint directory (config.json + model.safetensors)")
     model = load_model(model_path, args)  # first: what is wrong with the model is said before the tokenizer
     if args.tokenizer:
         tok_path = Path(args.tokenizer)

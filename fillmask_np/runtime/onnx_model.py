@@ -122,7 +122,7 @@ class OnnxMaskedLM:
 
     def describe(self) -> dict[str, Any]:
         """Provenance of the model: path, sha256, opsets, providers, threads (``MaskedLM.describe``)."""
-        return {"path": str(self.path), "sha256": file_sha256(self.path) if self.path.is_file() else None,
+        return {"backend": "onnx", "path": str(self.path), "sha256": file_sha256(self.path) if self.path.is_file() else None,
                 "opsets": onnx_opsets(self.path), "providers": self.session.get_providers(),
                 "intra_op_threads": self.session.get_session_options().intra_op_num_threads,
                 "gathers_positions": bool(self.gathers_positions), "cpu_count": os.cpu_count()}

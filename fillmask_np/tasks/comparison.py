@@ -27,7 +27,7 @@ from ..metrics import DEFAULT_THRESHOLDS as LIMITS
 from ..metrics import PairedTotals, Totals, passes, validate_thresholds
 from ..numerics import paired_rows
 from ..report import CompareReport, EvalReport, provenance
-from ..runtime import (OnnxMaskedLM, TorchReference, check_model, check_same_tokenizer, check_vocab,
+from ..runtime import (open_model, TorchReference, check_model, check_same_tokenizer, check_vocab,
                        shared_max_length)
 from .evaluation import LOGITS_BUDGET
 
@@ -112,7 +112,7 @@ def compare(
             torch_ref = reference = TorchReference(reference, masks)
             ref_info = torch_ref.info
         else:
-            reference = OnnxMaskedLM(reference)
+            reference = open_model(reference)  # an .onnx export (ONNX Runtime) or a checkpoint (NumPy)
     check_model(candidate, what="candidate").check_tokenizer(tokenizer)
     if torch_ref is None:
         if reference_tokenizer is not None:  # first: its message names both tokenizers
@@ -151,7 +151,7 @@ def compare(
             paired.add(rows)
     settings = {**settings_of(config, manifest), "max_length_from": "masks file" if masks is not None else max_from,
                 "bootstrap": int(bootstrap), "bootstrap_seed": int(bootstrap_seed),
-                "reference_kind": "torch_npz" if torch_ref is not None else "onnx"}
+                "reference_kind": "torch_npz" if torch_ref is not None else ref_info.get("backend", "onnx")}
     cand_report = EvalReport.from_totals(totals, settings)
     ref_report = EvalReport.from_totals(ref_totals, settings)
     record = provenance(candidate, tokenizer, texts, reference=ref_info,
