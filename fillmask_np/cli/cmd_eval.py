@@ -3,8 +3,8 @@
 ``--save-masks m.npz`` writes the masks drawn; ``--masks m.npz`` scores them again (any backend can:
 see the README). A replay takes every masking setting from the file: a masking option given on the
 command line that differs from the file's is refused, one left out takes the file's value.
-``--worst N`` prints the N highest-loss masked tokens after the table; ``--tokens t.npz|t.jsonl``
-writes every masked token's record.
+``--worst N`` prints the N highest-loss masked tokens after the table; ``--tokens t.npz|.jsonl|.csv|.parquet``
+writes every masked token's row (``report.per_token``).
 """
 
 from __future__ import annotations
@@ -29,15 +29,16 @@ def add(sub: argparse._SubParsersAction) -> None:
                                                     "of drawing; it must match the tokenizer and data")
     ev.add_argument("--worst", type=int, default=0, metavar="N",
                     help="print the N highest-loss masked tokens with their context")
-    ev.add_argument("--tokens", metavar="PATH", help="write every masked token's record (sample, position, "
-                                                     "input_id, label, loss, rank, top_id) to PATH.npz or PATH.jsonl")
+    ev.add_argument("--tokens", metavar="PATH", help="write one row per masked token (sample, source position, token "
+                                                     "position, label, input and what it was, loss, rank, top-1, "
+                                                     "probability of the label) to PATH.npz, .jsonl, .csv or .parquet")
     progress_arg(ev)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
     from ..masking import load_masks
-    from ..report import check_tokens_path, provenance, write_tokens
+    from ..report import check_tokens_path, provenance, token_table, write_tokens
     from ..tasks import evaluate, input_paths
     from ..text import check_output
 
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     report = evaluate(model, tokenizer, data, text_field=args.text_field, progress=args.progress, masks=manifest,
                       save_masks=args.save_masks, return_tokens=bool(args.tokens), worst=args.worst, **options)
     if args.tokens:
-        write_tokens(args.tokens, report.tokens)
+        write_tokens(args.tokens, token_table(report.tokens, report.per_sample, tokenizer))
     saved = report.saved_masks
     if args.json:
         out = {"model": str(model.path), "tokenizer": tokenizer.source, "data": data_label(args, data),

@@ -3,7 +3,8 @@
 A record is one scored token: ``sample`` (i-th non-empty sample), ``position`` (token position in the
 sample, 0 = the first token, e.g. [CLS]), ``input_id`` (what the model saw there: the mask token, a
 random token or the kept one), ``label`` (the original id), ``loss`` (float64 NLL, nats), ``rank`` (of
-the label; 0 = top-1) and ``top_id`` (the model's argmax). ``TokenCollector`` keeps every record
+the label; 0 = top-1) and ``top_id`` (the model's argmax); with ``top5=True`` also ``top5_ids`` and
+``top5_probs`` ([T, 5]: the five best ids, highest first, and their probabilities). ``TokenCollector`` keeps every record
 (``return_tokens``) and/or only the ``worst`` N of them in a heap, each with a few token ids on either
 side, so that asking for the worst tokens of a big corpus keeps N records, not the corpus.
 """
@@ -20,17 +21,19 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..tokenization import Tokenizer
     from .scoring import Scored
 
-__all__ = ["COLUMNS", "TokenCollector", "mark_target", "worst_rows"]
+__all__ = ["COLUMNS", "TOP5_COLUMNS", "TokenCollector", "mark_target", "worst_rows"]
 
 COLUMNS = ("sample", "position", "input_id", "label", "loss", "rank", "top_id")
+TOP5_COLUMNS = ("top5_ids", "top5_probs")  # [T, 5] each, kept when ``TokenCollector(top5=True)``
 CONTEXT = 8  # tokens shown on each side of a worst token
 
 
 class TokenCollector:
-    """Collects every record (``keep_all``) and/or the ``worst`` highest-loss ones (a heap of N)."""
+    """Collects every record (``keep_all``) and/or the ``worst`` highest-loss ones (a heap of N); ``top5``: every
+    record also holds the five best predictions and their probabilities (``TOP5_COLUMNS``)."""
 
-    def __init__(self, *, keep_all: bool, worst: int, context: int = CONTEXT) -> None:
-        self.keep_all, self.worst, self.context = keep_all, int(worst), int(context)
+    def __init__(self, *, keep_all: bool, worst: int, context: int = CONTEXT, top5: bool = False) -> None:
+        self.keep_all, self.worst, self.context, self.top5 = keep_all, int(worst), int(context), bool(top5)
         self.parts: list[dict[str, np.ndarray]] = []
         self.heap: list[tuple[tuple[float, int, int], dict[str, Any]]] = []  # min-heap on (loss, -sample, -position)
 
@@ -48,6 +51,8 @@ class TokenCollector:
         record = dict(sample=np.asarray(batch.indices[part], dtype=np.int64)[rows], position=positions.astype(np.int64),
                       input_id=ids[rows, positions].astype(np.int64), label=scored.targets.astype(np.int64),
                       loss=scored.nll, rank=scored.rank, top_id=scored.top)
+        if self.top5:
+            record.update(top5_ids=scored.top5_ids, top5_probs=scored.top5_probs)  # [M, 5] each
         if self.keep_all:
             self.parts.append(record)
         if self.worst > 0:
@@ -77,10 +82,13 @@ class TokenCollector:
                 heapq.heapreplace(self.heap, item)
 
     def columns(self) -> dict[str, np.ndarray]:
-        """Every record, sorted by (sample, position): a dict of [T] arrays (see ``COLUMNS``)."""
+        """Every record, sorted by (sample, position): a dict of [T] arrays (see ``COLUMNS``; [T, 5] for
+        ``TOP5_COLUMNS`` when ``top5``)."""
+        keys = COLUMNS + (TOP5_COLUMNS if self.top5 else ())
         if not self.parts:
-            return {k: np.zeros(0, dtype=np.float64 if k == "loss" else np.int64) for k in COLUMNS}
-        out = {k: np.concatenate([p[k] for p in self.parts]) for k in COLUMNS}
+            return {k: np.zeros((0, 5) if k in TOP5_COLUMNS else 0, dtype=np.float64 if k in ("loss", "top5_probs")
+                                else np.int64) for k in keys}
+        out = {k: np.concatenate([p[k] for p in self.parts]) for k in keys}
         order = np.lexsort((out["position"], out["sample"]))
         return {k: v[order] for k, v in out.items()}
 

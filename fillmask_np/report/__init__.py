@@ -1,12 +1,14 @@
 """Reports: ``EvalReport``, ``PLLReport`` and ``CompareReport`` built from the metrics' totals, provenance
-records, and per-token record files."""
+records, per-token tables and their files."""
 
 from __future__ import annotations
 
 from .compare_report import CompareReport
 from .eval_report import EvalReport
+from .per_token import TABLE_COLUMNS, token_table
 from .pll_report import PLLReport
 from .trace import provenance
-from .tokens_file import check_tokens_path, write_tokens
+from .tokens_file import TOKEN_SUFFIXES, check_tokens_path, write_tokens
 
-__all__ = ["CompareReport", "EvalReport", "PLLReport", "check_tokens_path", "provenance", "write_tokens"]
+__all__ = ["CompareReport", "EvalReport", "PLLReport", "TABLE_COLUMNS", "TOKEN_SUFFIXES", "check_tokens_path",
+           "provenance", "token_table", "write_tokens"]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import DataError, FillMaskError
 from ..metrics import Totals, worst_rows
 from .jsonable import json_ready
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..tokenization import Tokenizer
 
 __all__ = ["EvalReport"]
 
@@ -55,6 +58,20 @@ class EvalReport:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every figure (a non-finite float becomes None; arrays become lists)."""
         return json_ready(self, arrays="tokens")  # perplexity overflows to inf when the CE exceeds ~709
+
+    def to_pandas(self, tokenizer: Tokenizer | None = None) -> Any:
+        """The per-token table (``report.per_token.token_table``: one row per masked token, what ``--tokens``
+        writes) as a ``pandas.DataFrame``; needs pandas and ``evaluate(..., return_tokens=True)``.
+
+        >>> report.to_pandas(tok).groupby("input_kind")["loss"].mean()  # doctest: +SKIP
+        """
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise FillMaskError("EvalReport.to_pandas needs pandas: pip install pandas") from exc
+        from .per_token import token_table
+
+        return pd.DataFrame(token_table(self.tokens, self.per_sample, tokenizer))
 
     @classmethod
     def from_totals(cls, totals: Totals, settings: dict[str, Any]) -> EvalReport:

@@ -55,6 +55,7 @@ def evaluate(
     logits_budget: int = LOGITS_BUDGET,
     progress: bool | None = None,
     return_tokens: bool = False,
+    return_top5: bool = False,
     worst: int = 0,
     save_masks: str | Path | None = None,
     masks: str | Path | MaskManifest | None = None,
@@ -81,6 +82,8 @@ def evaluate(
         progress: show a progress bar on stderr (default: when stderr is a terminal).
         return_tokens: fill ``report.tokens`` with every masked token's record: [T] arrays ``sample``,
             ``position``, ``input_id``, ``label``, ``loss``, ``rank``, ``top_id`` (see ``EvalReport``).
+        return_top5: with ``return_tokens``, the records also hold ``top5_ids`` and ``top5_probs`` ([T, 5]: the
+            model's five best ids, highest first, and their probabilities; what the HTML report shows).
         worst: fill ``report.worst_tokens`` with the ``worst`` highest-loss tokens and their context
             (keeps only those in memory).
         save_masks: write the masks to this ``.npz`` manifest (see ``masking.manifest``).
@@ -93,6 +96,8 @@ def evaluate(
     """
     if isinstance(worst, bool) or not isinstance(worst, (int, np.integer)) or worst < 0:
         raise FillMaskError(f"worst={worst!r} must be a non-negative number of tokens (0: none)")
+    if return_top5 and not return_tokens:
+        raise FillMaskError("return_top5=True adds columns to the per-token records; pass return_tokens=True too")
     check_model(model).check_tokenizer(tokenizer)
     if save_masks is not None:  # refused before any work, not after the whole run
         save_masks = check_output(save_masks, inputs=input_paths(model, tokenizer, texts, masks), what="save_masks")
@@ -104,12 +109,13 @@ def evaluate(
                              progress=progress, manifest=manifest)
     vocab_hint = model.vocab_size or len(tokenizer)
     recorder = MaskRecorder() if save_masks is not None else None
-    collector = TokenCollector(keep_all=bool(return_tokens), worst=int(worst))
+    collector = TokenCollector(keep_all=bool(return_tokens), worst=int(worst), top5=bool(return_top5))
     for batch in batches:
         if recorder is not None:
             recorder.add(batch)
         for part in passes(batch.labels, vocab_hint, logits_budget, model.gathers_positions):
-            scored = score_rows(model, tokenizer, batch.enc, batch.labels, part, top=collector.active)
+            scored = score_rows(model, tokenizer, batch.enc, batch.labels, part, top=collector.active,
+                                top5=collector.top5)
             totals.add_batch(batch.indices[part], scored.nll, scored.rank, scored.positions[:, 0], batch.position_of)
             collector.add(batch, part, scored)
     report = EvalReport.from_totals(totals, settings_of(config, manifest))
