@@ -27,7 +27,8 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checke
     from .optimize import OptimizeReport, optimize_model
     from .report import CompareReport, EvalReport, PLLReport
     from .runtime import MaskedLM, NumpyMaskedLM, OnnxMaskedLM
-    from .tasks import compare, evaluate, fill_mask, pseudo_log_likelihood, pseudo_perplexity
+    from .tasks import (Generation, GenerationStep, Generations, compare, evaluate, fill_mask, generate,
+                        pseudo_log_likelihood, pseudo_perplexity)
     from .text import iter_texts
     from .tokenization import Encoded, Tokenizer
 
@@ -40,18 +41,20 @@ _LAZY = {  # public name -> the stage folder (or leaf module) that defines it
     **dict.fromkeys(("MaskManifest", "load_masks", "mask_tokens", "sample_rng", "save_masks"), "masking"),
     **dict.fromkeys(("check_finite", "cross_entropy", "log_softmax", "logsumexp"), "numerics"),
     **dict.fromkeys(("MaskedLM", "NumpyMaskedLM", "OnnxMaskedLM"), "runtime"),
-    **dict.fromkeys(("CompareReport", "EvalReport", "PLLReport"), "report"),
-    **dict.fromkeys(("compare", "evaluate", "fill_mask", "pseudo_log_likelihood", "pseudo_perplexity"), "tasks"),
+    **dict.fromkeys(("CompareReport", "EvalReport", "PLLReport", "render_html"), "report"),
+    **dict.fromkeys(("compare", "evaluate", "fill_mask", "generate", "Generation", "GenerationStep", "Generations",
+                     "pseudo_log_likelihood", "pseudo_perplexity"), "tasks"),
     **dict.fromkeys(("OptimizeReport", "optimize_model"), "optimize"),
 }
 
 __all__ = [
     "__version__", "check_finite", "compare", "CompareReport", "cross_entropy", "DataError", "Encoded",
-    "EvalReport", "evaluate", "fill_mask", "FillMaskError", "FillMaskWarning", "InputFileError", "iter_texts",
+    "EvalReport", "evaluate", "fill_mask", "FillMaskError", "generate", "Generation", "GenerationStep",
+    "Generations", "FillMaskWarning", "InputFileError", "iter_texts",
     "load_masks", "log_softmax", "logsumexp", "mask_tokens", "MaskedLM", "MaskingConfig", "MaskingError",
     "MaskManifest", "ModelError", "NumericsError", "NumpyMaskedLM", "OnnxMaskedLM", "optimize_model",
-    "OptimizeReport", "PLLReport", "pseudo_log_likelihood", "pseudo_perplexity", "sample_rng", "save_masks",
-    "Tokenizer", "TokenizerError",
+    "OptimizeReport", "PLLReport", "pseudo_log_likelihood", "pseudo_perplexity", "render_html", "sample_rng",
+    "save_masks", "Tokenizer", "TokenizerError",
 ]
 
 

@@ -1,4 +1,5 @@
-"""``fillmask-np compare``: two models on identical masks; exits 1 on a REGRESSION, so it can gate CI."""
+"""``fillmask-np compare``: two models on identical masks; exits 1 on a REGRESSION, so it can gate CI.
+``--html r.html`` writes the comparison as one page."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ def add(sub: argparse._SubParsersAction) -> None:
                                  "(thresholds inclusive)")
     for option, text in _THRESHOLDS:
         group.add_argument(f"--{option}", type=float, metavar="X", help=text)
+    p.add_argument("--html", metavar="PATH", help="write the comparison as one self-contained HTML page (verdict, "
+                                                  "criteria, ΔCE histogram, the samples that got most worse)")
     progress_arg(p)
 
 
@@ -73,7 +76,9 @@ def _reference(args: argparse.Namespace) -> tuple[Any, Any]:  # (OnnxMaskedLM | 
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns 0 on PASS or AT_RISK, 1 on REGRESSION."""
     from ..masking import load_masks
-    from ..tasks import compare
+    from ..report import render_html
+    from ..tasks import compare, input_paths
+    from ..text import check_output
 
     if args.spinning is None:  # two sessions take turns: one's spin-waiting threads would slow the other
         args.spinning = False
@@ -84,13 +89,23 @@ def run(args: argparse.Namespace) -> int:
     options = masking_options(args, manifest)  # given, else the masks file's (a conflict is an error), else default
     limits = {name: value for name in (o.replace("-", "_") for o, _ in _THRESHOLDS)
               if (value := getattr(args, name)) is not None}  # the others: compare's defaults
+    inputs: list[Path] = []
+    if args.html:  # refused before any work
+        is_npz = isinstance(reference, Path)
+        inputs = input_paths(candidate, tokenizer, data, args.masks) + input_paths(
+            None if is_npz else reference, reference_tokenizer, None, reference if is_npz else None)
+        check_output(args.html, inputs=inputs, what="--html")
     report = compare(candidate, reference, tokenizer, data, reference_tokenizer=reference_tokenizer, masks=manifest,
                      text_field=args.text_field, bootstrap=args.bootstrap, bootstrap_seed=args.bootstrap_seed,
                      progress=args.progress, **limits, **options)
+    if args.html:
+        render_html(report, args.html, texts=data, text_field=args.text_field, inputs=inputs)
     if args.json:
         print(json.dumps(report.to_dict(), indent=1))
     else:
         _table(report, candidate, args.reference, data_label(args, data))
+        if args.html:
+            print(f"{'html report':<16} {args.html}")
     return _EXIT[report.verdict]
 
 

@@ -4,7 +4,7 @@
 see the README). A replay takes every masking setting from the file: a masking option given on the
 command line that differs from the file's is refused, one left out takes the file's value.
 ``--worst N`` prints the N highest-loss masked tokens after the table; ``--tokens t.npz|.jsonl|.csv|.parquet``
-writes every masked token's row (``report.per_token``).
+writes every masked token's row (``report.per_token``); ``--html r.html`` writes the report as one page.
 """
 
 from __future__ import annotations
@@ -32,13 +32,15 @@ def add(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--tokens", metavar="PATH", help="write one row per masked token (sample, source position, token "
                                                      "position, label, input and what it was, loss, rank, top-1, "
                                                      "probability of the label) to PATH.npz, .jsonl, .csv or .parquet")
+    ev.add_argument("--html", metavar="PATH", help="write the report as one self-contained HTML page (charts, the "
+                                                   "worst samples with each masked token's loss and top-5)")
     progress_arg(ev)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
     from ..masking import load_masks
-    from ..report import check_tokens_path, provenance, token_table, write_tokens
+    from ..report import check_tokens_path, provenance, render_html, token_table, write_tokens
     from ..tasks import evaluate, input_paths
     from ..text import check_output
 
@@ -51,23 +53,37 @@ def run(args: argparse.Namespace) -> int:
         check_tokens_path(args.tokens, inputs=inputs)
     if args.save_masks:
         check_output(args.save_masks, inputs=inputs, what="--save-masks")
-    if args.tokens and args.save_masks and Path(args.tokens).resolve() == Path(args.save_masks).resolve():
-        raise InputFileError(f"--tokens and --save-masks both name {args.tokens!r}; pass two paths")
+    if args.html:
+        check_output(args.html, inputs=inputs, what="--html")
+    _distinct(("--tokens", args.tokens), ("--save-masks", args.save_masks), ("--html", args.html))
     report = evaluate(model, tokenizer, data, text_field=args.text_field, progress=args.progress, masks=manifest,
-                      save_masks=args.save_masks, return_tokens=bool(args.tokens), worst=args.worst, **options)
+                      save_masks=args.save_masks, return_tokens=bool(args.tokens or args.html),
+                      return_top5=bool(args.html), worst=args.worst, **options)
     if args.tokens:
         write_tokens(args.tokens, token_table(report.tokens, report.per_sample, tokenizer))
     saved = report.saved_masks
+    record = _provenance(provenance, model, tokenizer, data, report) if args.html or args.json else None
+    if args.html:
+        render_html(report, args.html, tokenizer=tokenizer, texts=data, text_field=args.text_field,
+                    provenance=record, inputs=inputs)
     if args.json:
         out = {"model": str(model.path), "tokenizer": tokenizer.source, "data": data_label(args, data),
                **report.to_dict()}
         del out["tokens"]  # they go to --tokens
-        out.update(tokens_file=args.tokens, saved_masks=saved, provenance=_provenance(provenance, model, tokenizer,
-                                                                                       data, report))
+        out.update(tokens_file=args.tokens, html_file=args.html, saved_masks=saved, provenance=record)
         print(json.dumps(out, indent=1))
         return 0
-    _print_table(model, data_label(args, data), report, saved, args.tokens)
+    _print_table(model, data_label(args, data), report, saved, args.tokens, args.html)
     return 0
+
+
+def _distinct(*outputs: tuple[str, str | None]) -> None:
+    """Refuse two output options that name the same file (before any work)."""
+    given = [(flag, path) for flag, path in outputs if path]
+    for k, (flag, path) in enumerate(given):
+        for other, second in given[k + 1 :]:
+            if Path(path).resolve() == Path(second).resolve():
+                raise InputFileError(f"{flag} and {other} both name {path!r}; pass two paths")
 
 
 def _provenance(provenance: Any, model: Any, tokenizer: Any, data: Any, report: Any) -> dict[str, Any]:
@@ -80,7 +96,8 @@ def _provenance(provenance: Any, model: Any, tokenizer: Any, data: Any, report: 
     return provenance(model, tokenizer, data, seed=s["seed"], masking=policy, masks=masks, counts=counts)
 
 
-def _print_table(model: Any, data: Any, report: Any, saved: dict | None, tokens_file: str | None) -> None:
+def _print_table(model: Any, data: Any, report: Any, saved: dict | None, tokens_file: str | None,
+                 html_file: str | None) -> None:
     s = report.settings
     rows = [
         ("model", str(model.path)),
@@ -103,6 +120,8 @@ def _print_table(model: Any, data: Any, report: Any, saved: dict | None, tokens_
         rows.append(("saved masks", f"{saved['path']} (sha256 {saved['sha256'][:16]}...)"))
     if tokens_file:
         rows.append(("token records", tokens_file))
+    if html_file:
+        rows.append(("html report", html_file))
     for key, value in rows:
         print(f"{key:<15} {value}")
     if report.worst_tokens:

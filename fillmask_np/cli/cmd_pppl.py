@@ -1,4 +1,5 @@
-"""``fillmask-np pppl``: pseudo-log-likelihood and pseudo-perplexity of a corpus (every token masked once)."""
+"""``fillmask-np pppl``: pseudo-log-likelihood and pseudo-perplexity of a corpus (every token masked once);
+``--html r.html`` writes the report as one page with a per-token heat map."""
 
 from __future__ import annotations
 
@@ -24,26 +25,38 @@ def add(sub: argparse._SubParsersAction) -> None:
     pp.add_argument("--batch-tokens", type=int, default=8192,
                     help="rows x padded length of one batch of masked copies (default 8192)")
     pp.add_argument("--limit", type=int, help="score only the first N non-empty samples")
+    pp.add_argument("--html", metavar="PATH", help="write the report as one self-contained HTML page (charts, a "
+                                                   "heat map of each scored token's -log P)")
     progress_arg(pp)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
-    from ..report import provenance
-    from ..tasks import pseudo_log_likelihood
+    from ..report import provenance, render_html
+    from ..tasks import input_paths, pseudo_log_likelihood
+    from ..text import check_output
 
     model, tokenizer = load(args)
     data = data_source(args)
+    inputs = input_paths(model, tokenizer, data)
+    if args.html:  # refused before any work
+        check_output(args.html, inputs=inputs, what="--html")
     report = pseudo_log_likelihood(model, tokenizer, data, variant=args.variant, special_tokens=args.special_tokens,
                                    max_length=args.max_length, token_budget=args.batch_tokens,
-                                   text_field=args.text_field, limit=args.limit, progress=args.progress)
-    if args.json:
+                                   text_field=args.text_field, limit=args.limit, progress=args.progress,
+                                   return_tokens=bool(args.html))
+    record = None
+    if args.json or args.html:
         counts = {key: getattr(report, key) for key in ("n_samples", "n_scored_samples", "n_scored_tokens",
                                                          "n_tokens", "n_empty", "n_unscorable", "n_truncated")}
+        record = provenance(model, tokenizer, data, variant=report.variant, settings=report.settings, counts=counts)
+    if args.html:
+        render_html(report, args.html, tokenizer=tokenizer, texts=data, text_field=args.text_field,
+                    provenance=record, inputs=inputs)
+    if args.json:
         out = {"model": str(model.path), "tokenizer": tokenizer.source, "data": data_label(args, data),
-               **report.to_dict(),
-               "provenance": provenance(model, tokenizer, data, variant=report.variant, settings=report.settings,
-                                        counts=counts)}
+               **report.to_dict(), "html_file": args.html, "provenance": record}
+        out["tokens"] = None  # recorded for --html only: the JSON is the same with or without it
         print(json.dumps(out, indent=1))
         return 0
     s = report.settings
@@ -57,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
         ("-PLL / token", f"{report.nll_per_token:.4f} nats"),
         ("PPPL", f"{report.pseudo_perplexity:.3f}"),
     ]
+    if args.html:
+        rows.append(("html report", args.html))
     for key, value in rows:
         print(f"{key:<14} {value}")
     if not model.gathers_positions:

@@ -1,14 +1,15 @@
 """Reports: ``EvalReport``, ``PLLReport`` and ``CompareReport`` built from the metrics' totals, provenance
-records, per-token tables and their files."""
+records, per-token tables and their files, and the HTML page of a report (``report.html``)."""
 
 from __future__ import annotations
 
 from .compare_report import CompareReport
 from .eval_report import EvalReport
+from .html import html_report, render_html
 from .per_token import TABLE_COLUMNS, token_table
 from .pll_report import PLLReport
 from .trace import provenance
 from .tokens_file import TOKEN_SUFFIXES, check_tokens_path, write_tokens
 
 __all__ = ["CompareReport", "EvalReport", "PLLReport", "TABLE_COLUMNS", "TOKEN_SUFFIXES", "check_tokens_path",
-           "provenance", "token_table", "write_tokens"]
+           "html_report", "provenance", "render_html", "token_table", "write_tokens"]
