@@ -1,13 +1,15 @@
 """Tasks: the public verbs, wiring only: ``evaluate``, ``compare``, ``pseudo_log_likelihood`` /
-``pseudo_perplexity`` and ``fill_mask``."""
+``pseudo_perplexity``, ``fill_mask`` and ``generate``."""
 
 from __future__ import annotations
 
 from .comparison import compare
 from .evaluation import LOGITS_BUDGET, evaluate
 from .fill import fill_mask
+from .generation import generate
+from .generation_result import Generation, GenerationStep, Generations
 from .inputs import input_paths
 from .pll import pseudo_log_likelihood, pseudo_perplexity
 
-__all__ = ["LOGITS_BUDGET", "compare", "evaluate", "fill_mask", "input_paths", "pseudo_log_likelihood",
-           "pseudo_perplexity"]
+__all__ = ["LOGITS_BUDGET", "Generation", "GenerationStep", "Generations", "compare", "evaluate", "fill_mask",
+           "generate", "input_paths", "pseudo_log_likelihood", "pseudo_perplexity"]

@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 import numpy as np
 
-from ..config import validate_seed
 from ..errors import FillMaskError
-from .iterative import Sampler, fill_iterative
-from .prompts import Prompt, candidate, encode_prompt, log_probs, sequence
+from .iterative import fill_iterative
+from .prompts import Prompt, batch_log_probs, candidate, encode_prompts, sequence
+from .sampling import Sampler, check_rng, check_sampling
 from .targets import Target, pll_log_scores, resolve_targets, splice
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -23,11 +22,11 @@ __all__ = ["fill_mask"]
 STRATEGIES = ("independent", "iterative")
 
 
-def fill_mask(model: MaskedLM, tokenizer: Tokenizer, text: str, *, top_k: int = 5,
+def fill_mask(model: MaskedLM, tokenizer: Tokenizer, text: str | Sequence[str], *, top_k: int = 5,
               targets: str | Sequence[str] | None = None,
               strategy: Literal["independent", "iterative"] = "independent", sample: bool = False,
               temperature: float | None = None, top_p: float | None = None, seed: int | None = None,
-              rng: np.random.Generator | None = None) -> list[Any]:
+              rng: np.random.Generator | None = None, batch_size: int = 16) -> list[Any]:
     """Fill the mask tokens of ``text``, as Hugging Face's ``pipeline("fill-mask")`` does.
 
     ``strategy="independent"`` (the pipeline's behaviour) scores every mask from one model run, each
@@ -46,15 +45,20 @@ def fill_mask(model: MaskedLM, tokenizer: Tokenizer, text: str, *, top_k: int = 
     with the same pieces count once.
 
     ``strategy="iterative"`` fills the mask whose best candidate is the most probable, runs the model
-    again on the text with it filled, and repeats until no mask is left. With ``sample=True`` (or a
-    ``temperature`` or ``top_p``) it draws that mask's token instead of taking the argmax, from
-    softmax(logits / temperature) cut to the ``top_k`` best and then to the smallest set holding
-    ``top_p`` of the mass, with ``rng`` or ``np.random.default_rng(seed)``.
+    again on the text with it filled, and repeats until no mask is left (``generate`` with one mask per
+    step in confidence order, special tokens allowed). With ``sample=True`` (or a ``temperature`` or
+    ``top_p``) it draws that mask's token instead of taking the argmax, from softmax(logits /
+    temperature) cut to the ``top_k`` best and then to the smallest set holding ``top_p`` of the mass,
+    with ``rng`` or ``np.random.default_rng(seed)``.
+
+    A list of texts is answered text by text, batched (``batch_size`` texts per model run): element i is
+    what ``fill_mask(..., text[i], ...)`` returns; with ``seed`` every text draws from its own
+    ``default_rng(seed)``, with ``rng`` all draw from that one Generator in turn.
 
     Args:
         model: the ONNX masked LM.
         tokenizer: its tokenizer; ``text`` must contain its mask token.
-        text: one text with one or more mask tokens.
+        text: one text with one or more mask tokens, or a list of such texts.
         top_k: candidates per mask (independent; beyond the vocabulary: every token), or the sampling cut
             (iterative).
         targets: a word or a list of words to score instead of the whole vocabulary. Refused: a
@@ -66,6 +70,7 @@ def fill_mask(model: MaskedLM, tokenizer: Tokenizer, text: str, *, top_k: int = 
         top_p: in (0, 1], nucleus cut when sampling (default 1: no cut).
         seed: seeds ``np.random.default_rng`` when sampling; or pass ``rng``.
         rng: the ``np.random.Generator`` to draw with.
+        batch_size: texts per model run, for a list of texts.
     Returns:
         independent: for one mask, a list of ``{"score", "token", "token_str", "sequence"}`` dicts, best
         first; for several masks, one such list per mask (the pipeline's shapes).
@@ -73,6 +78,7 @@ def fill_mask(model: MaskedLM, tokenizer: Tokenizer, text: str, *, top_k: int = 
         "sequence"}``, ``mask`` the filled mask's number in text order (0-based), ``score`` the model's
         probability of the chosen token (temperature 1), ``sequence`` the text after the step
         (decoded with special tokens while masks remain); the last step's ``sequence`` is the result.
+        For a list of texts: a list of those, one per text.
 
     >>> fill_mask(model, tok, "The cat [MASK] on the mat.")[0]["token_str"]  # doctest: +SKIP
     'sat'
@@ -87,17 +93,30 @@ def fill_mask(model: MaskedLM, tokenizer: Tokenizer, text: str, *, top_k: int = 
         raise FillMaskError("sample, temperature and top_p apply to strategy='iterative'; pass it, or drop them")
     if not sampling and (seed is not None or rng is not None):
         raise FillMaskError(f"seed={seed!r} / rng={rng!r} only matter when sampling; pass sample=True or drop them")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise FillMaskError(f"batch_size={batch_size!r} must be a positive integer, e.g. 16")
+    one = isinstance(text, str)
+    texts = [text] if one else text
+    if not isinstance(texts, (list, tuple)) or not texts:
+        raise FillMaskError(f"text={text!r} must be a str or a non-empty list of str")
     resolved = None if targets is None else resolve_targets(tokenizer, targets)
-    prompt = encode_prompt(model, tokenizer, text)
+    prompts = encode_prompts(model, tokenizer, list(texts))
     if strategy == "independent":
-        return _independent(model, tokenizer, prompt, top_k, resolved)
+        results = _independent(model, tokenizer, prompts, top_k, resolved, batch_size)
+        return results[0] if one else results
     multi = [t.text for t in resolved or [] if len(t.pieces) > 1]
     if multi:
         raise FillMaskError(f"targets {multi!r} are several tokens each; strategy='iterative' fills one token "
                             f"per mask: use strategy='independent' or single-token targets")
     ids = None if resolved is None else np.array([t.pieces[0] for t in resolved], dtype=np.int64)  # [C]
-    sampler = _sampler(top_k, temperature, top_p, seed, rng) if sampling else None
-    return fill_iterative(model, tokenizer, prompt, candidates=ids, sampler=sampler)
+    samplers = [None] * len(prompts)
+    if sampling:
+        temperature, top_k, top_p = check_sampling(temperature, top_k, top_p, default_top_k=5)
+        check_rng(seed, rng, why="sampling")
+        samplers = [Sampler(rng if rng is not None else np.random.default_rng(seed), temperature=temperature,
+                            top_k=top_k, top_p=top_p) for _ in prompts]
+    results = fill_iterative(model, tokenizer, prompts, candidates=ids, samplers=samplers, batch_size=batch_size)
+    return results[0] if one else results
 
 
 def _check_top_k(top_k: int) -> int:
@@ -106,28 +125,21 @@ def _check_top_k(top_k: int) -> int:
     return int(top_k)
 
 
-def _sampler(top_k: int, temperature: float | None, top_p: float | None, seed: int | None,
-             rng: np.random.Generator | None) -> Sampler:
-    """The sampling settings, checked; the Generator is ``rng`` or one seeded with ``seed``."""
-    temperature = 1.0 if temperature is None else float(temperature)
-    top_p = 1.0 if top_p is None else float(top_p)
-    if not (math.isfinite(temperature) and temperature > 0):
-        raise FillMaskError(f"temperature={temperature!r} must be a positive number, e.g. 0.7 or 1.0")
-    if not 0 < top_p <= 1:
-        raise FillMaskError(f"top_p={top_p!r} must be in (0, 1], e.g. 0.9")
-    if (seed is None) == (rng is None):
-        raise FillMaskError(f"sampling needs exactly one of seed= or rng= (got seed={seed!r}, rng={rng!r}); "
-                            f"e.g. seed=0")
-    if rng is not None and not isinstance(rng, np.random.Generator):
-        raise FillMaskError(f"rng={rng!r} must be a numpy.random.Generator, e.g. np.random.default_rng(0)")
-    return Sampler(rng if rng is not None else np.random.default_rng(validate_seed(seed)),
-                   temperature=temperature, top_k=top_k, top_p=top_p)
+def _independent(model: MaskedLM, tokenizer: Tokenizer, prompts: list[Prompt], top_k: int,
+                 targets: list[Target] | None, batch_size: int) -> list[Any]:
+    """The pipeline's answer for each prompt: every mask scored from the same model run (``batch_size``
+    prompts per run)."""
+    results = []
+    for b in range(0, len(prompts), batch_size):
+        chunk = prompts[b:b + batch_size]
+        results += [_one(model, tokenizer, prompt, log_p, top_k, targets)
+                    for prompt, log_p in zip(chunk, batch_log_probs(model, tokenizer, chunk))]
+    return results
 
 
-def _independent(model: MaskedLM, tokenizer: Tokenizer, prompt: Prompt, top_k: int,
-                 targets: list[Target] | None) -> list[Any]:
-    """The pipeline's answer: every mask scored from the same model run."""
-    log_p = log_probs(model, tokenizer, prompt.ids, prompt.type_ids, prompt.masks)  # [K, V]
+def _one(model: MaskedLM, tokenizer: Tokenizer, prompt: Prompt, log_p: np.ndarray, top_k: int,
+         targets: list[Target] | None) -> list[Any]:
+    """One prompt's candidates from its log-probabilities ``log_p`` [K, V] at its masks."""
     single_mask = len(prompt.masks) == 1
     if targets is None:
         k = min(top_k, log_p.shape[-1])

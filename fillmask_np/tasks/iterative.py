@@ -1,19 +1,21 @@
 """``fill_mask(strategy="iterative")``: fill the most confident mask, run the model again, repeat.
 
-Each step runs the model on the current text, takes the remaining mask whose best candidate has the
-highest probability (the first in text order on a tie), and fills it with its argmax -- or, when
-sampling, with a token drawn from the candidates truncated by temperature, ``top_k`` and ``top_p``
-(in that order, as ``transformers``' generation warpers).
+A thin case of ``generate``'s unmasking loop (``unmasking.run_rows``): one mask per step, in confidence
+order (the remaining mask whose best candidate has the highest probability, the first in text order on
+a tie), filled with its argmax -- or, when sampling, with a token drawn from the candidates truncated by
+temperature, ``top_k`` and ``top_p`` (``Sampler``). Special tokens are not excluded (as before).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from .prompts import Prompt, log_probs, sequence
+from .candidates import Allowed
+from .prompts import Prompt, sequence
+from .sampling import Sampler
+from .unmasking import LoopStats, RowState, run_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..runtime import MaskedLM
@@ -22,45 +24,38 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Sampler", "fill_iterative"]
 
 
-@dataclass(frozen=True)
-class Sampler:
-    """How to draw a token: softmax(logits / temperature), cut to the ``top_k`` best, then to the smallest
-    set holding ``top_p`` of the mass; ``rng`` draws."""
+def fill_iterative(model: MaskedLM, tokenizer: Tokenizer, prompts: Sequence[Prompt], *,
+                   candidates: np.ndarray | None, samplers: Sequence[Sampler | None],
+                   batch_size: int = 16) -> list[list[dict[str, Any]]]:
+    """The fill steps of each prompt, in fill order (see ``fill_mask``), prompts batched per model run.
 
-    rng: np.random.Generator
-    temperature: float = 1.0
-    top_k: int = 5
-    top_p: float = 1.0
+    Args:
+        model: the masked LM.
+        tokenizer: its tokenizer (pad id, decoding).
+        prompts: the encoded texts.
+        candidates: [C] the allowed token ids (single-token targets), None for every id.
+        samplers: per prompt, its ``Sampler`` (None: argmax).
+        batch_size: prompts per model run.
+    Returns:
+        per prompt, one ``{"mask", "score", "token", "token_str", "sequence"}`` dict per step.
+    """
+    rows = [RowState(p.ids.copy(), p.type_ids, p.masks.copy(), [1] * len(p.masks), "confidence", sampler)
+            for p, sampler in zip(prompts, samplers)]
+    for b in range(0, len(rows), batch_size):
+        run_rows(model, rows[b:b + batch_size], pad_token_id=tokenizer.pad_token_id, columns=Allowed(candidates),
+                 history_top_k=0, stats=LoopStats())
+    return [_steps(tokenizer, prompt, row) for prompt, row in zip(prompts, rows)]
 
-    def draw(self, log_p: np.ndarray) -> int:
-        """Index into ``log_p`` [C] (float64 log-probabilities of the candidates) of the drawn token."""
-        scaled = log_p / self.temperature  # [C]; log-softmax is shift-invariant, so logits / T alike
-        order = np.argsort(-scaled, kind="stable")[: self.top_k]  # [C] -> [k] best first
-        p = np.exp(scaled[order] - scaled[order[0]])  # [k], unnormalised, max 1
-        p /= p.sum(dtype=np.float64)
-        mass_before = np.cumsum(p) - p  # [k] mass of the better candidates
-        keep = max(1, int(np.count_nonzero(mass_before < self.top_p)))  # the best one always stays
-        cumulative = np.cumsum(p[:keep])  # [keep]
-        u = self.rng.random() * cumulative[-1]
-        return int(order[min(int(np.searchsorted(cumulative, u, side="right")), keep - 1)])
 
-
-def fill_iterative(model: MaskedLM, tokenizer: Tokenizer, prompt: Prompt, *, candidates: np.ndarray | None,
-                   sampler: Sampler | None) -> list[dict[str, Any]]:
-    """The fill steps, in fill order (see ``fill_mask``); ``candidates`` [C] restricts the token ids."""
+def _steps(tokenizer: Tokenizer, prompt: Prompt, row: RowState) -> list[dict[str, Any]]:
+    """The fill_mask dicts of one row: its steps replayed on the prompt's ids."""
     ids = prompt.ids.copy()  # [L]
-    remaining = list(range(len(prompt.masks)))  # mask numbers, text order
-    steps = []
-    while remaining:
-        positions = prompt.masks[remaining]  # [R]
-        log_p = log_probs(model, tokenizer, ids, prompt.type_ids, positions)  # [R, V]
-        allowed = log_p if candidates is None else log_p[:, candidates]  # [R, C]
-        r = int(np.argmax(allowed.max(axis=1)))  # the most confident mask (first on a tie)
-        pick = int(np.argmax(allowed[r])) if sampler is None else sampler.draw(allowed[r])
-        token_id = pick if candidates is None else int(candidates[pick])
-        ids[positions[r]] = token_id
-        number = remaining.pop(r)
-        steps.append({"mask": number, "score": float(np.exp(log_p[r, token_id])), "token": token_id,
-                      "token_str": tokenizer.decode([token_id], skip_special_tokens=False),
-                      "sequence": sequence(tokenizer, ids, skip_special_tokens=not remaining)})
-    return steps
+    numbers = {int(position): number for number, position in enumerate(prompt.masks)}
+    out = []
+    for left, step in zip(range(len(row.steps) - 1, -1, -1), row.steps):
+        position, token_id = int(step.positions[0]), int(step.tokens[0])
+        ids[position] = token_id
+        out.append({"mask": numbers[position], "score": float(step.probs[0]), "token": token_id,
+                    "token_str": tokenizer.decode([token_id], skip_special_tokens=False),
+                    "sequence": sequence(tokenizer, ids, skip_special_tokens=left == 0)})
+    return out

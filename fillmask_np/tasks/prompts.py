@@ -4,7 +4,7 @@ candidate the way Hugging Face's fill-mask pipeline does (``token_str``, ``seque
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..runtime import MaskedLM
     from ..tokenization import Tokenizer
 
-__all__ = ["Prompt", "encode_prompt", "check_length", "log_probs", "sequence", "candidate"]
+__all__ = ["Prompt", "encode_prompt", "encode_prompts", "check_length", "batch_log_probs", "sequence", "candidate"]
 
 
 @dataclass(frozen=True)
@@ -30,17 +30,44 @@ class Prompt:
 
 def encode_prompt(model: MaskedLM, tokenizer: Tokenizer, text: str) -> Prompt:
     """Encode ``text`` (special tokens added, as the pipeline) and find its mask tokens."""
-    if not isinstance(text, str):
-        raise FillMaskError(f"text must be a str, got {type(text).__name__}; pass one text with mask tokens")
+    return encode_prompts(model, tokenizer, [text])[0]
+
+
+def encode_prompts(model: MaskedLM, tokenizer: Tokenizer, texts: Sequence[str], *, new_tokens: int = 0,
+                   fix: str = "") -> list[Prompt]:
+    """Encode ``texts`` (special tokens added), append ``new_tokens`` masks to each, find the masks.
+
+    Args:
+        model: checked to be a ``MaskedLM`` that fits ``tokenizer``; its length limit is enforced.
+        tokenizer: adds the special tokens and names the mask token.
+        texts: the prompts; each must hold a mask token unless ``new_tokens`` > 0.
+        new_tokens: masks inserted before the final special token the tokenizer added (``[SEP]``,
+            ``</s>``, ``<eos>``), or at the end when it adds none: the text is a prefix to continue.
+        fix: more advice for the no-mask message (e.g. "or pass new_tokens=N").
+    Returns:
+        one ``Prompt`` per text, ids and types [L] unpadded, masks [K] in text order.
+    """
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise FillMaskError(f"text must be a str, got {type(text).__name__} (texts[{i}]); pass texts with mask "
+                                f"tokens")
     check_model(model).check_tokenizer(tokenizer)
-    enc = tokenizer.encode_batch([text])
-    ids = enc.input_ids[0]  # [L]
-    masks = np.flatnonzero(ids == tokenizer.mask_token_id)  # [K]
-    if len(masks) == 0:
-        raise FillMaskError(f"no mask token {tokenizer.mask_token!r} in {text!r}; put {tokenizer.mask_token} "
-                            f"where a word should be predicted")
-    check_length(model, len(ids), what=f"text {text[:60]!r}")
-    return Prompt(ids, enc.token_type_ids[0], masks)
+    prompts = []
+    for text, row in zip(texts, tokenizer.encode_rows(list(texts))):
+        ids, types = row.ids, row.type_ids  # [L]
+        if new_tokens:
+            at = len(ids) - 1 if len(ids) and row.special_tokens_mask[-1] else len(ids)
+            ids = np.concatenate([ids[:at], np.full(new_tokens, tokenizer.mask_token_id, dtype=ids.dtype), ids[at:]])
+            types = np.concatenate([types[:at], np.full(new_tokens, types[at - 1] if at else 0, dtype=types.dtype),
+                                    types[at:]])
+        masks = np.flatnonzero(ids == tokenizer.mask_token_id)  # [K]
+        if len(masks) == 0:
+            raise FillMaskError(f"no mask token {tokenizer.mask_token!r} in {text!r}; put {tokenizer.mask_token} "
+                                f"where a word should be predicted{fix}")
+        extra = f" with {new_tokens} new tokens" if new_tokens else ""
+        check_length(model, len(ids), what=f"text {text[:60]!r}{extra}" if text else f"a prompt of {len(masks)} masks")
+        prompts.append(Prompt(ids, types, masks))
+    return prompts
 
 
 def check_length(model: MaskedLM, length: int, *, what: str) -> None:
@@ -50,13 +77,24 @@ def check_length(model: MaskedLM, length: int, *, what: str) -> None:
         raise FillMaskError(f"{what} is {length} tokens, more than the model's limit {limit}; shorten the text")
 
 
-def log_probs(model: MaskedLM, tokenizer: Tokenizer, ids: np.ndarray, type_ids: np.ndarray,
-              positions: np.ndarray) -> np.ndarray:
-    """float64 log-probabilities [K, V] at ``positions`` [K] of one sequence ``ids`` [L] (one model run)."""
-    at = np.stack([np.zeros_like(positions), positions], axis=1)  # [K, 2] (row 0, position)
-    rows = model.masked_logits(ids[None], np.ones_like(ids)[None], type_ids[None], at,
-                               pad_token_id=tokenizer.pad_token_id)  # [K, V], the head run on these rows only if it can
-    return log_softmax(np.asarray(rows, dtype=np.float64))  # [K, V]
+def batch_log_probs(model: MaskedLM, tokenizer: Tokenizer, prompts: Sequence[Prompt]) -> list[np.ndarray]:
+    """float64 log-probabilities [K_i, V] at each prompt's ``masks`` [K_i], from one model run.
+
+    The prompts are right-padded with the pad id (attention mask 0) into one [B, L] batch; one prompt
+    runs unpadded.
+    """
+    width = max(len(p.ids) for p in prompts)
+    ids = np.full((len(prompts), width), tokenizer.pad_token_id, dtype=np.int64)  # [B, L]
+    types = np.zeros((len(prompts), width), dtype=np.int64)  # [B, L]
+    attention = np.zeros((len(prompts), width), dtype=np.int64)  # [B, L]
+    for b, p in enumerate(prompts):
+        ids[b, :len(p.ids)], types[b, :len(p.ids)], attention[b, :len(p.ids)] = p.ids, p.type_ids, 1
+    at = np.concatenate([np.stack([np.full(len(p.masks), b), p.masks], axis=1)
+                         for b, p in enumerate(prompts)]).astype(np.int64)  # [M, 2] (row, position)
+    rows = model.masked_logits(ids, attention, types, at,
+                               pad_token_id=tokenizer.pad_token_id)  # [M, V], the head run on these rows only if it can
+    log_p = log_softmax(np.asarray(rows, dtype=np.float64))  # [M, V]
+    return np.split(log_p, np.cumsum([len(p.masks) for p in prompts])[:-1])
 
 
 def sequence(tokenizer: Tokenizer, ids: np.ndarray, *, skip_special_tokens: bool) -> str:
