@@ -25,6 +25,7 @@ _COMMANDS = {
     "optimize": "cmd_optimize",
     "compare": "cmd_compare",
     "pppl": "cmd_pppl",
+    "generate": "cmd_generate",
 }
 
 
