@@ -19,21 +19,37 @@ def add(sub: argparse._SubParsersAction) -> None:
     op.add_argument("-o", "--output", required=True,
                     help="output .onnx file, or a directory (written as DIR/model.onnx)")
     op.add_argument("--int8", action="store_true",
-                    help="dynamic int8 quantization of the MatMul weights (lossy: the check reports the logit "
+                    help="int8 MatMuls, static by default (see --quantization; lossy: the check reports the logit "
                          "difference, top-1 agreement and cross-entropy change)")
+    op.add_argument("--quantization", choices=("static", "dynamic"), default=None,
+                    help="int8 kind (implies --int8): static (default) fixes the activation scales by calibration, "
+                         "so a sample's results do not depend on its batch; dynamic computes them per batch, "
+                         "padding included, so results move with batch size and composition")
+    op.add_argument("--calibration", metavar="FILE",
+                    help="static int8: text file, one sample per line, to calibrate the activation scales on "
+                         "(encoded with the model's tokenizer, MLM-masked with --seed; default: the bundled text)")
+    op.add_argument("--calibration-samples", type=int, default=None, metavar="N",
+                    help="static int8: lines drawn from the calibration text (default 128)")
     op.add_argument("--fuse", action=argparse.BooleanOptionalAction, default=None,
                     help="apply onnxruntime.transformers' BERT fusions (default: off, as measured: ONNX Runtime "
                          "fuses the same ops when it loads the model)")
-    op.add_argument("--seed", type=int, default=0, help="seed of the check's random batches (default 0)")
+    op.add_argument("--seed", type=int, default=0,
+                    help="seed of the check's random batches and of the calibration sample and masks (default 0)")
     op.add_argument("--logits-output", help="name of the logits output when the graph has several float outputs")
     op.add_argument("--json", action="store_true", help="print a JSON report instead of text")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
-    from ..optimize import optimize_model
+    from ..errors import FillMaskError
+    from ..optimize import CALIBRATION_SAMPLES, optimize_model
 
-    report = optimize_model(args.model, args.output, int8=args.int8, fuse="auto" if args.fuse is None else args.fuse,
-                            seed=args.seed, logits_output=args.logits_output)
+    int8 = args.quantization or args.int8
+    if not int8 and (args.calibration is not None or args.calibration_samples is not None):
+        raise FillMaskError("--calibration and --calibration-samples apply to static int8: add --int8")
+    report = optimize_model(args.model, args.output, int8=int8, fuse="auto" if args.fuse is None else args.fuse,
+                            seed=args.seed, logits_output=args.logits_output, calibration=args.calibration,
+                            calibration_samples=CALIBRATION_SAMPLES if args.calibration_samples is None
+                            else args.calibration_samples)
     print(json.dumps(report.to_dict(), indent=1) if args.json else "\n".join(report.summary()))
     return 0

@@ -1,8 +1,10 @@
 """Optimize (a side branch; needs the ``onnx`` package): rewrite an exported model so that its LM head runs on
-the masked rows only, optionally quantize it, and check the result against the original before writing."""
+the masked rows only, optionally quantize it to int8 (static: calibrated, batch-invariant; or dynamic), and
+check the result against the original before writing."""
 
 from __future__ import annotations
 
-from .rewrite import FP32_TOLERANCE, OptimizeReport, optimize_model
+from .outcome import CALIBRATION_SAMPLES, FP32_TOLERANCE, QUANTIZATIONS, OptimizeReport
+from .rewrite import optimize_model
 
-__all__ = ["FP32_TOLERANCE", "OptimizeReport", "optimize_model"]
+__all__ = ["CALIBRATION_SAMPLES", "FP32_TOLERANCE", "OptimizeReport", "QUANTIZATIONS", "optimize_model"]

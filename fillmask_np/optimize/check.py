@@ -6,6 +6,8 @@ run through ``OnnxMaskedLM.masked_logits``, so the comparison covers exactly wha
 ``fill_mask`` consume. The figures: the largest absolute logit difference, the share of rows whose
 arg-max agrees, and the cross-entropy of each model with the input token as the label (the model
 sees the token; a lossy model predicts it less well, which the relative change measures).
+``batch_difference`` runs the written model on each row of the padded check batches alone and compares:
+0.0 when a sample's logits do not depend on what it is batched with.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from ..errors import ModelError
 from ..numerics import row_nll_and_rank
 from ..runtime import OnnxMaskedLM, config_int
 
-__all__ = ["CheckResult", "compare", "SHAPES"]
+__all__ = ["CheckResult", "batch_difference", "compare", "SHAPES"]
 
 SHAPES = ((1, 7), (2, 16), (3, 33), (4, 64))  # (batch, length) of the check batches, lengths capped by the model
 
@@ -82,3 +84,21 @@ def compare(reference: OnnxMaskedLM, new: OnnxMaskedLM, *, seed: int = 0) -> Che
         shapes.append(shape)
     return CheckResult(max_abs_diff=diff, top1_agreement=agree / rows, cross_entropy=nll_ref / rows,
                        cross_entropy_new=nll_new / rows, n_rows=rows, shapes=tuple(shapes))
+
+
+def batch_difference(model: OnnxMaskedLM, *, seed: int = 0) -> float:
+    """Largest absolute logit difference between each row of the check batches run alone (unpadded) and the
+    same row inside its padded batch, at the checked positions."""
+    diff = 0.0
+    pad = config_int(model.config, "pad_token_id") or 0
+    for ids, mask, types, positions, (batch, _) in _batches(model, seed):
+        if batch < 2:
+            continue
+        together = model.masked_logits(ids, mask, types, positions, pad_token_id=pad)  # [M, V]
+        for b in range(batch):
+            n, pick = int(mask[b].sum()), positions[:, 0] == b
+            alone = model.masked_logits(ids[b:b + 1, :n], mask[b:b + 1, :n], types[b:b + 1, :n],
+                                        positions[pick] - np.array([b, 0]), pad_token_id=pad)  # [m, V]
+            gap = np.abs(alone.astype(np.float64) - together[pick].astype(np.float64))
+            diff = max(diff, float(gap.max()) if gap.size else 0.0)
+    return diff

@@ -1,7 +1,8 @@
-"""ONNX Runtime's offline tools as ``optimize`` uses them: transformer fusions and dynamic int8 quantization.
+"""ONNX Runtime's offline tools as ``optimize`` uses them: transformer fusions and dynamic int8 quantization
+(static int8 is ``static_int8``), and the graph clean-ups quantization needs (untied weights, dead nodes).
 
 Both live in the onnxruntime wheel (``onnxruntime.transformers``, ``onnxruntime.quantization``) and need
-the ``onnx`` package; this module is imported only by ``fillmask_np.optimize.rewrite``.
+the ``onnx`` package; this module is imported only by ``fillmask_np.optimize``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def weight_bytes(model: ModelProto) -> int:
 
 
 @contextmanager
-def _quiet() -> Iterator[None]:
+def quiet() -> Iterator[None]:
     """Silence the tools' advice logged at WARNING (e.g. "consider pre-processing before quantization")."""
     previous = logging.root.manager.disable
     logging.disable(logging.WARNING)
@@ -41,7 +42,7 @@ def fuse(model: ModelProto) -> tuple[ModelProto, dict[str, int]]:
     from onnxruntime.transformers.optimizer import optimize_model
 
     try:
-        with _quiet():
+        with quiet():
             optimized = optimize_model(model, model_type="bert", num_heads=0, hidden_size=0, opt_level=0)
     except ImportError as exc:  # its shape inference needs sympy
         raise FillMaskError(f"onnxruntime's fusions need a package that is missing ({exc}): "
@@ -82,7 +83,7 @@ def untie(model: ModelProto) -> tuple[ModelProto, list[str]]:
         model.graph.initializer.append(numpy_helper.from_array(value.copy(), name))
         node.input[1] = name
         untied.extend(s for s in sources if s not in untied)
-    _drop_dead_nodes(model)
+    drop_dead_nodes(model)
     return model, untied
 
 
@@ -112,7 +113,7 @@ def _used_names(graph) -> set[str]:
     return used
 
 
-def _drop_dead_nodes(model: ModelProto) -> None:
+def drop_dead_nodes(model: ModelProto) -> None:
     """Remove nodes none of whose outputs is used (the Transpose left behind by ``untie``), then unused weights."""
     graph = model.graph
     while True:
@@ -131,13 +132,16 @@ def _drop_dead_nodes(model: ModelProto) -> None:
 def quantize(model: ModelProto, path: Path, *, per_channel: bool = True) -> None:
     """Dynamic int8 quantization of the MatMul weights (activations quantized at run time), written to ``path``.
 
+    Each activation scale is computed per run from the whole input tensor, every row of the batch and its
+    padding included, so a sample's logits depend on what it is batched with (not batch-invariant).
+
     Only MatMul: embeddings stay float (a lookup costs nothing to speed up). Per-channel weight scales:
     on splade-tiny / WikiText-2 they cost +0.07 % cross-entropy against +0.17 % per tensor, at the same speed.
     """
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     try:
-        with _quiet():
+        with quiet():
             quantize_dynamic(model, str(path), op_types_to_quantize=["MatMul"], per_channel=per_channel,
                              weight_type=QuantType.QInt8,
                              extra_options={"MatMulConstBOnly": True, "DefaultTensorType": TensorProto.FLOAT},

@@ -7,10 +7,15 @@
 2. Fusions (``fuse``): onnxruntime.transformers' BERT fusions. ONNX Runtime's own session
    optimizer produces the same fused graph at load time, so they do not speed up float32 models;
    ``"auto"`` leaves them out and keeps the file in standard ONNX ops.
-3. ``int8``: dynamic int8 quantization of the MatMul weights, after giving a tied decoder its own weight.
+3. ``int8``: int8 MatMuls, after giving a tied decoder its own weight. ``"static"`` (the default for
+   ``True``): weights and activations, the activation scales fixed by calibration on a text
+   (``calibration``, ``static_int8``), so a sample's logits do not depend on its batch. ``"dynamic"``:
+   weights only, each activation scale computed at run time over the whole batch (padding included),
+   so results move with batch size and composition.
 4. Check: the new model against the original on seeded random padded batches at their masked
    positions. A float32 rewrite must agree within ``FP32_TOLERANCE`` or nothing is written; for int8,
-   which is lossy, the report gives the difference, top-1 agreement and cross-entropy change.
+   which is lossy, the report gives the difference, top-1 agreement and cross-entropy change. The
+   written model's rows are also run alone and compared with the same rows batched (``batch_invariant``).
 
 Needs the ``onnx`` package (``pip install 'fillmask_np[optimize]'``); the optimized model runs with
 the runtime dependencies only.
@@ -20,68 +25,16 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import FillMaskError, InputFileError, ModelError
+from .outcome import CALIBRATION_SAMPLES, FP32_TOLERANCE, QUANTIZATIONS, OptimizeReport
 
 __all__ = ["optimize_model", "OptimizeReport", "FP32_TOLERANCE"]
 
-FP32_TOLERANCE = 1e-4  # largest absolute logit difference a float32 rewrite may make
 SIDE_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
               "vocab.json", "merges.txt", "added_tokens.json", "spiece.model", "sentencepiece.bpe.model")
-
-
-@dataclass
-class OptimizeReport:
-    """What ``optimize_model`` did and how far the written model is from the original."""
-
-    src: str
-    dst: str
-    gather_point: str  # the tensor the masked rows are gathered from
-    head_ops: dict[str, int]  # ops that now run on the masked rows only
-    head_stop: str  # the op before the gather point that mixes positions (where the walk stopped)
-    fused: bool
-    fusions: dict[str, int]  # fused operators, when fused
-    fuse_reason: str
-    int8: bool
-    untied: list[str] = field(default_factory=list)  # weights given their own copy before quantization
-    max_abs_diff: float | None = None  # the written model against the original, at the checked positions
-    fp32_max_abs_diff: float | None = None  # the float32 rewrite, before any quantization
-    top1_agreement: float | None = None  # share of checked positions whose arg-max agrees
-    ce_rel_change: float | None = None  # relative cross-entropy change, input tokens as labels
-    n_checked: int = 0  # checked positions
-    check_shapes: list[tuple[int, int]] = field(default_factory=list)  # (batch, length) of the check batches
-    copied: list[str] = field(default_factory=list)  # side files copied beside dst
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def summary(self) -> list[str]:
-        """Human-readable lines, as the command prints them."""
-        head = ", ".join(f"{n} {op}" for op, n in sorted(self.head_ops.items(), key=lambda kv: (-kv[1], kv[0])))
-        lines = [f"masked rows     gathered at {self.gather_point!r}; on masked rows only: {head}",
-                 f"fusions         {_counts(self.fusions) if self.fused else 'none'} ({self.fuse_reason})"]
-        if self.fp32_max_abs_diff is not None:
-            shapes = ", ".join(f"{b}x{n}" for b, n in self.check_shapes)
-            lines.append(f"check           max abs logit difference {self.fp32_max_abs_diff:.2e} at "
-                         f"{self.n_checked} masked positions (batches {shapes}; limit {FP32_TOLERANCE:g})")
-        if self.int8:
-            untied = f"; untied {', '.join(self.untied)}" if self.untied else ""
-            lines.append(f"int8            MatMul weights quantized (dynamic, per channel){untied}")
-            if self.max_abs_diff is not None:
-                lines.append(f"int8 check      max abs logit difference {self.max_abs_diff:.3g}, top-1 agreement "
-                             f"{100 * self.top1_agreement:.2f} %, cross-entropy change "
-                             f"{100 * self.ce_rel_change:+.2f} % (input tokens as labels)")
-        elif self.fp32_max_abs_diff is None:
-            lines.append("check           skipped")
-        lines.append(f"wrote           {self.dst}" + (f" (+ {', '.join(self.copied)})" if self.copied else ""))
-        return lines
-
-
-def _counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n} {op}" for op, n in sorted(counts.items())) or "none matched"
 
 
 def _require_onnx():
@@ -127,33 +80,62 @@ def _save(onnx: Any, model: Any, path: Path, config_from: Path) -> Path:
     return path
 
 
-def optimize_model(src: str | Path, dst: str | Path, *, int8: bool = False, fuse: bool | Literal["auto"] = "auto",
-                   check: bool = True, seed: int = 0, logits_output: str | None = None) -> OptimizeReport:
+def _quantization(int8: bool | str, calibration: str | Path | None) -> str | None:
+    """The int8 mode asked for: None, "static" or "dynamic" (``True`` is "static")."""
+    if int8 is True:
+        mode = QUANTIZATIONS[0]
+    elif int8 is False or int8 is None:
+        mode = None
+    elif int8 in QUANTIZATIONS:
+        mode = str(int8)
+    else:
+        raise FillMaskError(f"int8={int8!r} is not True, False, 'static' or 'dynamic'")
+    if calibration is not None and mode != "static":
+        raise FillMaskError(f"a calibration text is used by static int8 only (int8={int8!r}); drop it or pass "
+                            f"int8='static'")
+    return mode
+
+
+def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["static", "dynamic"] = False,
+                   fuse: bool | Literal["auto"] = "auto", check: bool = True, seed: int = 0,
+                   logits_output: str | None = None, calibration: str | Path | None = None,
+                   calibration_samples: int = CALIBRATION_SAMPLES) -> OptimizeReport:
     """Write a faster copy of the model at ``src`` to ``dst``, checked against the original.
 
     Args:
         src: an ``.onnx`` file or an export directory (``model.onnx``).
         dst: the output ``.onnx`` file, or a directory (``dst/model.onnx``); config.json and the
             tokenizer files beside ``src`` are copied beside it.
-        int8: quantize the MatMul weights to int8 (dynamic quantization; lossy, see the report).
+        int8: quantize the MatMuls to int8 (lossy, see the report): ``True`` or ``"static"`` (calibrated
+            activation scales: batch-invariant; needs the tokenizer beside ``src``), ``"dynamic"`` (weights
+            only, activation scales per batch: results depend on the batch), ``False`` (float32).
         fuse: apply onnxruntime.transformers' fusions: True, False or "auto" (see the module docstring).
         check: compare the new model with the original before writing (refuses a float32 mismatch).
-        seed: seed of the check's random batches.
+        seed: seed of the check's random batches, and of the calibration sample and its masks.
         logits_output: name of the logits output, for graphs with several float outputs.
+        calibration: static int8's calibration text (one sample per line); None: the bundled text.
+        calibration_samples: how many lines of it to draw.
     Returns:
         an ``OptimizeReport``.
     Raises:
         ModelError: no position-wise head before the logits, or the rewrite disagrees with the original.
+        FillMaskError: a bad option, or a missing or empty calibration file.
 
-    >>> optimize_model("export/", "fast/")  # doctest: +SKIP
+    >>> optimize_model("export/", "fast/", int8=True)  # doctest: +SKIP
     """
     onnx = _require_onnx()
     from ..runtime import OnnxMaskedLM
-    from .check import compare
+    from .check import batch_difference, compare
     from .graph_head import find_head, gather_head
 
+    mode = _quantization(int8, calibration)
     src_file, dst_file = _paths(src, dst)
     do_fuse, reason = _decide_fuse(fuse)
+    text = None
+    if mode == "static":
+        from .calibration import calibration_text
+
+        text = calibration_text(calibration, src_file.parent, samples=calibration_samples)
     original = OnnxMaskedLM(src_file, logits_output=logits_output)
     if original.gathers_positions:
         raise ModelError(f"{str(src_file)!r} is optimized already (it has a masked_positions input)")
@@ -166,7 +148,8 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool = False, fuse
     cut = find_head(model, original.output_name)
     model = gather_head(model, original.output_name, cut)
     report = OptimizeReport(src=str(src_file), dst=str(dst_file), gather_point=cut.point, head_ops=cut.ops,
-                            head_stop=cut.stopped_at, fused=do_fuse, fusions=fusions, fuse_reason=reason, int8=int8)
+                            head_stop=cut.stopped_at, fused=do_fuse, fusions=fusions, fuse_reason=reason,
+                            int8=mode is not None, quantization=mode, batch_invariant=mode != "dynamic")
     with tempfile.TemporaryDirectory(prefix="fillmask_np_optimize_") as tmp:
         final = _save(onnx, model, Path(tmp) / "fp32" / dst_file.name, src_file.parent)
         if check:
@@ -177,25 +160,48 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool = False, fuse
             report.fp32_max_abs_diff = report.max_abs_diff = result.max_abs_diff
             report.top1_agreement, report.ce_rel_change = result.top1_agreement, result.ce_rel_change
             report.n_checked, report.check_shapes = result.n_rows, list(result.shapes)
-        if int8:
-            from .ort_tools import quantize, untie
-
-            model, report.untied = untie(model)
-            final = Path(tmp) / "int8" / dst_file.name
-            final.parent.mkdir()
-            quantize(model, final)
-            for side in (Path(tmp) / "fp32").glob("config.json"):
-                shutil.copyfile(side, final.parent / side.name)
+        if mode is not None:
+            final = _quantize(onnx, model, final, Path(tmp) / "int8" / dst_file.name, src_file.parent, report,
+                              text=text, seed=seed)
             if check:
                 result = compare(original, OnnxMaskedLM(final, logits_output=original.output_name), seed=seed)
                 report.max_abs_diff, report.top1_agreement = result.max_abs_diff, result.top1_agreement
                 report.ce_rel_change = result.ce_rel_change
+        if check:
+            written = OnnxMaskedLM(final, logits_output=original.output_name)
+            report.batch_max_abs_diff = batch_difference(written, seed=seed)
+            report.batch_invariant = mode != "dynamic" and report.batch_max_abs_diff == 0.0
         dst_file.parent.mkdir(parents=True, exist_ok=True)
         for produced in final.parent.iterdir():
             if produced.name.startswith(final.name):  # the model and its .data file, if any
                 shutil.copyfile(produced, dst_file.parent / produced.name)
     report.copied = _copy_side_files(src_file.parent, dst_file.parent)
     return report
+
+
+def _quantize(onnx: Any, model: Any, fp32: Path, out: Path, src_dir: Path, report: OptimizeReport, *,
+              text: Any, seed: int) -> Path:
+    """Write the int8 model to ``out`` (config.json beside it) and fill the report's int8 fields; returns ``out``.
+
+    ``text``: static int8's ``CalibrationText``; None for dynamic int8.
+    """
+    from .ort_tools import quantize, untie
+
+    model, report.untied = untie(model)
+    if text is None:
+        out.parent.mkdir()
+        quantize(model, out)
+        if (fp32.parent / "config.json").is_file():
+            shutil.copyfile(fp32.parent / "config.json", out.parent / "config.json")
+        return out
+    from ..runtime import OnnxMaskedLM
+    from .calibration import calibration_feeds
+    from .static_int8 import METHOD, quantize_static_int8
+
+    data = calibration_feeds(OnnxMaskedLM(fp32), text, seed=seed)
+    model, _ = quantize_static_int8(model, data.feeds)
+    report.calibration = data.describe(METHOD)
+    return _save(onnx, model, out, src_dir)
 
 
 def _copy_side_files(src_dir: Path, dst_dir: Path) -> list[str]:

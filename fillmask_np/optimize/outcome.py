@@ -1,0 +1,86 @@
+"""What ``optimize_model`` did and how far the written model is from the original: ``OptimizeReport``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["CALIBRATION_SAMPLES", "FP32_TOLERANCE", "QUANTIZATIONS", "OptimizeReport"]
+
+FP32_TOLERANCE = 1e-4  # largest absolute logit difference a float32 rewrite may make
+QUANTIZATIONS = ("static", "dynamic")  # int8 modes; True means the first one
+CALIBRATION_SAMPLES = 128  # static int8: lines drawn from the calibration text (all of them when it has fewer)
+
+
+@dataclass
+class OptimizeReport:
+    """What ``optimize_model`` did and how far the written model is from the original."""
+
+    src: str
+    dst: str
+    gather_point: str  # the tensor the masked rows are gathered from
+    head_ops: dict[str, int]  # ops that now run on the masked rows only
+    head_stop: str  # the op before the gather point that mixes positions (where the walk stopped)
+    fused: bool
+    fusions: dict[str, int]  # fused operators, when fused
+    fuse_reason: str
+    int8: bool
+    quantization: str | None = None  # "static" (fixed, calibrated scales), "dynamic" (per-batch scale) or None
+    # True when a sample's logits cannot depend on what it is batched with: float32 and static int8 by design
+    # (no statistic of the batch is computed), confirmed by the check when it ran; dynamic int8 never is
+    batch_invariant: bool = True
+    batch_max_abs_diff: float | None = None  # rows alone vs the same rows in one padded batch, at the checked positions
+    calibration: dict[str, Any] | None = None  # static int8: the calibration text, samples, masked tokens, method
+    untied: list[str] = field(default_factory=list)  # weights given their own copy before quantization
+    max_abs_diff: float | None = None  # the written model against the original, at the checked positions
+    fp32_max_abs_diff: float | None = None  # the float32 rewrite, before any quantization
+    top1_agreement: float | None = None  # share of checked positions whose arg-max agrees
+    ce_rel_change: float | None = None  # relative cross-entropy change, input tokens as labels
+    n_checked: int = 0  # checked positions
+    check_shapes: list[tuple[int, int]] = field(default_factory=list)  # (batch, length) of the check batches
+    copied: list[str] = field(default_factory=list)  # side files copied beside dst
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> list[str]:
+        """Human-readable lines, as the command prints them."""
+        head = ", ".join(f"{n} {op}" for op, n in sorted(self.head_ops.items(), key=lambda kv: (-kv[1], kv[0])))
+        lines = [f"masked rows     gathered at {self.gather_point!r}; on masked rows only: {head}",
+                 f"fusions         {_counts(self.fusions) if self.fused else 'none'} ({self.fuse_reason})"]
+        if self.fp32_max_abs_diff is not None:
+            shapes = ", ".join(f"{b}x{n}" for b, n in self.check_shapes)
+            lines.append(f"check           max abs logit difference {self.fp32_max_abs_diff:.2e} at "
+                         f"{self.n_checked} masked positions (batches {shapes}; limit {FP32_TOLERANCE:g})")
+        if self.int8:
+            untied = f"; untied {', '.join(self.untied)}" if self.untied else ""
+            lines.append(f"int8            {self._quantization_line()}{untied}")
+            if self.max_abs_diff is not None:
+                lines.append(f"int8 check      max abs logit difference {self.max_abs_diff:.3g}, top-1 agreement "
+                             f"{100 * self.top1_agreement:.2f} %, cross-entropy change "
+                             f"{100 * self.ce_rel_change:+.2f} % (input tokens as labels)")
+        elif self.fp32_max_abs_diff is None:
+            lines.append("check           skipped")
+        lines.append(f"batch           {self._invariance_line()}")
+        lines.append(f"wrote           {self.dst}" + (f" (+ {', '.join(self.copied)})" if self.copied else ""))
+        return lines
+
+    def _quantization_line(self) -> str:
+        if self.quantization == "dynamic":
+            return "MatMul weights quantized (dynamic, per channel; activation scale computed per batch)"
+        c = self.calibration or {}
+        return (f"MatMul weights and inputs quantized (static, per channel; activation scales from {c.get('method')} "
+                f"of {c.get('samples')} samples of {c.get('source')!r}, {c.get('masked_tokens')} masked tokens)")
+
+    def _invariance_line(self) -> str:
+        measured = ("" if self.batch_max_abs_diff is None else
+                    f"; measured: rows alone and batched differ by {self.batch_max_abs_diff:.3g} at most")
+        if self.batch_invariant:
+            return f"invariant: a sample's results do not depend on what it is batched with{measured}"
+        why = ("dynamic int8 scales activations by the whole batch, padding included"
+               if self.quantization == "dynamic" else "rows alone and batched differ")
+        return f"NOT invariant: results depend on batch size and composition ({why}{measured})"
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {op}" for op, n in sorted(counts.items())) or "none matched"
