@@ -6,7 +6,7 @@ and points every consumer of ``x`` at the dequantized copy. Two fixes, same numb
 1. ``MatMul`` [+ ``Add`` of a constant 1-D bias] becomes ``com.microsoft.MatMulIntegerToFloat(x_q, w_q, x_scale,
    w_scale, x_zero_point, w_zero_point[, bias])``: ONNX Runtime fuses the QDQ MatMul into that node at load time
    but leaves the bias ``Add`` outside it, a pass over every output (the [M, V] logits): on splade-tiny
-   1.29-1.49x float32's speed unfolded, 1.47-1.77x folded (bench/INT8.md);
+   1.29-1.59x float32's speed unfolded, 1.47-1.79x folded (bench/INT8.md);
 2. the other consumers of ``x`` (residual Adds, LayerNorms) read ``x`` itself again, as in float32 and as
    dynamic quantization leaves them: only the MatMuls see the quantized activations.
 """

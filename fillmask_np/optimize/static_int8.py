@@ -13,9 +13,9 @@ Choices, measured on splade-tiny / 300 WikiText-2 lines (``python bench/int8_inv
   with other seeds' calibration draws), MinMax +0.19 %, Entropy +0.023 % (golden BERT on eval.txt:
   -0.005 %, -0.056 %, -0.18 %); one unpadded sample per calibration pass (``CalibStridedMinMax`` = 1:
   the histogram calibrators need equal shapes within a pass);
-* QDQ format, outputs left float, then ``qdq_fold``: 1.47-1.77x float32's speed, as fast as dynamic
-  int8 (0.98-1.04x); unfolded QDQ 1.29-1.49x; QOperator (``QLinearMatMul``, every output and the
-  logits requantized to uint8) 1.14-1.32x and +0.042 %.
+* QDQ format, outputs left float, then ``qdq_fold``: 1.47-1.79x float32's speed over two runs, as fast
+  as dynamic int8 (0.96-1.05x); unfolded QDQ 1.29-1.59x; QOperator (``QLinearMatMul``, every output and
+  the logits requantized to uint8) 1.14-1.38x and +0.042 %.
 """
 
 from __future__ import annotations
