@@ -43,7 +43,8 @@ def add(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--temperature", type=float, help="sampling: divide the logits by this (default 1)")
     g.add_argument("--top-k", type=int, help="sampling: keep the k best tokens (default: all)")
     g.add_argument("--top-p", type=float, help="sampling: nucleus cut in (0, 1] (default 1)")
-    g.add_argument("--seed", type=int, help="seed of sampling and --unmask random (row p, s: default_rng([seed, p, s]))")
+    g.add_argument("--seed", type=int,
+                   help="seed of sampling and --unmask random (prompt p, sample s draws with default_rng([seed, p, s]))")
     g.add_argument("--num-samples", type=int, default=1, help="generations per prompt (default 1)")
     g.add_argument("--targets", help="comma-separated allowed tokens (vocabulary entries or one-token words)")
     g.add_argument("--include-special", action="store_true", help="allow special tokens ([CLS], <pad>, ...)")

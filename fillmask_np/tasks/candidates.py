@@ -23,27 +23,37 @@ __all__ = ["Allowed", "allowed_ids"]
 
 @dataclass
 class Allowed:
-    """The allowed ids as ``columns`` of the logits: None (every column), or an int64 [C] array.
+    """The allowed ids for logits ``vocab`` wide, resolved once that width is known (a model may learn it on
+    its first run): ``columns(vocab)`` and ``blocked(vocab)``."""
 
-    ``targets`` [T] keeps the targets' order; otherwise the columns increase. Resolved once the logits'
-    width is known (``__call__(vocab)``), since a model may learn it on its first run.
-    """
-
-    targets: np.ndarray | None = None
+    targets: np.ndarray | None = None  # [T] the target ids, in the targets' order; None: every id
     excluded: np.ndarray | None = None  # special ids; None: nothing excluded
     limit: int | None = None  # ids >= limit are excluded too (len(tokenizer)), with ``excluded``
-    _cache: dict[int, np.ndarray | None] = field(default_factory=dict)
+    _cache: dict[int, tuple[np.ndarray | None, np.ndarray | None]] = field(default_factory=dict)
 
-    def __call__(self, vocab: int) -> np.ndarray | None:
-        """The columns for logits ``vocab`` wide."""
+    def resolve(self, vocab: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """``(columns, blocked)`` for logits ``vocab`` wide.
+
+        Args:
+            vocab: the logits' width V.
+        Returns:
+            columns: [C] int64 the target ids left (targets' order), or None when there are no targets;
+            blocked: [V] bool, True at the ids never chosen, or None when none is (always None with targets).
+        """
         if vocab not in self._cache:
-            ids = np.arange(vocab, dtype=np.int64) if self.targets is None else self.targets  # [C]
+            blocked = None
             if self.excluded is not None:
-                ids = ids[~np.isin(ids, self.excluded) & (ids < min(vocab, self.limit or vocab))]
-            if len(ids) == 0:
-                raise FillMaskError("no token is left to generate: every target is a special token; pass other "
-                                    "targets or exclude_special=False")
-            self._cache[vocab] = None if self.targets is None and self.excluded is None else ids
+                blocked = np.zeros(vocab, dtype=bool)  # [V]
+                blocked[self.excluded[self.excluded < vocab]] = True
+                blocked[min(vocab, self.limit or vocab):] = True
+            columns = self.targets
+            if columns is not None and blocked is not None:
+                columns = columns[~blocked[np.minimum(columns, vocab - 1)] & (columns < vocab)]
+                if len(columns) == 0:
+                    raise FillMaskError("no token is left to generate: every target is a special token; pass "
+                                        "other targets or exclude_special=False")
+                blocked = None
+            self._cache[vocab] = (columns, blocked)
         return self._cache[vocab]
 
 

@@ -4,7 +4,7 @@ Rows (one per prompt and sample) are advanced together: each step pads the rows 
 into one ``[B, L]`` batch, runs ``model.masked_logits`` once at their still-masked positions only (an
 optimized model runs its LM head on those rows alone), and every row then
 
-1. takes the float64 log-softmax of its rows, restricted to the allowed token ids (``columns``);
+1. takes the float64 log-softmax of its rows (``StepScores``), restricted to the allowed token ids;
 2. picks the positions its schedule fills this step: ``"confidence"`` the highest top-1 probability
    first (ties: the earlier position), ``"left_to_right"`` the first ones, ``"random"``
    ``rng.choice(R, count, replace=False)`` in the drawn order;
@@ -17,20 +17,74 @@ A filled token's probability is the model's softmax over the whole vocabulary at
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..numerics import log_softmax
+from ..numerics import check_finite
+from .candidates import Allowed
 from .generation_result import GenerationStep
 from .sampling import Sampler
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..runtime import MaskedLM
 
-__all__ = ["UNMASK_ORDERS", "RowState", "LoopStats", "run_rows"]
+__all__ = ["UNMASK_ORDERS", "StepScores", "RowState", "LoopStats", "run_rows"]
 
 UNMASK_ORDERS = ("confidence", "random", "left_to_right")
+CHUNK_ROWS = 64  # logit rows normalised at a time: a [64, V] float64 buffer
+
+
+class StepScores:
+    """The logits of one model run [M, V] with what every row needs of their float64 log-softmax.
+
+    ``log_p = (x - max) - log(sum(exp(x - max)))`` in float64, as ``numerics.log_softmax``, computed only
+    where used: the [M] normalisers here (``CHUNK_ROWS`` rows at a time, in a reused buffer), the values at
+    the chosen tokens and, when drawing or keeping the top-k, at the rows that need them. Choices compare
+    the float32 logits of the allowed ids, whose order and ties are those of ``log_p`` (a row's shift is
+    one constant).
+    """
+
+    def __init__(self, logits: np.ndarray, allowed: Allowed, work: np.ndarray | None = None) -> None:
+        self.x = np.asarray(logits)  # [M, V]
+        check_finite(self.x, what="generate logits")
+        rows, vocab = self.x.shape
+        self.columns, self.blocked = allowed.resolve(vocab)
+        self.max = self.x.max(axis=1).astype(np.float64)  # [M]
+        self.log_sum = np.empty(rows)  # [M]
+        if work is None or work.shape[1] != vocab:
+            work = np.empty((min(rows, CHUNK_ROWS), vocab))
+        for a in range(0, rows, len(work)):
+            w = work[: min(len(work), rows - a)]  # [c, V] float64
+            np.subtract(self.x[a:a + len(w)], self.max[a:a + len(w), None], out=w)
+            self.log_sum[a:a + len(w)] = np.log(np.sum(np.exp(w, out=w), axis=1, dtype=np.float64))
+        self.work = work
+        if self.columns is not None:
+            self.best = np.argmax(self.x[:, self.columns], axis=1)  # [M] columns, the first on a tie
+        else:
+            self.best = np.argmax(self.x, axis=1)  # [M]
+            if self.blocked is not None:  # the rows whose best is blocked: their best allowed id
+                bad = np.flatnonzero(self.blocked[self.best])
+                if len(bad):
+                    self.best[bad] = np.argmax(self.allowed(bad), axis=1)
+
+    def allowed(self, index: np.ndarray) -> np.ndarray:
+        """The logits [n, C] of rows ``index`` at the allowed columns (blocked ids at -inf)."""
+        if self.columns is not None:
+            return self.x[np.asarray(index)[:, None], self.columns]
+        rows = self.x[index]  # [n, V], a copy
+        if self.blocked is not None:
+            rows[:, self.blocked] = -np.inf
+        return rows
+
+    def ids(self, picks: np.ndarray) -> np.ndarray:
+        """Token ids of allowed-column indices ``picks``."""
+        return picks if self.columns is None else self.columns[picks]
+
+    def log_p(self, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """float64 log-probabilities of logits ``values`` [n, ...] taken from rows ``rows`` [n] of the run."""
+        shape = (-1,) + (1,) * (values.ndim - 1)
+        return (values.astype(np.float64) - self.max[rows].reshape(shape)) - self.log_sum[rows].reshape(shape)
 
 
 @dataclass
@@ -51,31 +105,35 @@ class RowState:
         """Whether the row still has a step to run."""
         return len(self.steps) < len(self.counts) and len(self.remaining) > 0
 
-    def advance(self, logits: np.ndarray, columns: np.ndarray | None, top_k: int) -> int:
-        """Fill this step's masks from ``logits`` [R, V] at ``remaining``; returns how many were filled."""
-        log_p = log_softmax(np.asarray(logits, dtype=np.float64))  # [R, V]
-        scores = log_p if columns is None else log_p[:, columns]  # [R, C]
-        best = np.argmax(scores, axis=1)  # [R], first on a tie
+    def advance(self, scores: StepScores, rows: slice, top_k: int) -> int:
+        """Fill this step's masks from ``scores`` rows ``rows`` (one per ``remaining``); returns how many."""
+        index = np.arange(rows.start, rows.stop)  # [R] rows of the run
+        best = scores.best[rows]  # [R] allowed columns
         count = self.counts[len(self.steps)]
         if self.unmask == "confidence":
-            order = np.argsort(-scores[np.arange(len(best)), best], kind="stable")[:count]  # [count]
+            confidence = scores.log_p(index, scores.x[index, scores.ids(best)])  # [R]
+            order = np.argsort(-confidence, kind="stable")[:count]  # [count]
         elif self.unmask == "left_to_right":
             order = np.arange(count)
         else:
             assert self.rng is not None
             order = self.rng.choice(len(best), size=count, replace=False)
-        picks = best[order] if self.sampler is None else np.array(
-            [self.sampler.draw(scores[i]) for i in order], dtype=np.int64)  # [count] columns
-        tokens = picks if columns is None else columns[picks]  # [count] ids
+        if self.sampler is None:
+            picks = best[order]  # [count] columns
+        else:
+            picks = np.array([self.sampler.draw(scores.log_p(index[i:i + 1], scores.allowed(index[i:i + 1]))[0])
+                              for i in order], dtype=np.int64)
+        tokens = scores.ids(picks).astype(np.int64)  # [count] ids
         top_ids = top_probs = None
         if top_k:
-            top = np.argsort(-scores, axis=1, kind="stable")[:, :top_k]  # [R, k] columns
-            top_ids = top if columns is None else columns[top]
-            top_probs = np.exp(np.take_along_axis(scores, top, axis=1))  # [R, k]
+            allowed = scores.allowed(index)  # [R, C]
+            top = np.argsort(-allowed, axis=1, kind="stable")[:, :top_k]  # [R, k] columns
+            top_ids = scores.ids(top)
+            top_probs = np.exp(scores.log_p(index, np.take_along_axis(allowed, top, axis=1)))  # [R, k]
         positions = self.remaining[order]  # [count]
-        self.steps.append(GenerationStep(positions=positions, tokens=tokens.astype(np.int64),
-                                         probs=np.exp(log_p[order, tokens]), masked=self.remaining.copy(),
-                                         top_ids=top_ids, top_probs=top_probs))
+        probs = np.exp(scores.log_p(index[order], scores.x[index[order], tokens]))  # [count]
+        self.steps.append(GenerationStep(positions=positions, tokens=tokens, probs=probs,
+                                         masked=self.remaining.copy(), top_ids=top_ids, top_probs=top_probs))
         self.ids[positions] = tokens
         self.remaining = np.delete(self.remaining, order)
         return count
@@ -91,18 +149,19 @@ class LoopStats:
     seconds: float = 0.0
 
 
-def run_rows(model: MaskedLM, rows: list[RowState], *, pad_token_id: int,
-             columns: Callable[[int], np.ndarray | None], history_top_k: int, stats: LoopStats) -> None:
+def run_rows(model: MaskedLM, rows: list[RowState], *, pad_token_id: int, allowed: Allowed, history_top_k: int,
+             stats: LoopStats) -> None:
     """Run ``rows`` until each has used its schedule (or has no mask left), one model run per step.
 
     Args:
         model: the masked LM.
         rows: the batch; each row's ``ids``, ``remaining`` and ``steps`` are updated in place.
         pad_token_id: written into the padding of shorter rows (attention mask 0 there).
-        columns: logits width V -> [C] the allowed token ids (increasing, or the targets' order), None: every id.
+        allowed: the ids that may be written (targets, special tokens excluded).
         history_top_k: keep the top-k allowed ids and probabilities at every still-masked position.
         stats: incremented with this batch's model runs, scored positions and filled tokens.
     """
+    work = None  # the float64 buffer of StepScores, reused from step to step
     while True:
         live = [row for row in rows if row.active]
         if not live:
@@ -118,8 +177,9 @@ def run_rows(model: MaskedLM, rows: list[RowState], *, pad_token_id: int,
         logits = model.masked_logits(ids, attention, types, positions, pad_token_id=pad_token_id)  # [M, V]
         stats.model_runs += 1
         stats.positions_scored += len(positions)
-        allowed, start = columns(logits.shape[-1]), 0
+        scores, start = StepScores(logits, allowed, work), 0
+        work = scores.work
         for row in live:
             end = start + len(row.remaining)
-            stats.tokens_filled += row.advance(logits[start:end], allowed, history_top_k)
+            stats.tokens_filled += row.advance(scores, slice(start, end), history_top_k)
             start = end

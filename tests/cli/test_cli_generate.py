@@ -55,7 +55,8 @@ def test_data_prompts_one_per_line_batched(capsys, tmp_path):
     data = tmp_path / "prompts.txt"
     data.write_text("the [MASK] sat on the [MASK].\n\nthe [MASK] [MASK] on the mat.\n", encoding="utf-8")
     report = _json(capsys, ["generate", "--model", BERT, "--data", str(data), "--steps", "2", "--seed", "0"])
-    assert [r["prompt"] for r in report["results"]] == ["the [MASK] sat on the [MASK].", "the [MASK] [MASK] on the mat."]
+    prompts = ["the [MASK] sat on the [MASK].", "the [MASK] [MASK] on the mat."]
+    assert [r["prompt"] for r in report["results"]] == prompts
     assert report["model_runs"] == 2  # both prompts in each step's run
 
 

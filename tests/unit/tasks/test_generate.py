@@ -163,7 +163,8 @@ def test_history_is_plain_arrays_with_a_json_header(bert_model, bert_tok, tmp_pa
     header = json.loads(str(arrays["header"]))
     assert header["format"].startswith("fillmask_np.generate.history")
     assert header["provenance"]["tokenizer"]["sha256"] and header["settings"]["history_top_k"] == 4
-    assert len(arrays["fill_token"]) == out.tokens_filled == 5 and arrays["top_ids"].shape == (3 + 4, 4)  # still masked: 2 + 1, 3 + 1
+    assert len(arrays["fill_token"]) == out.tokens_filled == 5
+    assert arrays["top_ids"].shape == (3 + 4, 4)  # still-masked positions per step: 2 + 1 and 3 + 1
     g1 = arrays["fill_generation"] == 1
     assert arrays["fill_position"][g1].tolist() == np.concatenate([s.positions for s in out[1].steps]).tolist()
     np.testing.assert_array_equal(arrays["output_ids"][1, :arrays["lengths"][1]], out[1].ids)

@@ -10,7 +10,8 @@ import fillmask_np as fm
 
 from helpers import FakeMaskedLM, FixedLogits
 
-PROMPTS = ["the [MASK] sat on the [MASK].", "[MASK] [MASK] [MASK] cat", "a [MASK] b [MASK]", "[MASK] on a [MASK] [MASK] day"]
+PROMPTS = ["the [MASK] sat on the [MASK].", "[MASK] [MASK] [MASK] cat", "a [MASK] b [MASK]",
+           "[MASK] on a [MASK] [MASK] day"]
 CHI2_999 = {1: 10.828, 2: 13.816, 3: 16.266, 4: 18.467, 5: 20.515, 6: 22.458, 7: 24.322}  # p = 0.001
 
 
