@@ -94,7 +94,7 @@ def generate(model: MaskedLM, tokenizer: Tokenizer, texts: str | Sequence[str] |
     stats = LoopStats()
     start = time.perf_counter()
     for b in range(0, len(rows), options.batch_size):
-        run_rows(model, rows[b:b + options.batch_size], pad_token_id=tokenizer.pad_token_id, columns=allowed,
+        run_rows(model, rows[b:b + options.batch_size], pad_token_id=tokenizer.pad_token_id, allowed=allowed,
                  history_top_k=options.history_top_k, stats=stats)
     seconds = time.perf_counter() - start
     items = []

@@ -42,7 +42,7 @@ def fill_iterative(model: MaskedLM, tokenizer: Tokenizer, prompts: Sequence[Prom
     rows = [RowState(p.ids.copy(), p.type_ids, p.masks.copy(), [1] * len(p.masks), "confidence", sampler)
             for p, sampler in zip(prompts, samplers)]
     for b in range(0, len(rows), batch_size):
-        run_rows(model, rows[b:b + batch_size], pad_token_id=tokenizer.pad_token_id, columns=Allowed(candidates),
+        run_rows(model, rows[b:b + batch_size], pad_token_id=tokenizer.pad_token_id, allowed=Allowed(candidates),
                  history_top_k=0, stats=LoopStats())
     return [_steps(tokenizer, prompt, row) for prompt, row in zip(prompts, rows)]
 
