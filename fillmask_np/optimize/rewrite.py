@@ -28,7 +28,10 @@ import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
-from ..errors import FillMaskError, InputFileError, ModelError
+from ..config import validate_seed
+from ..errors import FillMaskError, ModelError
+from ..text import check_input_file
+from .outputs import output_model_path, publish
 from .outcome import CALIBRATION_SAMPLES, FP32_TOLERANCE, QUANTIZATIONS, OptimizeReport
 
 __all__ = ["optimize_model", "OptimizeReport", "FP32_TOLERANCE"]
@@ -47,14 +50,11 @@ def _require_onnx():
 
 
 def _paths(src: str | Path, dst: str | Path) -> tuple[Path, Path]:
-    src, dst = Path(src), Path(dst)
-    src_file = src / "model.onnx" if src.is_dir() else src
-    if not src_file.is_file():
-        raise InputFileError(f"model {str(src_file)!r} does not exist; pass an .onnx file or an export directory")
-    dst_file = dst / "model.onnx" if dst.is_dir() or dst.suffix != ".onnx" else dst
-    if dst_file.resolve() == src_file.resolve():
-        raise InputFileError(f"the output {str(dst_file)!r} is the input model; pass another path with -o")
-    return src_file, dst_file
+    """The input model file and the output model file, both checked before any work (see ``outputs``)."""
+    src = Path(src) if isinstance(src, (str, Path)) else src
+    src_file = src / "model.onnx" if isinstance(src, Path) and src.is_dir() else src
+    src_file = check_input_file(src_file, what="model", fix="pass an .onnx file or an export directory")
+    return src_file, output_model_path(dst, src_file)
 
 
 def _decide_fuse(fuse: bool | str) -> tuple[bool, str]:
@@ -128,6 +128,7 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["st
     from .check import batch_difference, compare
     from .graph_head import find_head, gather_head
 
+    seed = validate_seed(seed)
     mode = _quantization(int8, calibration)
     src_file, dst_file = _paths(src, dst)
     do_fuse, reason = _decide_fuse(fuse)
@@ -171,11 +172,7 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["st
             written = OnnxMaskedLM(final, logits_output=original.output_name)
             report.batch_max_abs_diff = batch_difference(written, seed=seed)
             report.batch_invariant = mode != "dynamic" and report.batch_max_abs_diff == 0.0
-        dst_file.parent.mkdir(parents=True, exist_ok=True)
-        for produced in final.parent.iterdir():
-            if produced.name.startswith(final.name):  # the model and its .data file, if any
-                shutil.copyfile(produced, dst_file.parent / produced.name)
-    report.copied = _copy_side_files(src_file.parent, dst_file.parent)
+        report.copied = publish(final, dst_file, src_file.parent, SIDE_FILES)
     return report
 
 
@@ -202,14 +199,3 @@ def _quantize(onnx: Any, model: Any, fp32: Path, out: Path, src_dir: Path, repor
     model, _ = quantize_static_int8(model, data.feeds)
     report.calibration = data.describe(METHOD)
     return _save(onnx, model, out, src_dir)
-
-
-def _copy_side_files(src_dir: Path, dst_dir: Path) -> list[str]:
-    """Copy config.json and tokenizer files beside the new model, so that it is a drop-in export directory."""
-    copied = []
-    for name in SIDE_FILES:
-        source, target = src_dir / name, dst_dir / name
-        if source.is_file() and not (target.exists() and target.resolve() == source.resolve()):
-            shutil.copyfile(source, target)
-            copied.append(name)
-    return copied

@@ -117,6 +117,13 @@ CLI_ROWS = [
     ("generate-history-into-a-directory", ["generate", "--model", "{w}/m", "[MASK]", "--history", "{w}/dir"],
      "is a directory"),
     ("predict-data-is-a-directory", ["predict", "--model", "{w}/m", "--data", "{w}/dir"], "is a directory"),
+    ("optimize-onto-a-hard-link-of-the-model", ["optimize", "{w}/m", "-o", "{w}/hardlink.onnx"], "is the input model"),
+    ("optimize-onto-the-model-directory", ["optimize", "{w}/m", "-o", "{w}/m"], "is the input model"),
+    ("optimize-onto-dev-null", ["optimize", "{w}/m", "-o", "/dev/null"], "is not a directory"),
+    ("optimize-onto-a-text-file", ["optimize", "{w}/m", "-o", "{w}/data.txt"], "is not a directory"),
+    ("optimize-under-a-file", ["optimize", "{w}/m", "-o", "{w}/data.txt/out"], "is not a directory"),
+    ("optimize-negative-seed", ["optimize", "{w}/m", "-o", "{w}/out", "--seed", "-1"], "seed=-1"),
+    ("optimize-missing-model", ["optimize", "{w}/missing", "-o", "{w}/out"], "does not exist"),
 ]
 
 
@@ -299,3 +306,15 @@ def test_a_very_long_line_is_cut_before_tokenizing_and_counted_as_truncated():
     assert row.truncated and len(row.ids) == 16
     short = tok.encode_rows(["word " * 3], max_length=16)[0]
     assert not short.truncated
+
+
+@pytest.mark.slow
+def test_optimize_replaces_its_output_whole_and_leaves_no_temporary_files(work):
+    pytest.importorskip("onnx", reason="optimize needs the onnx package (the test extra)")
+    out = work / "out"
+    assert main(["optimize", str(work / "m"), "-o", str(out)]) == 0
+    first = (out / "model.onnx").read_bytes()
+    assert main(["optimize", str(work / "m"), "-o", str(out)]) == 0  # over the previous one
+    assert (out / "model.onnx").read_bytes() == first
+    leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
