@@ -18,7 +18,7 @@ def test_import_loads_no_heavy_module():
 
 
 def test_using_the_library_loads_onnxruntime_and_tokenizers_but_never_torch(tmp_path):
-    code = ("import sys, fillmask_np as fm; from fillmask_np.cli.resources import default_model_dir; "
+    code = ("import sys, fillmask_np as fm; from fillmask_np.text import default_model_dir; "
             "d = default_model_dir(); fm.OnnxMaskedLM(d); fm.Tokenizer.from_dir(d); "
             "print(sorted(m for m in ('torch', 'transformers', 'onnxruntime', 'tokenizers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -48,7 +48,7 @@ def data_args(p: argparse.ArgumentParser) -> None:
 def data_source(args: argparse.Namespace) -> Any:
     """``--data``: a path, ``-`` for standard input (read whole), or the bundled text when not given."""
     from ..text import stdin_texts
-    from .resources import default_text_path
+    from ..text import default_text_path
 
     if args.data == "-":
         return stdin_texts()
@@ -122,7 +122,7 @@ def load_model(path: str | Path, args: argparse.Namespace) -> MaskedLM:
 def load(args: argparse.Namespace, *, model_option: str = "model") -> tuple[MaskedLM, Tokenizer]:
     """The model named by ``args.<model_option>`` (default: the bundled tiny BERT) and its tokenizer."""
     from ..tokenization import Tokenizer
-    from .resources import default_model_dir
+    from ..text import default_model_dir
 
     model_path = Path(getattr(args, model_option)) if getattr(args, model_option) else default_model_dir()
     if not model_path.exists():

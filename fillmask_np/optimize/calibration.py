@@ -10,7 +10,6 @@ widen a range. The default text is the bundled evaluation text.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +19,10 @@ from ..errors import FillMaskError, first_line
 from ..masking import mask_tokens
 from ..runtime import POSITIONS_INPUT, OnnxMaskedLM, config_int
 from ..runtime.feeds import build_feed
-from ..text import check_input_file, iter_texts
+from ..text import check_input_file, default_text_path, iter_texts
 from ..tokenization import Tokenizer
 
-__all__ = ["Calibration", "CalibrationText", "bundled_text", "calibration_feeds", "calibration_text"]
+__all__ = ["Calibration", "CalibrationText", "calibration_feeds", "calibration_text"]
 
 MAX_LENGTH = 512  # calibration samples are truncated to this, or to the model's limit when lower
 _SEED_SALT = 7_201_311  # keeps the calibration draws apart from evaluate's sample_rng(seed, i) streams
@@ -41,20 +40,6 @@ class Calibration:
     def describe(self, method: str) -> dict[str, Any]:
         return {"source": self.source, "lines": self.n_lines, "samples": len(self.feeds),
                 "masked_tokens": self.n_masked, "method": method}
-
-
-def bundled_text() -> Path:
-    """The bundled evaluation text (``eval.txt``): the installed package's, else the source checkout's.
-
-    The same two places as ``fillmask_np.cli.resources.default_text_path``, which ``optimize`` may not import.
-    """
-    try:
-        path = Path(str(resources.files("fillmask_np.default_text").joinpath("eval.txt")))
-        if path.is_file():
-            return path
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return Path(__file__).resolve().parents[2] / "golden_data" / "text" / "eval.txt"
 
 
 @dataclass(frozen=True)
@@ -77,7 +62,7 @@ def calibration_text(source: str | Path | None, model_dir: Path, *, samples: int
     """
     if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
         raise FillMaskError(f"calibration_samples={samples!r} must be a positive number of lines")
-    path = bundled_text() if source is None else source
+    path = default_text_path() if source is None else source
     fix = "pass a UTF-8 text file with one calibration sample per line"
     path = check_input_file(path, what="calibration file", fix=fix)
     texts = [text for _, text in iter_texts(path) if text.strip()]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+__all__ = ["default_model_dir", "default_text_path"]
+
 _SOURCE_ROOT = Path(__file__).resolve().parents[2] / "golden_data"
 
 
