@@ -45,20 +45,43 @@ def case_masks_identical(spec: dict[str, Any], model_spec: dict[str, Any]) -> bo
     return bool(np.array_equal(masked, case["masked_input_ids"]) and np.array_equal(labels, case["labels"]))
 
 
+def numpy_errors(entry: dict[str, Any], cases: list[dict[str, Any]]) -> str:
+    """The NumPy backend against torch on the model's golden cases: max abs logit error at the real positions and
+    max relative CE error, from its model.safetensors; "—" when the export has no checkpoint."""
+    directory = GOLDEN / entry["dir"]
+    if not (directory / "model.safetensors").is_file():
+        return "—"
+    model = fm.NumpyMaskedLM(directory)
+    logit_err = ce_err = 0.0
+    for spec in cases:
+        case = _load_case(spec)
+        real = np.argwhere(case["attention_mask"] == 1)  # [N, 2]
+        rows = model.masked_logits(case["masked_input_ids"], case["attention_mask"], case.get("token_type_ids"),
+                                   real)  # [N, V]
+        logit_err = max(logit_err, float(np.max(np.abs(rows - case["logits"][real[:, 0], real[:, 1]]))))
+        scored = np.argwhere(case["labels"] != -100)  # [M, 2]
+        ce = fm.cross_entropy(model.masked_logits(case["masked_input_ids"], case["attention_mask"],
+                                                  case.get("token_type_ids"), scored),
+                              case["labels"][scored[:, 0], scored[:, 1]])
+        ce_err = max(ce_err, abs(ce - float(case["loss"])) / abs(float(case["loss"])))
+    return f"{logit_err:.1e} / {ce_err:.1e}"
+
+
 def _model_row(name: str, entry: dict[str, Any], cases: list[dict[str, Any]]) -> str:
     if "export_error" in entry:
-        return f"| {entry['architecture']} | — | — | not exported: {entry['export_error']} | — | — |"
+        return f"| {entry['architecture']} | — | — | not exported: {entry['export_error']} | — | — | — |"
     logit_err = max([entry["export"]["ort_vs_torch_max_abs"]] + [c["ort_vs_torch_max_abs"] for c in cases])
     ce_err = max((c["ort_loss_rel_diff"] for c in cases), default=float("nan"))
     same = sum(case_masks_identical(c, entry) for c in cases)
     return (f"| {entry['architecture']} | {entry['tokenizer_kind']} | {', '.join(entry['inputs'])} | "
-            f"{logit_err:.1e} | {ce_err:.1e} | {same}/{len(cases)} cases |")
+            f"{logit_err:.1e} | {ce_err:.1e} | {same}/{len(cases)} cases | {numpy_errors(entry, cases)} |")
 
 
 def support_table(manifest: dict[str, Any]) -> str:
     """One row per architecture: tokenizer, graph inputs, worst golden logit and CE errors, masks identical."""
-    lines = ["| architecture | tokenizer | graph inputs | max abs logit error | max CE rel. error | masks identical |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| architecture | tokenizer | graph inputs | max abs logit error | max CE rel. error | masks identical "
+             "| NumPy backend: max abs logit / CE rel. error |",
+             "|---|---|---|---|---|---|---|"]
     for name, entry in manifest["models"].items():
         cases = [c for c in manifest["cases"].values() if c["model"] == name]
         lines.append(_model_row(name, entry, cases))

@@ -6,7 +6,10 @@
 
 from __future__ import annotations
 
+import copy
 import logging
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -61,6 +64,16 @@ class ExportedModel:
 EVAL_FILES = {"english": TEXT_FILES[1], "protein": PROTEIN_TEXT_FILES[1]}
 
 
+def write_safetensors(model: PreTrainedModel, model_dir: Path) -> None:
+    """``model_dir/model.safetensors`` exactly as ``save_pretrained`` writes it (tied weights once), for the
+    NumPy backend. Saved from a copy into a temporary directory: ``save_pretrained`` would also rewrite the
+    model's config.json (architectures, dtype), which the golden files keep as ``config.save_pretrained`` wrote it.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        copy.deepcopy(model).save_pretrained(tmp, safe_serialization=True)
+        shutil.copyfile(Path(tmp) / "model.safetensors", model_dir / "model.safetensors")
+
+
 def export_model(
     spec: ModelSpec,
     model_dir: Path,
@@ -83,6 +96,7 @@ def export_model(
     verification = timer.measure(
         f"verify {spec.name}", lambda: verify_onnx(spec, model, tok, onnx_path, eval_lines)
     )
+    write_safetensors(model, model_dir)
     config = model.config
     entry = {
         "dir": f"models/{spec.name}",

@@ -25,6 +25,7 @@ from .families import FAMILY_CASE_SPECS, select
 from .files import read_lines, sha256_file
 from .manifest_parts import text_section, tokenizers_section
 from .models import configure_torch
+from .generation import generation_reference
 from .pipeline import fill_mask_reference
 from .pll import pll_reference
 from .protein import PROTEIN_TEXT_FILES, with_protein_texts, write_protein_texts
@@ -150,6 +151,7 @@ def run_export(
     fill_mask = timer.measure("fill-mask pipeline", lambda: {
         name: fill_mask_reference(item.spec, item.model, item.tok, eval_lines[item.spec.corpus])
         for name, item in exported.items()})
+    generate = timer.measure("generate reference", lambda: generation_reference(exported, eval_lines, out))
 
     if models is None:
         variants = timer.measure(
@@ -175,6 +177,7 @@ def run_export(
         "replay": replay,
         "pll": pll,
         "fill_mask": fill_mask,
+        "generate": generate,
         "variants": variants,
         "case_counts_definition": "n_masked: labels != -100; n_mask_token: masked == mask id; n_random_replaced: "
         "masked differs from both the original and the mask id; n_kept: masked == original",
