@@ -70,7 +70,8 @@ def compare(
         reference: the baseline: a ``MaskedLM``, a model path, or a torch ``reference.npz`` (then
             ``masks`` must be the manifest it was scored on).
         tokenizer: the candidate's ``Tokenizer``; it encodes and masks for both models.
-        texts: a list of strings, a text file (one sample per line) or a JSONL file.
+        texts: a list of texts, or the path of a text file (one sample per line), JSONL, CSV/TSV or Parquet
+            file (see ``iter_texts``). One bare string is a path, never a text: score one text as ``[text]``.
         reference_tokenizer: the reference's own tokenizer, if it has one: it must map every token to
             the same id as ``tokenizer``.
         masks: a mask manifest (``masks.npz`` path or ``MaskManifest``) to replay instead of masking

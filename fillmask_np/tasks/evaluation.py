@@ -66,7 +66,8 @@ def evaluate(
     Args:
         model: an ``OnnxMaskedLM`` or any ``MaskedLM``.
         tokenizer: the model's ``Tokenizer``.
-        texts: a list of strings, a text file (one sample per line) or a JSONL file.
+        texts: a list of texts, or the path of a text file (one sample per line), JSONL, CSV/TSV or Parquet
+            file (see ``iter_texts``). One bare string is a path, never a text: score one text as ``[text]``.
         config: the masking settings as one ``MaskingConfig``; or give them as keywords (``**masking``).
         **masking: ``MaskingConfig``'s fields: ``seed`` (0), ``masking`` ("per_sample", batch-independent;
             or "hf", HF's collator batch by batch), ``mlm_probability`` (0.15), ``mask_replace_prob`` /

@@ -71,7 +71,8 @@ def pseudo_log_likelihood(
     Args:
         model: an ``OnnxMaskedLM`` or any ``MaskedLM``.
         tokenizer: the model's ``Tokenizer``.
-        texts: a list of strings, a text file (one sample per line) or a JSONL file; empty samples are skipped.
+        texts: a list of texts, or the path of a text file (one sample per line), JSONL, CSV/TSV or Parquet
+            file (see ``iter_texts``). One bare string is a path, never a text: score one text as ``[text]``. Empty samples are skipped.
         variant: "original" (each token masked alone) or "within_word_l2r" (with the later pieces of its word).
         special_tokens: tokens never scored: "template" (those the tokenizer added) or "all_special_ids".
         max_length: truncate samples to this many tokens (default as ``evaluate``: the model's or tokenizer's limit).

@@ -318,3 +318,15 @@ def test_optimize_replaces_its_output_whole_and_leaves_no_temporary_files(work):
     assert (out / "model.onnx").read_bytes() == first
     leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]
     assert leftovers == []
+
+
+@pytest.mark.cli
+def test_json_into_a_closed_pipe_ends_quietly_without_a_traceback():
+    import subprocess
+    import sys
+
+    code = ("import sys; from fillmask_np.cli import main; sys.exit(main(['eval', '--json']))")
+    proc = subprocess.run(f"{sys.executable} -c \"{code}\" | head -c 10", shell=True, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.stdout == "{\n \"model\""[:10]
+    assert "Traceback" not in proc.stderr and "BrokenPipeError" not in proc.stderr, proc.stderr
