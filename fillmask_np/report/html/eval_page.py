@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..per_token import input_kinds
-from .charts import bar_chart, histogram, line_chart, reliability_chart
+from .charts import histogram, reliability_chart
 from .heatmap import legend, scale_max
-from .page import document, escape, metric_cards, note, provenance_section, section
+from .page import PageInputs, corpus_cards, document, escape, metric_cards, note, provenance_section, section
 from .samples import fetch_texts, sample_block, shown_note
-from .stats import by_position, calibration, frequency_buckets, pick_samples
+from .stats import calibration, pick_samples
+from .token_charts import TokenChartText, token_charts
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...text import TextSource
@@ -23,10 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["eval_html"]
 
 
-def eval_html(report: EvalReport, tokenizer: Tokenizer, *, texts: TextSource | None = None,
-              text_field: str | None = None, provenance: dict[str, Any] | None = None, samples: int = 50,
-              seed: int = 0, title: str = "fillmask_np evaluation") -> str:
-    """The HTML page of ``report`` (see ``render.render_html``)."""
+def eval_html(report: EvalReport, inputs: PageInputs, *, title: str = "fillmask_np evaluation") -> str:
+    """The HTML page of ``report`` (see ``render.render_html``); ``inputs.tokenizer`` is required."""
     r, t = report, report.tokens
     hits1 = int(np.count_nonzero(t["rank"] < 1)) if t is not None else round(r.top1_accuracy * r.n_masked)
     hits5 = int(np.count_nonzero(t["rank"] < 5)) if t is not None else round(r.top5_accuracy * r.n_masked)
@@ -36,19 +35,16 @@ def eval_html(report: EvalReport, tokenizer: Tokenizer, *, texts: TextSource | N
         ("top1_accuracy", "top-1 accuracy", r.top1_accuracy, f"{hits1} of {r.n_masked} masked tokens"),
         ("top5_accuracy", "top-5 accuracy", r.top5_accuracy, f"{hits5} of {r.n_masked} masked tokens"),
         ("n_masked", "masked tokens", r.n_masked, f"in {r.n_scored_samples} samples"),
-        ("n_samples", "samples read", r.n_samples, "non-empty samples"),
         ("n_scored_samples", "scored samples", r.n_scored_samples, "with at least one masked token"),
-        ("n_tokens", "tokens", r.n_tokens, "of the samples read, specials included"),
-        ("n_empty", "empty samples", r.n_empty, "skipped"),
         ("n_unmaskable", "unmaskable samples", r.n_unmaskable, "special tokens only, skipped"),
         ("n_no_mask_drawn", "no mask drawn", r.n_no_mask_drawn, "maskable, but this seed drew nothing"),
-        ("n_truncated", "truncated samples", r.n_truncated, f"cut to {r.settings.get('max_length')} tokens"),
+        *corpus_cards(r),
     ])
     subtitle = (f"{r.n_masked} masked tokens in {r.n_scored_samples} samples, seed {r.settings.get('seed')}, "
                 f"masking {r.settings.get('masking')}")
     return document(title, subtitle, section("summary", "Summary", cards), _charts(r),
-                    _samples(r, tokenizer, texts, text_field, samples, seed), _worst_tokens(r.worst_tokens),
-                    provenance_section(r.settings, provenance))
+                    _samples(r, inputs.tokenizer, inputs.texts, inputs.text_field, inputs.samples, inputs.seed),
+                    _worst_tokens(r.worst_tokens), provenance_section(r.settings, inputs.provenance))
 
 
 def _worst_tokens(worst: list[dict[str, Any]] | None) -> str:
@@ -74,21 +70,11 @@ def _charts(r: EvalReport) -> str:
         figs.append(note("Per-token charts need the per-token records: evaluate(..., return_tokens=True)."))
         return section("charts", "Charts", '<div class="charts">' + "".join(figs) + "</div>")
     hits = t["rank"] == 0  # [T]
-    first, last, mean, count = by_position(t["position"], t["loss"])
-    tips = [f"positions {a}-{b}: mean loss {m:.3f} nats over {n} tokens" for a, b, m, n in zip(first, last, mean, count)]
-    names, acc, n_tok = frequency_buckets(t["label"], hits)
-    figs += [
-        histogram(t["loss"], name="token-loss", title="Loss per masked token", xlabel="NLL (nats)", bins=40,
-                  caption="negative log-likelihood of each label at its masked position"),
-        line_chart((first + last) / 2, mean, tips, name="loss-by-position", title="Loss by position in the sequence",
-                   xlabel="token position (0 = first token)", ylabel="mean NLL (nats)",
-                   caption="mean loss of the masked tokens at each position (or range of positions)"),
-        bar_chart(names, acc, [f"label seen {a} times: top-1 accuracy {b:.3f} over {c} tokens"
-                               for a, b, c in zip(names, acc, n_tok)],
-                  name="accuracy-by-frequency", title="Top-1 accuracy by label frequency", y_max=1.0,
-                  xlabel="occurrences of the label id among the masked tokens", ylabel="top-1 accuracy",
-                  caption="frequent labels (right) against rare ones (left), in powers of two"),
-    ]
+    figs += token_charts(t["loss"], t["position"], t["label"], hits, TokenChartText(
+        prefix="loss", loss="loss", loss_axis="NLL (nats)", token="masked token", label="label",
+        histogram_caption="negative log-likelihood of each label at its masked position",
+        position_caption="mean loss of the masked tokens at each position (or range of positions)",
+        frequency_caption="frequent labels (right) against rare ones (left), in powers of two"))
     if "top5_probs" in t:
         c = calibration(t["top5_probs"][:, 0], hits)
         figs.append(reliability_chart(c.edges, c.confidence, c.accuracy, c.counts, name="calibration",

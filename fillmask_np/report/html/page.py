@@ -11,12 +11,17 @@ from __future__ import annotations
 import html
 import json
 import math
-from typing import Any, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ...version import __version__
 from .assets import CSP, SCRIPT, STYLE
 
-__all__ = ["PERCENT", "document", "escape", "flatten", "format_metric", "kv_table", "metric_cards", "note",
+if TYPE_CHECKING:  # pragma: no cover
+    from ...text import TextSource
+    from ...tokenization import Tokenizer
+
+__all__ = ["PageInputs", "corpus_cards", "PERCENT", "document", "escape", "flatten", "format_metric", "kv_table", "metric_cards", "note",
            "provenance_section", "section"]
 
 PERCENT = frozenset({"top1_accuracy", "top5_accuracy", "top1_agreement", "top5_overlap"})
@@ -52,6 +57,28 @@ def format_metric(name: str, value: Any) -> str:
     if key in _FIXED:
         return f"{value:.{_FIXED[key]}f}"
     return f"{value:.4f}" if value == 0 or abs(value) >= 0.01 else f"{value:.3e}"
+
+
+@dataclass(frozen=True)
+class PageInputs:
+    """What a page shows besides its report: the tokenizer, the data the samples are read from, provenance, and how
+    many samples (the ``samples`` worst and ``samples`` more drawn with ``seed``)."""
+
+    tokenizer: Tokenizer | None = None
+    texts: TextSource | None = None
+    text_field: str | None = None
+    provenance: dict[str, Any] | None = None
+    samples: int = 50
+    seed: int = 0
+
+
+def corpus_cards(report: Any) -> list[tuple[str, str, Any, str]]:
+    """The count cards every corpus report shares: samples read, their tokens, empty and truncated samples."""
+    return [("n_samples", "samples read", report.n_samples, "non-empty samples"),
+            ("n_tokens", "tokens", report.n_tokens, "of the samples read, specials included"),
+            ("n_empty", "empty samples", report.n_empty, "skipped"),
+            ("n_truncated", "truncated samples", report.n_truncated,
+             f"cut to {report.settings.get('max_length')} tokens")]
 
 
 def metric_cards(items: Iterable[tuple[str, str, Any, str]]) -> str:

@@ -4,15 +4,16 @@ by its -log P (tooltip: the token, its log-probability and rank), settings and p
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .charts import bar_chart, histogram, line_chart
+from .charts import histogram
 from .heatmap import legend, scale_max
-from .page import document, escape, metric_cards, note, provenance_section, section
+from .page import PageInputs, corpus_cards, document, escape, metric_cards, note, provenance_section, section
 from .samples import fetch_texts, sample_block, shown_note
-from .stats import by_position, frequency_buckets, pick_samples
+from .stats import pick_samples
+from .token_charts import TokenChartText, token_charts
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...text import TextSource
@@ -22,10 +23,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["pll_html"]
 
 
-def pll_html(report: PLLReport, tokenizer: Tokenizer, *, texts: TextSource | None = None,
-             text_field: str | None = None, provenance: dict[str, Any] | None = None, samples: int = 50,
-             seed: int = 0, title: str = "fillmask_np pseudo-perplexity") -> str:
-    """The HTML page of ``report`` (see ``render.render_html``)."""
+def pll_html(report: PLLReport, inputs: PageInputs, *, title: str = "fillmask_np pseudo-perplexity") -> str:
+    """The HTML page of ``report`` (see ``render.render_html``); ``inputs.tokenizer`` is required."""
     r, ps = report, report.per_sample
     nll = -np.asarray(ps["pseudo_log_likelihood"], dtype=np.float64) / np.asarray(ps["n_scored_tokens"])  # [S]
     cards = metric_cards([
@@ -33,13 +32,10 @@ def pll_html(report: PLLReport, tokenizer: Tokenizer, *, texts: TextSource | Non
         ("pseudo_log_likelihood", "pseudo-log-likelihood", r.pseudo_log_likelihood, "nats, summed over the corpus"),
         ("nll_per_token", "-PLL per token", r.nll_per_token, f"nats, over {r.n_scored_tokens} scored tokens"),
         ("n_scored_tokens", "scored tokens", r.n_scored_tokens, f"in {r.n_scored_samples} samples, a copy each"),
-        ("n_samples", "samples read", r.n_samples, "non-empty samples"),
         ("n_scored_samples", "scored samples", r.n_scored_samples, "with at least one scored token"),
-        ("n_tokens", "tokens", r.n_tokens, "of the samples read, specials included"),
-        ("n_empty", "empty samples", r.n_empty, "skipped"),
         ("n_unscorable", "unscorable samples", r.n_unscorable, "special tokens only, skipped"),
-        ("n_truncated", "truncated samples", r.n_truncated, f"cut to {r.settings.get('max_length')} tokens"),
         ("variant", "variant", r.variant, "how the copies were masked"),
+        *corpus_cards(r),
     ])
     figs = [histogram(nll, name="sample-pppl", title="Pseudo-perplexity per sample (log scale)",
                       xlabel="-PLL / token of the sample (nats) = log PPPL",
@@ -47,27 +43,16 @@ def pll_html(report: PLLReport, tokenizer: Tokenizer, *, texts: TextSource | Non
     t = r.tokens
     if t is not None:
         loss = -np.asarray(t["log_prob"], dtype=np.float64)  # [R]
-        first, last, mean, count = by_position(t["position"], loss)
-        names, acc, n_tok = frequency_buckets(t["token_id"], t["rank"] == 0)
-        figs += [
-            histogram(loss, name="token-nll", title="-log P per scored token", xlabel="-log P(token | copy) (nats)",
-                      bins=40, caption="each token scored in its own masked copy"),
-            line_chart((first + last) / 2, mean, [f"positions {a}-{b}: mean {m:.3f} nats over {n} tokens"
-                                                  for a, b, m, n in zip(first, last, mean, count)],
-                       name="nll-by-position", title="-log P by position in the sequence",
-                       xlabel="token position (0 = first token)", ylabel="mean -log P (nats)",
-                       caption="mean over the scored tokens at each position (or range)"),
-            bar_chart(names, acc, [f"token seen {a} times: top-1 {b:.3f} over {c} tokens"
-                                   for a, b, c in zip(names, acc, n_tok)],
-                      name="accuracy-by-frequency", title="Top-1 accuracy by token frequency", y_max=1.0,
-                      xlabel="occurrences of the token id among the scored tokens", ylabel="top-1 accuracy",
-                      caption="is the token the model's first choice in its copy"),
-        ]
+        figs += token_charts(loss, t["position"], t["token_id"], t["rank"] == 0, TokenChartText(
+            prefix="nll", loss="-log P", loss_axis="-log P(token | copy) (nats)", token="scored token",
+            label="token", histogram_caption="each token scored in its own masked copy",
+            position_caption="mean over the scored tokens at each position (or range)",
+            frequency_caption="is the token the model's first choice in its copy"))
     body = section("charts", "Charts", '<div class="charts">' + "".join(figs) + "</div>")
     subtitle = f"variant {r.variant}, {r.n_scored_tokens} scored tokens in {r.n_scored_samples} samples"
     return document(title, subtitle, section("summary", "Summary", cards), body,
-                    _samples(r, tokenizer, nll, texts, text_field, samples, seed),
-                    provenance_section(r.settings, provenance))
+                    _samples(r, inputs.tokenizer, nll, inputs.texts, inputs.text_field, inputs.samples, inputs.seed),
+                    provenance_section(r.settings, inputs.provenance))
 
 
 def _samples(r: PLLReport, tokenizer: Tokenizer, nll: np.ndarray, texts: TextSource | None,

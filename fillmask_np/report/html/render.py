@@ -15,6 +15,7 @@ from ..pll_report import PLLReport
 from ..trace import provenance as make_provenance
 from .compare_page import compare_html
 from .eval_page import eval_html
+from .page import PageInputs
 from .pll_page import pll_html
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,14 +36,14 @@ def html_report(report: Report, *, tokenizer: Tokenizer | None = None, texts: Te
         raise FillMaskError(f"samples={samples!r} must be a non-negative number of samples to show")
     if isinstance(report, CompareReport):
         return compare_html(report, texts=texts, text_field=text_field, samples=samples, provenance=provenance)
+    inputs = PageInputs(tokenizer, texts, text_field, provenance, samples, seed)
     if not isinstance(report, (EvalReport, PLLReport)):
         raise FillMaskError(f"render_html takes an EvalReport, PLLReport or CompareReport, got "
                             f"{type(report).__name__}")
     if tokenizer is None:
         raise FillMaskError("render_html needs the report's tokenizer to show its tokens: pass tokenizer=")
     page = eval_html if isinstance(report, EvalReport) else pll_html
-    return page(report, tokenizer, texts=texts, text_field=text_field, provenance=provenance, samples=samples,
-                seed=seed)
+    return page(report, inputs)
 
 
 def render_html(report: Report, path: str | Path, *, tokenizer: Tokenizer | None = None,
