@@ -14,7 +14,7 @@ from .heatmap import legend, scale_max
 from .page import PageInputs, corpus_cards, document, escape, metric_cards, note, provenance_section, section
 from .samples import fetch_texts, sample_block, shown_note
 from .stats import calibration, pick_samples
-from .token_charts import TokenChartText, token_charts
+from .token_figures import TokenChartText, token_charts
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...text import TextSource

@@ -30,15 +30,16 @@ class TokenChartText:
 def token_charts(loss: np.ndarray, positions: np.ndarray, ids: np.ndarray, hits: np.ndarray,
                  text: TokenChartText) -> list[str]:
     """Three SVG figures of [T] per-token ``loss``, ``positions``, label ``ids`` and top-1 ``hits``."""
+    name = text.loss[:1].upper() + text.loss[1:]  # "Loss", "-log P"
     first, last, mean, count = by_position(positions, loss)
     tips = [f"positions {a}-{b}: mean {text.loss} {m:.3f} nats over {n} tokens"
             for a, b, m, n in zip(first, last, mean, count)]
     names, acc, n_tok = frequency_buckets(ids, hits)
     return [
-        histogram(loss, name=f"token-{text.prefix}", title=f"{text.loss[:1].upper()}{text.loss[1:]} per {text.token}",
+        histogram(loss, name=f"token-{text.prefix}", title=f"{name} per {text.token}",
                   xlabel=text.loss_axis, bins=40, caption=text.histogram_caption),
         line_chart((first + last) / 2, mean, tips, name=f"{text.prefix}-by-position",
-                   title=f"{text.loss[:1].upper()}{text.loss[1:]} by position in the sequence",
+                   title=f"{name} by position in the sequence",
                    xlabel="token position (0 = first token)", ylabel=f"mean {text.loss} (nats)",
                    caption=text.position_caption),
         bar_chart(names, acc, [f"{text.label} seen {a} times: top-1 accuracy {b:.3f} over {c} tokens"
