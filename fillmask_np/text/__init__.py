@@ -11,5 +11,6 @@ from .resources import default_model_dir, default_text_path
 from .samples import non_empty
 from .sources import TextSource, iter_texts, stdin_texts
 
-__all__ = ["AtomicFile", "Progress", "default_model_dir", "default_text_path", "check_input_file", "check_output", "same_file", "stdin_texts", "TextSource",
-           "data_sha256", "file_sha256", "iter_texts", "non_empty", "texts_sha256"]
+__all__ = ["AtomicFile", "Progress", "default_model_dir", "default_text_path", "check_input_file", "check_output",
+           "same_file", "stdin_texts", "TextSource", "data_sha256", "file_sha256", "iter_texts", "non_empty",
+           "texts_sha256"]

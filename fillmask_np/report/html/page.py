@@ -21,8 +21,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ...text import TextSource
     from ...tokenization import Tokenizer
 
-__all__ = ["PageInputs", "corpus_cards", "PERCENT", "document", "escape", "flatten", "format_metric", "kv_table", "metric_cards", "note",
-           "provenance_section", "section"]
+__all__ = ["PageInputs", "corpus_cards", "PERCENT", "document", "escape", "flatten", "format_metric", "kv_table",
+           "metric_cards", "note", "provenance_section", "section"]
 
 PERCENT = frozenset({"top1_accuracy", "top5_accuracy", "top1_agreement", "top5_overlap"})
 _FIXED = {"perplexity": 3, "pseudo_perplexity": 3}  # digits after the point, as the command line's tables
