@@ -9,6 +9,7 @@ DistilBERT -0.0059 % (dynamic: +0.022 %, -0.016 %, -0.0066 %).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -88,7 +89,11 @@ def test_int8_true_is_static_and_the_report_says_it_is_batch_invariant(bert):
     assert report.int8 and report.quantization == "static"
     assert report.batch_invariant and report.batch_max_abs_diff == 0.0
     calibration = report.calibration
-    assert calibration["source"] == str(EVAL_TXT) and calibration["method"] == "percentile 99.99 %"
+    from fillmask_np.text import default_text_path
+
+    # the bundled text: the installed package's copy, or the checkout's golden_data/text/eval.txt
+    assert calibration["source"] == str(default_text_path()) and calibration["method"] == "percentile 99.99 %"
+    assert Path(calibration["source"]).read_bytes() == EVAL_TXT.read_bytes()
     assert 0 < calibration["samples"] <= 128 and calibration["masked_tokens"] > calibration["samples"]
     text = "\n".join(report.summary())
     assert "static" in text and "batch           invariant" in text
