@@ -68,6 +68,20 @@ class SelfAttention:
         q, k, v = (split_heads(p(x), self.heads) for p in (self.query, self.key, self.value))  # [B, h, L, d]
         return merge_heads(attend(q, k, v, bias, q.shape[-1] ** -0.5))
 
+    def at(self, x: np.ndarray, bias: np.ndarray, batch: np.ndarray, position: np.ndarray) -> np.ndarray:
+        """The context at rows (``batch[i]``, ``position[i]``) only: keys and values on every position, queries on
+        those rows. [B, L, H], [B, 1, 1, L] bias, [M] and [M] indices -> [M, H]."""
+        k, v = (split_heads(p(x), self.heads) for p in (self.key, self.value))  # [B, h, L, d]
+        q = self.query(x[batch, position])  # [M, H]
+        rows, width = q.shape
+        d = width // self.heads
+        q = q.reshape(rows, self.heads, d)  # [M, h, d]
+        out = np.empty_like(q)
+        for b in np.unique(batch):  # the rows of one sequence attend to its keys: [h, m, d] -> [h, m, d]
+            mine = np.flatnonzero(batch == b)
+            out[mine] = attend(q[mine].transpose(1, 0, 2), k[b], v[b], bias[b], d**-0.5).transpose(1, 0, 2)
+        return out.reshape(rows, width)
+
 
 def rotary_tables(inv_freq: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
     """cos and sin [L, d] of rotary embeddings at positions 0..L-1, computed in float32 as transformers does."""

@@ -53,6 +53,22 @@ class BertNetwork:
 
     def hidden(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray | None) -> np.ndarray:
         """[B, L] ids, mask, token types -> [B, L, H] last hidden states."""
+        x, bias = self._embed(ids, mask, types)
+        for layer in self.layers:
+            x = layer(x, bias)
+        return x
+
+    def hidden_at(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray | None, batch: np.ndarray,
+                  position: np.ndarray) -> np.ndarray:
+        """The last hidden states at rows (``batch[i]``, ``position[i]``) only -> [M, H]: the last layer runs its
+        queries, output projection and feed-forward block on those rows alone."""
+        x, bias = self._embed(ids, mask, types)
+        for layer in self.layers[:-1]:
+            x = layer(x, bias)
+        return self.layers[-1].at(x, bias, batch, position) if self.layers else x[batch, position]
+
+    def _embed(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """[B, L] ids, mask, token types -> ([B, L, H] embeddings, [B, 1, 1, L] attention bias)."""
         style = "arange" if self.padding_idx is None else "padding_offset"
         positions = fill_position_ids(ids, style, self.padding_idx or 0)  # [B, L]
         x = embed(self.words, ids, "input id")  # [B, L, E]
@@ -61,10 +77,7 @@ class BertNetwork:
         x = self.norm(x)
         if self.project is not None:
             x = self.project(x)  # [B, L, E] -> [B, L, H]
-        bias = padding_bias(mask)  # [B, 1, 1, L]
-        for layer in self.layers:
-            x = layer(x, bias)
-        return x
+        return x, padding_bias(mask)  # [B, 1, 1, L]
 
 
 def load_bert(ckpt: Checkpoint, config: dict[str, Any], model_type: str) -> BertNetwork:

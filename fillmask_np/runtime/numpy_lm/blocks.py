@@ -38,6 +38,20 @@ class PostNormLayer:
         out += h
         return self.output_norm(out)
 
+    def at(self, x: np.ndarray, bias: np.ndarray, batch: np.ndarray, position: np.ndarray) -> np.ndarray:
+        """The layer's output at rows (``batch[i]``, ``position[i]``) only -> [M, H]: everything after the
+        attention's keys and values is position-wise, so it runs on those rows alone (when the attention has an
+        ``at``; otherwise the whole layer runs and the rows are gathered)."""
+        at = getattr(self.attention, "at", None)
+        if at is None:
+            return self(x, bias)[batch, position]
+        h = self.output(at(x, bias, batch, position))  # [M, H]
+        h += x[batch, position]
+        h = self.attention_norm(h)
+        out = self.ffn_out(self.act(self.ffn_in(h)))  # [M, H] -> [M, I] -> [M, H]
+        out += h
+        return self.output_norm(out)
+
 
 def load_bert_layer(ckpt: Checkpoint, name: str, hidden: int, inner: int, heads: int, eps: float,
                     act: Callable[[np.ndarray], np.ndarray]) -> PostNormLayer:

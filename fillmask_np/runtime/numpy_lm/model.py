@@ -76,19 +76,25 @@ class NumpyMaskedLM:
                 "dtype": self.checkpoint.dtype_summary(), "model_type": self.config.get("model_type"),
                 "gathers_positions": True}
 
-    def _hidden(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Checked inputs -> ([B, L] ids, [B, L, H] hidden states)."""
+    def _inputs(self, input_ids: Any, attention_mask: Any,
+                token_type_ids: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Checked int64 [B, L] ids, mask and token types (or None)."""
         ids, mask, types = check_inputs(input_ids, attention_mask, token_type_ids, int(self.network.words.shape[0]))
         if self.max_length is not None and ids.shape[1] > self.max_length:
             raise ModelError(f"sequence length {ids.shape[1]} exceeds the limit of model {self.name!r} "
                              f"({self.max_length} positions); truncate with max_length={self.max_length}")
-        hidden = self.network.hidden(ids.astype(np.int64), mask.astype(np.int64),
-                                     None if types is None else types.astype(np.int64))
-        return ids, hidden
+        return ids.astype(np.int64), mask.astype(np.int64), None if types is None else types.astype(np.int64)
+
+    def _hidden(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Checked inputs -> ([B, L] ids, [B, L, H] hidden states)."""
+        ids, mask, types = self._inputs(input_ids, attention_mask, token_type_ids)
+        return ids, self.network.hidden(ids, mask, types)
 
     def masked_logits(self, input_ids: np.ndarray, attention_mask: np.ndarray, token_type_ids: np.ndarray | None,
                       positions: np.ndarray, *, pad_token_id: int = 0) -> np.ndarray:
-        """Logits at ``positions`` only: the encoder on the batch, the LM head on those rows.
+        """Logits at ``positions`` only: the encoder on the batch, the LM head on those rows (and, for the
+        BERT-like families, the last layer's position-wise part too: its queries, output projection and
+        feed-forward block).
 
         Args:
             input_ids, attention_mask, token_type_ids: [B, L] integer arrays (types may be None).
@@ -97,9 +103,15 @@ class NumpyMaskedLM:
         Returns:
             [M, V] float32 logits, row i for ``positions[i]``.
         """
-        ids, hidden = self._hidden(input_ids, attention_mask, token_type_ids)
+        ids, mask, types = self._inputs(input_ids, attention_mask, token_type_ids)
         positions = check_positions(positions, ids.shape)
-        return self.network.head(hidden[positions[:, 0], positions[:, 1]])  # [M, H] -> [M, V]
+        batch, position = positions[:, 0], positions[:, 1]
+        hidden_at = getattr(self.network, "hidden_at", None)
+        if hidden_at is not None:
+            rows = hidden_at(ids, mask, types, batch, position)  # [M, H]
+        else:
+            rows = self.network.hidden(ids, mask, types)[batch, position]  # [B, L, H] -> [M, H]
+        return self.network.head(rows)  # [M, H] -> [M, V]
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray,
                  token_type_ids: np.ndarray | None = None, *, pad_token_id: int = 0) -> np.ndarray:

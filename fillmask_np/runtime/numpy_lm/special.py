@@ -6,6 +6,13 @@ erf is a table of Taylor expansions: centres every 1/32 on [0, 6], 10 terms each
 ``2/sqrt(pi) * (-1)**(n-1) * H_{n-1}(x) * exp(-x**2)``, H the physicists' Hermite polynomials); beyond 6
 erf rounds to +-1 in float64. A point is evaluated at its nearest centre (the offset is exact by
 Sterbenz's lemma), in Horner form, within a few units in the last place of ``math.erf``.
+
+The exact GELU ``x * Phi(x)`` has its own, cheaper table (it runs on every feed-forward activation): Taylor
+expansions of ``Phi(x) - 1/2 = erf(x / sqrt(2)) / 2`` in x itself, centres every 2**-9 on [0, 8.5], 4 terms,
+each coefficient pre-multiplied by the power of the spacing, so that the offset is in units of the spacing
+(exact: the scaling is by a power of two); beyond 8.5, Phi rounds to 1 in float64. The truncation error is
+below 1e-17, and above x = -3 the float64 result rounds to the same float32 as the erf-based formula did (the
+same on 23 million random points; below, where 1 + erf cancels, both are within 1.2e-7 relative).
 """
 
 from __future__ import annotations
@@ -77,21 +84,61 @@ def erf(x: np.ndarray | float) -> np.ndarray:
     return out.reshape(np.shape(x))
 
 
+_GELU_SHIFT = 9  # centres every 2**-9 in x: offsets are at most 2**-10
+_GELU_TERMS = 4  # Taylor terms after the constant one: the next is below 0.01 * 2**-50 < 1e-17
+_GELU_CUTOFF = 8.5  # Phi(x) rounds to 1.0 for x >= 8.3; a multiple of the spacing
+
+
+def _gelu_table() -> np.ndarray:
+    """[_GELU_TERMS + 1, centres] float64: row n holds the n-th Taylor coefficient of ``Phi(x) - 1/2`` at every
+    centre c, times ``2**(-n * _GELU_SHIFT)``. The n-th derivative (n >= 1) is
+    ``(-1)**(n-1) * He_{n-1}(c) * exp(-c**2 / 2) / sqrt(2 pi)``, He the probabilists' Hermite polynomials."""
+    step = 2.0 ** -_GELU_SHIFT
+    centres = np.arange(round(_GELU_CUTOFF / step) + 1) * step  # exact multiples of the spacing
+    table = np.empty((_GELU_TERMS + 1, len(centres)))
+    table[0] = [0.5 * math.erf(c / math.sqrt(2.0)) for c in centres]
+    density = np.exp(-0.5 * centres * centres) / math.sqrt(2.0 * math.pi)
+    hermite = [np.ones_like(centres), centres]  # He_0, He_1 at the centres
+    for n in range(1, _GELU_TERMS):
+        hermite.append(centres * hermite[n] - n * hermite[n - 1])
+    for n in range(1, _GELU_TERMS + 1):
+        table[n] = (-1) ** (n - 1) * hermite[n - 1] * density / math.factorial(n) * step**n
+    return table
+
+
+_GELU_TABLE = _gelu_table()
+_GELU_BLOCK = 1 << 15  # elements evaluated at once (the float64 temporaries stay in cache)
+
+
+def _gelu_block(x: np.ndarray, out: np.ndarray) -> None:
+    """Exact GELU of a 1-D float32 block into ``out`` (float32, same length)."""
+    a = np.abs(x)  # [n] float32
+    u = np.fmin(a, np.float32(_GELU_CUTOFF))  # NaN -> the cutoff; x * Phi stays NaN below
+    u *= np.float32(2.0**_GELU_SHIFT)  # exact
+    centre = np.rint(u)
+    u -= centre  # exact: the offset in units of the spacing, |u| <= 1/2
+    index = centre.astype(np.intp)
+    offset = u.astype(np.float64)
+    table, part = _GELU_TABLE, np.empty(len(x))
+    acc = np.take(table[_GELU_TERMS], index, mode="clip")  # Horner; indices are in range
+    for n in range(_GELU_TERMS - 1, -1, -1):
+        acc *= offset
+        acc += np.take(table[n], index, out=part, mode="clip")
+    acc *= a  # |x| (Phi(|x|) - 1/2) = x (Phi(x) - 1/2): Phi(x) - 1/2 is odd
+    acc += np.multiply(x, 0.5, dtype=np.float64)  # + x/2
+    out[...] = acc
+
+
 def gelu(x: np.ndarray) -> np.ndarray:
     """Exact GELU ``x * (1 + erf(x / sqrt(2))) / 2`` (transformers' ``gelu``), float64 inside, float32 out.
 
-    Evaluated block by block so that the float64 temporaries stay in cache.
+    Evaluated block by block from its own Taylor table (see the module docstring), so that the float64
+    temporaries stay in cache.
     """
     flat = np.ascontiguousarray(x, dtype=np.float32).reshape(-1)  # [n]
     out = np.empty_like(flat)
-    for start in range(0, len(flat), _BLOCK):
-        block = flat[start: start + _BLOCK].astype(np.float64)
-        phi = block * (1.0 / math.sqrt(2.0))
-        _erf_block(phi, phi)
-        phi += 1.0
-        phi *= block
-        phi *= 0.5
-        out[start: start + _BLOCK] = phi
+    for start in range(0, len(flat), _GELU_BLOCK):
+        _gelu_block(flat[start: start + _GELU_BLOCK], out[start: start + _GELU_BLOCK])
     return out.reshape(np.shape(x))
 
 
