@@ -12,7 +12,7 @@ from typing import Callable
 
 import fillmask_np as fm
 from _measure import path_flops
-from _paths import EvaluatePath, FullLogitsPath, MaskedRowsPath, PaddedEvalPath, TorchPath
+from _paths import EvaluatePath, FullLogitsPath, MaskedRowsPath, NumpyPath, PaddedEvalPath, TorchPath
 from _workload import REAL_DIR, bucketed_batches, n_batches_for, real_lines, real_samples, synthetic_batches
 
 LENGTH = 128
@@ -21,11 +21,12 @@ PATH_LABELS = {
     "torch": "PyTorch eager (forward + loss)",
     "full": "fillmask_np default (fp32 export)",
     "masked": "fillmask_np optimized (fp32, masked-rows head)",
-    "masked-int8": "fillmask_np optimized int8",
+    "masked-int8": "fillmask_np optimized static int8",
+    "numpy": "fillmask_np NumPy backend (HF checkpoint, masked-rows head)",
     "evaluate": "fm.evaluate, length-bucketed (default export)",
     "padded": "same run padded to longest, file order",
     "evaluate-opt": "fm.evaluate, bucketed, optimized fp32",
-    "evaluate-int8": "fm.evaluate, bucketed, optimized int8",
+    "evaluate-int8": "fm.evaluate, bucketed, optimized static int8",
 }
 KINDS = {"torch": "torch", "masked-int8": "int8", "evaluate-int8": "int8"}
 
@@ -48,13 +49,16 @@ class Case:
 
 
 def make_runner(kind: str, onnx: str | None, torch_model=None, real: dict | None = None) -> Callable:
-    """The runner of a path (``real`` holds tok, lines, seed, batch_size for the evaluate paths)."""
+    """The runner of a path (``real`` holds tok, lines, seed, batch_size for the evaluate paths; ``onnx`` is the
+    checkpoint's model.safetensors for the NumPy path)."""
     if kind == "torch":
         return TorchPath(torch_model)
     if kind == "full":
         return FullLogitsPath(Path(onnx))
     if kind in ("masked", "masked-int8"):
         return MaskedRowsPath(Path(onnx))
+    if kind == "numpy":
+        return NumpyPath(Path(onnx).parent)
     cls = PaddedEvalPath if kind == "padded" else EvaluatePath
     return cls(Path(onnx), real["tok"], real["lines"], seed=real["seed"], batch_size=real["batch_size"],
                max_length=MAX_LENGTH)
@@ -70,7 +74,7 @@ def synthetic_cases(model: str, cfg: dict, batch: int, seed: int, min_tokens: in
     lengths = [x for b in work for x in b.lengths]
     cases = []
     for path, (runner, onnx, why) in runners.items():
-        flops = path_flops(cfg, lengths, masked, onnx, path.startswith("masked"))
+        flops = path_flops(cfg, lengths, masked, onnx, path.startswith("masked") or path == "numpy")
         rss = dict(kind=path, model=model, onnx=onnx, batch=batch, n_batches=n, seed=seed)
         cases.append(Case("synthetic", model, f"{batch}x{LENGTH}", path, runner, work, tokens, flops, rss, why))
     return cases

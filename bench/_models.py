@@ -1,4 +1,5 @@
-"""Build the benchmark's torch models, export them to ONNX (dynamo, dynamic batch/sequence) and check the export.
+"""Build the benchmark's torch models, export them to ONNX (dynamo, dynamic batch/sequence) and save them as Hugging
+Face checkpoints (config.json + model.safetensors, for the NumPy backend), and check both against torch.
 
 Imports torch and transformers: only ``run.py``'s parent process and its PyTorch RSS children load this module,
 so that the fillmask_np RSS children measure fillmask_np alone.
@@ -67,6 +68,20 @@ def cache_key(name: str, seed: int) -> str:
     return f"{name}-seed{seed}-torch{torch.__version__}-{digest}"
 
 
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
+
+
+def add_tokenizer(directory: Path) -> None:
+    """Copy splade-tiny's tokenizer (BERT's uncased WordPiece vocabulary, the synthetic shapes' vocabulary) beside
+    an export that lacks one: static int8 encodes its calibration text with the tokenizer beside the model."""
+    for name in TOKENIZER_FILES:
+        src, dst = REAL_DIR / SPLADE / name, directory / name
+        if src.is_file() and not dst.is_file():
+            tmp = dst.with_name(dst.name + f".tmp{os.getpid()}")
+            shutil.copy(src, tmp)
+            tmp.rename(dst)
+
+
 def export(model: BertForMaskedLM, directory: Path) -> Path:
     """Export ``model`` to ``directory/model.onnx`` (+ config.json) unless it is there; returns the .onnx path."""
     path = directory / "model.onnx"
@@ -111,6 +126,43 @@ def verify(model: BertForMaskedLM, onnx_path: Path, seed: int) -> float:
     return worst
 
 
+def checkpoint(model: BertForMaskedLM, stem: Path) -> Path:
+    """``model.save_pretrained(safe_serialization=True)`` into ``{stem}-hf`` (beside the export, keyed the same)
+    unless it is there; returns its ``model.safetensors``."""
+    directory = stem.with_name(stem.name + "-hf")
+    path = directory / "model.safetensors"
+    if path.is_file():
+        return path
+    tmp = directory.with_name(directory.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f"  saving the checkpoint to {directory} ...", flush=True)
+    model.save_pretrained(str(tmp), safe_serialization=True)
+    shutil.rmtree(directory, ignore_errors=True)
+    tmp.rename(directory)
+    return path
+
+
+def verify_numpy(model: BertForMaskedLM, weights: Path, seed: int) -> float:
+    """Max |NumPy - torch| logit of ``fm.NumpyMaskedLM`` on the checkpoint, at the shapes ``verify`` uses."""
+    numpy_model = fm.NumpyMaskedLM(weights.parent)
+    rng = np.random.default_rng([seed, 7])
+    worst = 0.0
+    for batch, length in ((1, 128), (3, 37)):
+        ids = rng.integers(1000, model.config.vocab_size, size=(batch, length))
+        attention = np.ones_like(ids)
+        attention[1:, length // 2:] = 0
+        ids[attention == 0] = 0
+        types = np.zeros_like(ids)
+        with torch.inference_mode():
+            expected = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(attention),
+                             token_type_ids=torch.from_numpy(types)).logits.numpy()
+        real = attention == 1
+        diff = float(np.abs(numpy_model(ids, attention, types)[real] - expected[real]).max())
+        worst = max(worst, diff)
+        print(f"    verify {weights.parent.name} [{batch}, {length}]: max |NumPy - torch| = {diff:.2e}", flush=True)
+    return worst
+
+
 def prepare(name: str, seed: int, cache: Path) -> tuple[BertForMaskedLM, Path, dict]:
     """Torch model, its verified plain fp32 export, and facts for the report (max abs diff, export seconds)."""
     model = build_torch(name, seed)
@@ -124,6 +176,7 @@ def prepare(name: str, seed: int, cache: Path) -> tuple[BertForMaskedLM, Path, d
         print(f"  exporting {name} to {directory} (dynamo) ...", flush=True)
     path = export(model, directory)
     seconds = time.perf_counter() - start
+    add_tokenizer(directory)
     diff = verify(model, path, seed)
     return model, path, dict(max_abs_diff=diff, export_s=seconds if fresh else None, onnx=str(path))
 

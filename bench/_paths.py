@@ -76,6 +76,14 @@ class MaskedRowsPath(FullLogitsPath):
             raise RuntimeError(f"{path} is not a masked-rows model (OnnxMaskedLM.gathers_positions is not true)")
 
 
+class NumpyPath(FullLogitsPath):
+    """The pure-NumPy backend on the model's Hugging Face checkpoint (``fm.NumpyMaskedLM``, weights memory-mapped):
+    the same ``masked_logits`` + ``fm.cross_entropy`` calls; its LM head runs on the masked rows only."""
+
+    def __init__(self, path: Path) -> None:
+        self.model = fm.NumpyMaskedLM(path)
+
+
 class EvaluatePath:
     """``fm.evaluate`` on the real lines: tokenizing, per-sample masking, length bucketing, forward, loss."""
 

@@ -46,6 +46,22 @@ def _variants(name: str, seed: int, cache: Path, extras: dict) -> tuple:
     return model, onnx, (opt, why_opt), (int8, why_int8)
 
 
+def _checkpoint(name: str, model, seed: int, cache: Path, extras: dict) -> tuple[Path | None, str]:
+    """The Hugging Face checkpoint of a synthetic shape (for the NumPy path), checked against torch; its size goes
+    into ``extras["checkpoints"]`` (bytes of model.safetensors) for the peak-RSS target."""
+    try:
+        weights = _models.checkpoint(model, cache / _models.cache_key(name, seed))
+        diff = _models.verify_numpy(model, weights, seed)
+    except Exception as exc:  # report it, measure the rest
+        return None, f"checkpoint failed: {_first_line(exc)}"
+    size = weights.stat().st_size
+    extras.setdefault("checkpoints", {})[name] = size
+    extras["exports"][f"{name} checkpoint"] = (f"max |NumPy - torch| logit {diff:.1e} at [1, 128] and [3, 37] "
+                                               f"(padded); model.safetensors {size / 2**20:.1f} MiB "
+                                               f"({size / 1e6:.1f} MB); {weights.parent}")
+    return weights, ""
+
+
 def _skip_note(extras: dict, name: str, runners: dict) -> None:
     for path, (runner, _, why) in runners.items():
         if runner is None:
@@ -61,8 +77,10 @@ def build_cases(args) -> tuple[list, dict]:
     cases = []
     for name in ["bert-mini"] + ([] if args.skip_base else ["bert-base"]):
         model, onnx, (opt, why_opt), (int8, why_int8) = _variants(name, args.seed, args.cache, extras)
+        weights, why_numpy = _checkpoint(name, model, args.seed, args.cache, extras)
         runners = {"torch": _runner("torch", None, torch_model=model), "full": _runner("full", onnx),
-                   "masked": _runner("masked", opt, why_opt), "masked-int8": _runner("masked-int8", int8, why_int8)}
+                   "masked": _runner("masked", opt, why_opt), "masked-int8": _runner("masked-int8", int8, why_int8),
+                   "numpy": _runner("numpy", weights, why_numpy)}
         _skip_note(extras, name, runners)
         cfg = _models.config_summary(name)
         for batch in args.batches:

@@ -1,4 +1,5 @@
-"""The results against issue 5's targets: one table at the top of RESULTS.md, copied into the README.
+"""The results against issue 5's targets (and issue 12's for the NumPy backend): one table at the top of
+RESULTS.md, copied into the README.
 
 Every figure is computed from the rows and extras of one ``bench/run.py`` run (ratios within that run).
 """
@@ -12,8 +13,16 @@ MODELS = ("bert-base", "bert-mini")
 SPEED_ROWS = (
     ("default, exact fp32 model", "fillmask_np default (fp32 export)", (1.6, 6.0)),
     ("optimized fp32 (masked-rows head)", "fillmask_np optimized (fp32, masked-rows head)", (1.8, 8.0)),
-    ("optimized int8", "fillmask_np optimized int8", (4.5, 12.0)),
+    ("optimized int8", "fillmask_np optimized static int8", (4.5, 12.0)),
 )
+NUMPY = "fillmask_np NumPy backend (HF checkpoint, masked-rows head)"
+# (label, the other path, or None for PyTorch eager; targets for BERT-base and bert-mini, None: no target)
+NUMPY_ROWS = (
+    ("NumPy backend vs ONNX Runtime default (fp32 export)", SPEED_ROWS[0][1], (None, None)),
+    ("NumPy backend vs ONNX Runtime optimized fp32", SPEED_ROWS[1][1], (0.7, None)),
+    ("NumPy backend vs PyTorch eager", None, (1.2, None)),
+)
+NUMPY_RSS_SLACK_MB = 200.0  # target: peak RSS <= the checkpoint's size + 200 MB (the weights are memory-mapped)
 
 
 def _find(rows: list[dict], section: str, model: str, path: str, shape: str | None = None) -> dict | None:
@@ -29,18 +38,34 @@ def _torch(rows: list[dict], model: str) -> dict | None:
                  and r["kind"] == "torch" and "skipped" not in r), None)
 
 
-def _ratio_cell(rows: list[dict], model: str, path: str, target: float) -> str:
-    row, base = _find(rows, "synthetic", model, path, SHAPE), _torch(rows, model)
+def _ratio_cell(rows: list[dict], model: str, path: str, target: float | None, base_path: str | None = None) -> str:
+    """Speed of ``path`` over ``base_path`` (PyTorch eager when None): the base's median time / the path's."""
+    row = _find(rows, "synthetic", model, path, SHAPE)
+    base = _torch(rows, model) if base_path is None else _find(rows, "synthetic", model, base_path, SHAPE)
     if row is None or base is None:
         return "not measured"
     ratio = base["seconds"]["median"] / row["seconds"]["median"]
+    if target is None:
+        return f"{ratio:.2f}x"
     return f"{ratio:.2f}x ({'met' if ratio >= target else 'missed'}; target >= {target:g}x)"
+
+
+def _numpy_rss_cell(rows: list[dict], model: str, checkpoints: dict) -> str:
+    """The NumPy path's peak RSS against its checkpoint's size (model.safetensors), in MB (10^6 bytes)."""
+    row, size = _find(rows, "synthetic", model, NUMPY, SHAPE), checkpoints.get(model)
+    if row is None or not row.get("rss_mib") or not size:
+        return "not measured"
+    rss, ckpt = row["rss_mib"] * 2**20 / 1e6, size / 1e6
+    over = rss - ckpt
+    verdict = "met" if over <= NUMPY_RSS_SLACK_MB else "missed"
+    return (f"{rss:,.0f} MB = checkpoint {ckpt:,.0f} MB {over:+,.0f} MB ({verdict}; target <= checkpoint + "
+            f"{NUMPY_RSS_SLACK_MB:.0f} MB)")
 
 
 def _rss_cell(rows: list[dict], model: str) -> str:
     base = _torch(rows, model)
     ours = [r for r in rows if r["section"] == "synthetic" and r["model"] == model and r["shape"] == SHAPE
-            and r["kind"] != "torch" and "skipped" not in r and r.get("rss_mib")]
+            and r["kind"] != "torch" and r["path"] != NUMPY and "skipped" not in r and r.get("rss_mib")]
     if base is None or not base.get("rss_mib") or not ours:
         return "not measured"
     worst = max(r["rss_mib"] / base["rss_mib"] for r in ours)
@@ -54,14 +79,22 @@ def _median(extras: dict, key: str) -> float | None:
 
 
 def summary(rows: list[dict], extras: dict) -> str:
-    """The markdown table (without markers) of every issue-5 target and what this run reached."""
-    lines = [f"| target ({SHAPE}, ratios to PyTorch eager in the same run) | BERT-base shape | bert-mini shape |",
+    """The markdown table (without markers) of every issue-5 and NumPy-backend target and what this run reached."""
+    lines = [f"| target ({SHAPE}, speed ratios in the same run, to PyTorch eager unless named) | BERT-base shape "
+             f"| bert-mini shape |",
              "|---|---|---|"]
     for label, path, targets in SPEED_ROWS:
         cells = [_ratio_cell(rows, m, path, t) for m, t in zip(MODELS, targets)]
         lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
-    lines.append(f"| peak RSS, fillmask_np paths / PyTorch | {_rss_cell(rows, MODELS[0])} | "
+    lines.append(f"| peak RSS, fillmask_np ONNX paths / PyTorch | {_rss_cell(rows, MODELS[0])} | "
                  f"{_rss_cell(rows, MODELS[1])} |")
+    if any(r["path"] == NUMPY for r in rows):
+        for label, base_path, targets in NUMPY_ROWS:
+            cells = [_ratio_cell(rows, m, NUMPY, t, base_path) for m, t in zip(MODELS, targets)]
+            lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
+        checkpoints = extras.get("checkpoints", {})
+        lines.append(f"| NumPy backend peak RSS vs checkpoint size | {_numpy_rss_cell(rows, MODELS[0], checkpoints)} "
+                     f"| {_numpy_rss_cell(rows, MODELS[1], checkpoints)} |")
     peak = extras.get("peak_gflops")
     base_fp32 = _find(rows, "synthetic", "bert-base", SPEED_ROWS[0][1], SHAPE)
     if base_fp32 and peak:
@@ -87,10 +120,10 @@ def summary(rows: list[dict], extras: dict) -> str:
             lines.append(f"| `{key}` wall time | {1e3 * value:.0f} ms{net} "
                          f"({'met' if value <= target else 'missed'}; target <= {1e3 * target:.0f} ms) | |")
     fp32 = _find(rows, "real", "splade-tiny", "fm.evaluate, bucketed, optimized fp32")
-    int8 = _find(rows, "real", "splade-tiny", "fm.evaluate, bucketed, optimized int8")
+    int8 = _find(rows, "real", "splade-tiny", "fm.evaluate, bucketed, optimized static int8")
     if fp32 and int8:
         rel = (int8["ce"] - fp32["ce"]) / fp32["ce"]
-        lines.append(f"| int8 vs fp32 masked CE on splade-tiny, same masks | {100 * rel:+.3f}% "
+        lines.append(f"| static int8 vs fp32 masked CE on splade-tiny, same masks | {100 * rel:+.3f}% "
                      f"({fp32['ce']:.5f} -> {int8['ce']:.5f} nats) | |")
     return "\n".join(lines)
 

@@ -4,9 +4,11 @@
     python bench/run.py --quick          # 1 round, batch 8 only (development)
     python bench/run.py --skip-base --rounds 3 --cache /tmp/fm-bench --out bench/RESULTS.md
 
-Dev-only (imports torch and transformers). Every path of a shape gets the same masked ids and labels; paths are
+Dev-only (imports torch and transformers). Paths: PyTorch eager, ONNX Runtime on the default export, on the
+optimized one and its static int8 version, and the pure-NumPy backend on the model's Hugging Face checkpoint.
+Every path of a shape gets the same masked ids and labels; paths are
 timed round-robin over --rounds rounds (median and min-max); each path's peak RSS is measured in a fresh
-subprocess running that path alone. Exported models are cached in --cache, never in the repository; only
+subprocess running that path alone. Exports and checkpoints are cached in --cache, never in the repository; only
 --out is written into bench/. Exit status 1 when an fp32 path's masked CE is not within 1e-5 of PyTorch's.
 """
 
@@ -38,12 +40,15 @@ METHOD = (
     "analytic matmul FLOPs (encoder 8h^2 + 4hi per token and layer + 4L^2h per row and layer; head 2h^2 + 2hV per "
     "row, on every real token, or on masked rows only for the optimized paths, whose last feed-forward block is "
     "counted on masked rows too when the optimizer moved it behind the gather) over the median time, against a "
-    "{peak:.0f} GFLOP/s fp32 peak; int8 rows count the same FLOPs. CE: masked cross-entropy on identical masks; "
+    "{peak:.0f} GFLOP/s fp32 peak; int8 rows count the same FLOPs. int8: `optimize_model(int8=True)`, static "
+    "(calibrated, batch-invariant) quantization. CE: masked cross-entropy on identical masks; "
     "fp32 paths must agree with PyTorch within 1e-5 relative, int8 shows its relative change. PyTorch: "
     "`torch.set_num_threads(2)`, `BertForMaskedLM(..., labels=...)` under `torch.inference_mode()`; fillmask_np: "
     "library defaults as `fm.evaluate` uses them (`OnnxMaskedLM(path).masked_logits`: the default export computes "
     "[B, L, V] logits and the masked rows are gathered, the optimized models compute the [M, V] rows only; "
-    "`fm.cross_entropy` on those rows; `fm.evaluate`)."
+    "`fm.cross_entropy` on those rows; `fm.evaluate`). NumPy backend: `fm.NumpyMaskedLM` on the same model saved "
+    "by `save_pretrained(safe_serialization=True)` (weights memory-mapped; encoder on the batch, LM head on the "
+    "masked rows only), the same `masked_logits` and `fm.cross_entropy` calls, NumPy's own BLAS threads."
 )
 
 
@@ -61,7 +66,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=BENCH / "RESULTS.md", help="results file (default bench/RESULTS.md)")
     p.add_argument("--skip-base", action="store_true", help="skip BERT-base (its export is big and slow)")
     p.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "fillmask_np_bench",
-                   help="directory for the exported ONNX models (default ~/.cache/fillmask_np_bench)")
+                   help="directory for the exported ONNX models and checkpoints (default ~/.cache/fillmask_np_bench)")
     p.add_argument("--seed", type=int, default=0, help="weights and masking seed")
     p.add_argument("--batches", type=int, nargs="+", default=[1, 8, 32], help="batch sizes (x 128 tokens)")
     p.add_argument("--min-tokens", type=int, default=4096, help="tokens per measurement (whole batches)")
