@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..config import MaskingConfig
 from ..errors import FillMaskError
@@ -30,7 +30,7 @@ from .replay import ReplayMasker
 if TYPE_CHECKING:  # pragma: no cover
     from ..tokenization import Tokenizer
 
-__all__ = ["new_counts", "masked_batches", "replay_config", "settings_of"]
+__all__ = ["new_counts", "masked_batches", "replay_config", "sample_batches", "settings_of"]
 
 _WINDOW_BATCHES = 16  # per-sample mode sorts this many batches' worth of samples by length
 
@@ -70,7 +70,7 @@ def settings_of(config: MaskingConfig, manifest: MaskManifest | None) -> dict[st
 
 def masked_batches(tokenizer: Tokenizer, texts: TextSource, config: MaskingConfig, *, counts: dict[str, int],
                    text_field: str | None = None, progress: bool | None = None,
-                   manifest: MaskManifest | None = None) -> Iterator[MaskedBatch]:
+                   manifest: MaskManifest | None = None, shard: tuple[int, int] | None = None) -> Iterator[MaskedBatch]:
     """A lazy iterator of the masked batches of ``texts``; ``counts`` (``new_counts()``) is filled as it goes.
 
     Args:
@@ -81,13 +81,33 @@ def masked_batches(tokenizer: Tokenizer, texts: TextSource, config: MaskingConfi
         text_field: JSONL field holding the text.
         progress: show a progress bar on stderr (default: when stderr is a terminal).
         manifest: replay this manifest's masks instead of drawing (from ``replay_config``).
+        shard: ``(i, n)``: only samples ``k % n == i`` (``text.non_empty``); per-sample masking only.
     Returns:
         an iterator of ``MaskedBatch``; a replay checks, once exhausted, that every manifest row was used.
     """
     if config.max_length is None:
-        raise FillMaskError("masked_batches needs a resolved max_length (MaskingConfig.with_max_length)")
-    samples = non_empty(iter_texts(texts, text_field=text_field), counts, config.limit)  # opens the data now
-    return _generate(tokenizer, samples, config, counts, progress, manifest)
+        raise FillMaskError("masked batches need a resolved max_length (MaskingConfig.with_max_length)")
+    if shard is not None and (config.masking != "per_sample" or manifest is not None):
+        why = ("a masks file replays one whole run" if manifest is not None
+               else "HF's collator masks depend on the batch, hence on the shard")
+        raise FillMaskError(f"shard {shard[0]}/{shard[1]} needs masks drawn per sample (masking='per_sample', no "
+                            f"masks file): {why}")
+    samples = non_empty(iter_texts(texts, text_field=text_field), counts, config.limit, shard)  # opens the data now
+    return sample_batches(tokenizer, samples, config, counts=counts, progress=progress, manifest=manifest)
+
+
+def sample_batches(tokenizer: Tokenizer, samples: Iterable[tuple[int, int, str]], config: MaskingConfig, *,
+                   counts: dict[str, int], progress: bool | None = None,
+                   manifest: MaskManifest | None = None) -> Iterator[MaskedBatch]:
+    """The masked batches of numbered samples ``(sample index, source position, non-empty text)``.
+
+    ``masked_batches`` numbers a corpus's samples and calls this; a caller that numbered them itself (a worker
+    scoring a block of a corpus) calls it directly. ``counts`` is filled as the iterator is consumed, except
+    ``n_samples`` and ``n_empty``, which the numbering counts.
+    """
+    if config.max_length is None:
+        raise FillMaskError("masked batches need a resolved max_length (MaskingConfig.with_max_length)")
+    return _generate(tokenizer, iter(samples), config, counts, progress, manifest)
 
 
 def _generate(tokenizer: Tokenizer, samples: Iterator[tuple[int, int, str]], config: MaskingConfig,

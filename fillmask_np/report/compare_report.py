@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
-
 from ..metrics import PairedTotals, Thresholds, judge, relative
 from ..numerics import paired_bootstrap
 from .eval_report import EvalReport
@@ -46,6 +44,8 @@ class CompareReport:
     reasons: list[str] = field(default_factory=list)  # one line per criterion that decided the verdict
     settings: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    # the mergeable paired totals (``save_partial``, ``fm.merge``); not in ``to_dict``
+    totals: PairedTotals | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every figure and its provenance (a non-finite float becomes None)."""
@@ -61,15 +61,15 @@ class CompareReport:
         """The ``CompareReport`` of both models' ``EvalReport``, the paired ``totals`` and the ``thresholds``."""
         delta_ce = cand.cross_entropy - ref.cross_entropy
         rel = relative(delta_ce, ref.cross_entropy)
-        ci = paired_bootstrap(np.concatenate(totals.delta), bootstrap, bootstrap_seed)  # [M] -> (low, high)
-        n = totals.n
-        kl, agree, overlap = totals.kl / n, totals.agree / n, totals.overlap / n
+        ci = paired_bootstrap(totals.delta(), bootstrap, bootstrap_seed)  # [M] -> (low, high)
+        kl, agree, overlap = totals.mean("kl"), totals.mean("agree"), totals.mean("overlap")
         worst_delta = rel if ci is None else relative(ci[1], ref.cross_entropy)
         status, criteria = judge(worst_delta, kl, agree, overlap, thresholds, delta_from_interval=ci is not None)
         return cls(
             verdict=status, delta_cross_entropy=delta_ce, relative_delta=rel,
             delta_ci95=None if ci is None else list(ci), mean_kl=kl, top1_agreement=agree,
-            top5_overlap=overlap, max_abs_logit_diff=totals.max_abs, mean_cosine=totals.cosine / n,
+            top5_overlap=overlap, max_abs_logit_diff=totals.max_abs, mean_cosine=totals.mean("cosine"),
             min_cosine=totals.min_cosine, n_masked=totals.n, candidate=cand, reference=ref,
             thresholds=asdict(thresholds), criteria=[c.to_dict() for c in criteria],
-            reasons=[c.reason() for c in criteria if c.status == status], settings=settings, provenance=provenance)
+            reasons=[c.reason() for c in criteria if c.status == status], settings=settings, provenance=provenance,
+            totals=totals)

@@ -44,6 +44,8 @@ class EvalReport:
     worst_tokens: list[dict[str, Any]] | None = None
     # evaluate(save_masks=PATH): {"path", "sha256"} of the manifest this run wrote (the bytes it wrote)
     saved_masks: dict[str, str] | None = None
+    # the mergeable totals the figures were computed from (``save_partial``, ``fm.merge``); not in ``to_dict``
+    totals: Totals | None = field(default=None, repr=False, compare=False)
 
     def worst(self, n: int) -> dict[str, np.ndarray]:
         """The ``n`` highest-loss records of ``tokens`` (highest first; ties: lower sample, then position).
@@ -82,11 +84,13 @@ class EvalReport:
         if totals.masked == 0:
             raise DataError(f"no token was masked in {counts['n_samples']} samples; raise mlm_probability "
                             f"or check that the texts tokenize to more than special tokens")
-        ce = totals.nll / totals.masked
-        order = np.argsort(totals.index, kind="stable")
-        per_sample = {k: [v[j] for j in order] for k, v in
-                      (("index", totals.index), ("position", totals.position), ("n_masked", totals.n_masked),
-                       ("cross_entropy", totals.ce))}
-        return cls(cross_entropy=ce, perplexity=float(np.exp(ce)), top1_accuracy=totals.top1 / totals.masked,
-                   top5_accuracy=totals.top5 / totals.masked, n_scored_samples=len(totals.index),
-                   n_masked=totals.masked, settings=settings, per_sample=per_sample, **counts)
+        masked = totals.masked
+        ce = totals.nll / masked
+        rows = totals.sorted_samples()
+        per_sample = {"index": rows["index"], "position": rows["position"], "n_masked": rows["n_masked"],
+                      "cross_entropy": [s / n for s, n in zip(rows["nll"], rows["n_masked"])]}
+        report = cls(cross_entropy=ce, perplexity=float(np.exp(ce)), top1_accuracy=totals.top1 / masked,
+                     top5_accuracy=totals.top5 / masked, n_scored_samples=len(rows["index"]), n_masked=masked,
+                     settings=settings, per_sample=per_sample, **totals.counts)
+        report.totals = totals
+        return report

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict
+import copy
+from dataclasses import fields, is_dataclass
 from typing import Any
 
 import numpy as np
@@ -18,8 +19,8 @@ def json_ready(report: Any, *, arrays: str | None = None) -> dict[str, Any]:
         report: a dataclass instance (``EvalReport``, ``PLLReport``, ``CompareReport``).
         arrays: the name of a field holding a dict of arrays (per-token records), written as lists.
     Returns:
-        ``dataclasses.asdict(report)`` with each top-level non-finite float (an overflowed perplexity)
-        as None.
+        ``dataclasses.asdict(report)``, less each ``totals`` field (the mergeable sums behind the figures),
+        with each top-level non-finite float (an overflowed perplexity) as None.
 
     >>> from dataclasses import dataclass
     >>> @dataclass
@@ -28,10 +29,21 @@ def json_ready(report: Any, *, arrays: str | None = None) -> dict[str, Any]:
     >>> json_ready(R(float("inf")))
     {'ppl': None}
     """
-    out = asdict(report)
+    out = _plain(report)
     for key, value in out.items():
         if isinstance(value, float) and not math.isfinite(value):
             out[key] = None
     if arrays is not None and out.get(arrays) is not None:
         out[arrays] = {k: np.asarray(v).tolist() for k, v in out[arrays].items()}
     return out
+
+
+def _plain(value: Any) -> Any:
+    """``dataclasses.asdict`` that leaves out ``totals`` fields."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value) if f.name != "totals"}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return copy.deepcopy(value)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
-from ..metrics import PLLTotals
+from ..metrics import PLL_SAMPLE_KEYS, PLLTotals
 from .jsonable import json_ready
 
 __all__ = ["PLLReport"]
@@ -43,6 +43,8 @@ class PLLReport:
     # with return_tokens=True, one entry per scored token, sorted by (sample, position): sample index,
     # position in the encoded sample (specials included), token_id, log_prob, rank (0 = top-1)
     tokens: dict[str, np.ndarray] | None = None
+    # the mergeable totals the figures were computed from (``save_partial``, ``fm.merge``); not in ``to_dict``
+    totals: PLLTotals | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every figure (a non-finite float becomes None, arrays become lists)."""
@@ -53,18 +55,16 @@ class PLLReport:
         """The report of a run's running ``totals``; ``DataError`` when nothing was scored."""
         if totals.counts["n_samples"] == 0:
             raise DataError("the dataset has no non-empty sample; pass a file with one text per line")
-        if not totals.n_scored:
+        if not totals.samples["index"]:
             raise DataError(f"no token to score in {totals.counts['n_samples']} samples: they encode to special "
                             f"tokens only; check that the texts are not empty after tokenization")
-        order = sorted(totals.pll)
-        total = math.fsum(totals.pll[i] for i in order)
-        count = sum(totals.n_scored.values())
-        per_sample = {"index": order, "position": [totals.position_of[i] for i in order],
-                      "pseudo_log_likelihood": [totals.pll[i] for i in order],
-                      "n_scored_tokens": [totals.n_scored[i] for i in order]}
+        rows = sorted(zip(*(totals.samples[k] for k in PLL_SAMPLE_KEYS)))  # by sample index
+        index, position, pll, n_scored = (list(c) for c in zip(*rows))
+        total = math.fsum(pll)
+        count = sum(n_scored)
+        per_sample = {"index": index, "position": position, "pseudo_log_likelihood": pll, "n_scored_tokens": n_scored}
         nll = -total / count
         pppl = math.exp(nll) if nll < _EXP_OVERFLOW else float("inf")
         return cls(pseudo_perplexity=pppl, pseudo_log_likelihood=total, nll_per_token=nll,
-                   n_scored_tokens=count, n_scored_samples=len(order), n_tokens=totals.n_tokens,
-                   variant=variant, settings=settings, per_sample=per_sample, tokens=totals.tokens(),
-                   **totals.counts)
+                   n_scored_tokens=count, n_scored_samples=len(index), variant=variant, settings=settings,
+                   per_sample=per_sample, tokens=totals.tokens(), totals=totals, **totals.counts)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from .blocks import eval_config, eval_report, score_samples
 from .comparison import compare
 from .evaluation import LOGITS_BUDGET, evaluate
 from .fill import fill_mask
@@ -11,5 +12,5 @@ from .generation_result import Generation, GenerationStep, Generations
 from .inputs import input_paths
 from .pll import pseudo_log_likelihood, pseudo_perplexity
 
-__all__ = ["LOGITS_BUDGET", "Generation", "GenerationStep", "Generations", "compare", "evaluate", "fill_mask",
-           "generate", "input_paths", "pseudo_log_likelihood", "pseudo_perplexity"]
+__all__ = ["LOGITS_BUDGET", "Generation", "GenerationStep", "Generations", "compare", "eval_config", "eval_report", "evaluate", "fill_mask",
+           "generate", "input_paths", "pseudo_log_likelihood", "pseudo_perplexity", "score_samples"]

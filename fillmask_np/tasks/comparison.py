@@ -29,6 +29,7 @@ from ..numerics import paired_rows
 from ..report import CompareReport, EvalReport, provenance
 from ..runtime import (open_model, TorchReference, check_model, check_same_tokenizer, check_vocab,
                        shared_max_length)
+from ..text import check_shard, shard_label
 from .evaluation import LOGITS_BUDGET
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,6 +62,7 @@ def compare(
     top5_regression: float = LIMITS.top5_regression,
     logits_budget: int = LOGITS_BUDGET,
     progress: bool | None = None,
+    shard: tuple[int, int] | str | None = None,
     **masking: Any,
 ) -> CompareReport:
     """Score a candidate and a reference model on the same masked tokens and decide PASS / AT_RISK / REGRESSION.
@@ -88,6 +90,8 @@ def compare(
         agreement_at_risk, agreement_regression: top-1 agreement below which the verdict is AT_RISK /
             REGRESSION (inclusive: ``>= at_risk`` is within); 1 >= at_risk >= regression >= 0.
         top5_at_risk, top5_regression: the same for the top-5 overlap.
+        shard: ``(i, n)`` or ``"i/n"``: compare on samples ``k % n == i`` only; ``merge`` of the n shards'
+            partials (``report.save_partial``) is the whole corpus's report, bootstrap interval included.
     Returns:
         a ``CompareReport``.
 
@@ -102,6 +106,7 @@ def compare(
                                  kl_regression=kl_regression, agreement_at_risk=agreement_at_risk,
                                  agreement_regression=agreement_regression, top5_at_risk=top5_at_risk,
                                  top5_regression=top5_regression)
+    shard = check_shard(shard)
     torch_ref, ref_info = None, None
     if masks is not None and not isinstance(masks, MaskManifest):
         masks = load_masks(masks)
@@ -126,7 +131,7 @@ def compare(
     config, manifest = replay_config(given and given.with_max_length(max_len), masks, tokenizer, texts)
     totals = Totals(new_counts())
     batches = masked_batches(tokenizer, texts, config, counts=totals.counts, text_field=text_field,
-                             progress=progress, manifest=manifest)
+                             progress=progress, manifest=manifest, shard=shard)
     ref_totals, paired = Totals(totals.counts), PairedTotals()
     widths = [v for v in (candidate.vocab_size, reference.vocab_size) if v]
     gathers = candidate.gathers_positions and (torch_ref is not None or reference.gathers_positions)
@@ -149,9 +154,9 @@ def compare(
             totals.add_batch(batch.indices[part], rows.nll_cand, rows.rank_cand, positions[:, 0], batch.position_of)
             ref_totals.add_batch(batch.indices[part], rows.nll_ref, rows.rank_ref, positions[:, 0],
                                  batch.position_of)
-            paired.add(rows)
+            paired.add(rows, batch.indices[part], positions[:, 0], positions[:, 1])
     settings = {**settings_of(config, manifest), "max_length_from": "masks file" if masks is not None else max_from,
-                "bootstrap": int(bootstrap), "bootstrap_seed": int(bootstrap_seed),
+                "bootstrap": int(bootstrap), "bootstrap_seed": int(bootstrap_seed), "shard": shard_label(shard),
                 "reference_kind": "torch_npz" if torch_ref is not None else ref_info.get("backend", "onnx")}
     cand_report = EvalReport.from_totals(totals, settings)
     ref_report = EvalReport.from_totals(ref_totals, settings)

@@ -26,23 +26,21 @@ import numpy as np
 
 from ..config import MaskingConfig, masking_config
 from ..errors import FillMaskError
-from ..masking import (MaskManifest, MaskRecorder, manifest_header, masked_batches, new_counts, replay_config,
-                       settings_of)
+from ..masking import MaskManifest, MaskRecorder, manifest_header, masked_batches, new_counts, replay_config
 from ..masking import save_masks as write_masks
-from ..metrics import TokenCollector, Totals, passes, score_rows
-from ..report import EvalReport
+from ..metrics import TokenCollector, Totals
 from ..runtime import check_max_length, check_model
-from ..text import check_output
+from ..text import check_output, check_shard
+from .blocks import LOGITS_BUDGET, eval_report, score_batches
 from .inputs import input_paths
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..report import EvalReport
     from ..runtime import MaskedLM
     from ..text import TextSource
     from ..tokenization import Tokenizer
 
 __all__ = ["evaluate", "LOGITS_BUDGET"]
-
-LOGITS_BUDGET = 1 << 24  # default cap on rows x length x vocab of one forward pass (64 MiB of float32)
 
 
 def evaluate(
@@ -59,6 +57,7 @@ def evaluate(
     worst: int = 0,
     save_masks: str | Path | None = None,
     masks: str | Path | MaskManifest | None = None,
+    shard: tuple[int, int] | str | None = None,
     **masking: Any,
 ) -> EvalReport:
     """Mask a corpus, run the model, and score the masked tokens.
@@ -90,8 +89,10 @@ def evaluate(
         save_masks: write the masks to this ``.npz`` manifest (see ``masking.manifest``).
         masks: a manifest (path or ``MaskManifest``) to score instead of drawing masks; it must have been
             made with this tokenizer and data. Its settings replace ``config`` / ``**masking``.
+        shard: ``(i, n)`` or ``"i/n"``: score only samples ``k % n == i`` (per-sample masking); ``merge`` of the
+            n shards' partials (``report.save_partial``) is the whole corpus's report, bit for bit.
     Returns:
-        an ``EvalReport``.
+        an ``EvalReport`` (``settings["shard"]``: the shard, as ``"i/n"``; None for the whole corpus).
 
     >>> report = evaluate(model, tok, ["The cat sat on the mat."], seed=42)  # doctest: +SKIP
     """
@@ -102,24 +103,17 @@ def evaluate(
     check_model(model).check_tokenizer(tokenizer)
     if save_masks is not None:  # refused before any work, not after the whole run
         save_masks = check_output(save_masks, inputs=input_paths(model, tokenizer, texts, masks), what="save_masks")
+    shard = check_shard(shard)
     given = masking_config(config, masking) if masks is None else None
     config, manifest = replay_config(given, masks, tokenizer, texts)
     config = config.with_max_length(check_max_length(model, tokenizer, config.max_length))
     totals = Totals(new_counts())
     batches = masked_batches(tokenizer, texts, config, counts=totals.counts, text_field=text_field,
-                             progress=progress, manifest=manifest)
-    vocab_hint = model.vocab_size or len(tokenizer)
+                             progress=progress, manifest=manifest, shard=shard)
     recorder = MaskRecorder() if save_masks is not None else None
     collector = TokenCollector(keep_all=bool(return_tokens), worst=int(worst), top5=bool(return_top5))
-    for batch in batches:
-        if recorder is not None:
-            recorder.add(batch)
-        for part in passes(batch.labels, vocab_hint, logits_budget, model.gathers_positions):
-            scored = score_rows(model, tokenizer, batch.enc, batch.labels, part, top=collector.active,
-                                top5=collector.top5)
-            totals.add_batch(batch.indices[part], scored.nll, scored.rank, scored.positions[:, 0], batch.position_of)
-            collector.add(batch, part, scored)
-    report = EvalReport.from_totals(totals, settings_of(config, manifest))
+    score_batches(model, tokenizer, batches, totals, collector, recorder, logits_budget=logits_budget)
+    report = eval_report(totals, config, manifest, shard=shard)
     if recorder is not None:
         header = manifest_header(tokenizer, texts, config, n_samples=report.n_samples, n_rows=0)
         written = write_masks(save_masks, recorder.manifest(header, tokenizer.pad_token_id))

@@ -38,7 +38,7 @@ from ..metrics import PLLTotals
 from ..numerics import row_nll_and_rank
 from ..report import PLLReport
 from ..runtime import check_max_length, check_model
-from ..text import Progress, TextSource, iter_texts, non_empty
+from ..text import Progress, TextSource, check_shard, iter_texts, non_empty, shard_label
 from .evaluation import LOGITS_BUDGET
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -65,6 +65,7 @@ def pseudo_log_likelihood(
     limit: int | None = None,
     return_tokens: bool = False,
     progress: bool | None = None,
+    shard: tuple[int, int] | str | None = None,
 ) -> PLLReport:
     """Pseudo-log-likelihood of every sample and the corpus pseudo-perplexity.
 
@@ -84,6 +85,8 @@ def pseudo_log_likelihood(
         limit: score only the first ``limit`` non-empty samples.
         return_tokens: also return every scored token's log-probability and rank (``PLLReport.tokens``).
         progress: show a progress bar on stderr (default: when stderr is a terminal).
+        shard: ``(i, n)`` or ``"i/n"``: score only samples ``k % n == i``; ``merge`` of the n shards' partials
+            (``report.save_partial``) is the whole corpus's report, bit for bit.
     Returns:
         a ``PLLReport``; its ``pseudo_perplexity`` is ``exp(-pseudo_log_likelihood / n_scored_tokens)``.
 
@@ -92,6 +95,7 @@ def pseudo_log_likelihood(
     """
     check_variant(variant)
     check_policy(special_tokens)
+    shard = check_shard(shard)
     for name, value in (("token_budget", token_budget), ("logits_budget", logits_budget)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise FillMaskError(f"{name}={value!r} must be a positive integer")
@@ -104,9 +108,10 @@ def pseudo_log_likelihood(
                             f"model's limit)")
     max_length = check_max_length(model, tokenizer, max_length)
     settings = dict(variant=variant, special_tokens=special_tokens, max_length=max_length,
-                    token_budget=int(token_budget), masking="mask token only, one copy per scored token")
+                    token_budget=int(token_budget), masking="mask token only, one copy per scored token",
+                    limit=limit, shard=shard_label(shard))
     totals = PLLTotals(return_tokens=return_tokens)
-    samples = non_empty(iter_texts(texts, text_field=text_field), totals.counts, limit)
+    samples = non_empty(iter_texts(texts, text_field=text_field), totals.counts, limit, shard)
     vocab = model.vocab_size or len(tokenizer)
     gathers = model.gathers_positions
     bar = Progress(enabled=sys.stderr.isatty() if progress is None else progress, label="pppl")
@@ -125,6 +130,7 @@ def pseudo_log_likelihood(
                 log_prob, rank = _score(model, tokenizer, batch, part)
                 totals.add(batch.samples[part], batch.positions[part, 1], batch.labels[part], log_prob, rank)
             bar.update(0, len(batch.labels))
+        totals.close_window()  # every copy of the window's samples is scored
         bar.update(len(window), 0)
     bar.close()
     return PLLReport.from_totals(totals, variant, settings)
@@ -147,7 +153,7 @@ def _prepare(tokenizer: Tokenizer, window: list[tuple[int, int, str]], totals: P
     words = [row.word_ids for row in rows]  # None for the original variant
     prepared = []
     for (index, position, _), row, row_words in zip(window, rows, words):
-        totals.n_tokens += len(row.ids)
+        totals.counts["n_tokens"] += len(row.ids)
         totals.counts["n_truncated"] += bool(row.truncated)
         totals.position_of[index] = position
         scored = row.special_tokens_mask == 0  # [L]

@@ -9,23 +9,27 @@ from types import SimpleNamespace
 import numpy as np
 
 from fillmask_np.metrics import DEFAULT_THRESHOLDS, PairedTotals, Thresholds
+from fillmask_np.numerics import PairedRows
 from fillmask_np.report import CompareReport
 
 CE_REF = 5.0
 
 
 def _totals(delta, *, kl=0.0, agree=1.0, overlap=1.0):
-    """PairedTotals of len(delta) tokens with these per-token ΔNLL and mean KL / agreement / overlap."""
+    """PairedTotals of len(delta) tokens, one per sample, with these per-token ΔNLL and KL / agreement / overlap."""
+    delta = np.asarray(delta, dtype=np.float64)
+    m = len(delta)
+    rows = PairedRows(m)
+    rows.nll_ref[:], rows.nll_cand[:] = 0.0, delta
+    rows.kl[:], rows.top5_overlap[:], rows.cosine[:], rows.max_abs[:] = kl, overlap, 1.0, 0.0
+    rows.top1_agree[:] = np.arange(m) < round(agree * m)
     t = PairedTotals()
-    t.n = len(delta)
-    t.kl, t.agree, t.overlap = kl * t.n, round(agree * t.n), overlap * t.n
-    t.cosine, t.min_cosine, t.max_abs = float(t.n), 1.0, 0.0
-    t.delta = [np.asarray(delta, dtype=np.float64)]
+    t.add(rows, list(range(m)), np.arange(m), np.ones(m, dtype=np.int64))
     return t
 
 
 def _report(totals, *, bootstrap, thresholds=DEFAULT_THRESHOLDS):
-    delta = float(np.mean(np.concatenate(totals.delta)))
+    delta = float(np.mean(totals.delta()))
     cand, ref = SimpleNamespace(cross_entropy=CE_REF + delta), SimpleNamespace(cross_entropy=CE_REF)
     return CompareReport.from_totals(totals, cand, ref, bootstrap=bootstrap, bootstrap_seed=0, thresholds=thresholds,
                                      settings={}, provenance={})

@@ -1,0 +1,106 @@
+"""Score a corpus block by block: the masked batches of some samples into ``metrics.Totals``, and its report.
+
+``evaluate`` scores the batches of a whole corpus (or one shard of it) with ``score_batches``; a worker
+scoring a block of samples numbered elsewhere (``fillmask_np.distributed``) calls ``score_samples``.
+Both give per-sample figures that do not depend on the block, so ``Totals.merge`` of the blocks and
+``eval_report`` give ``evaluate``'s report bit for bit.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
+
+from ..config import MaskingConfig, masking_config
+from ..errors import FillMaskError
+from ..masking import new_counts, sample_batches, settings_of
+from ..metrics import TokenCollector, Totals, passes, score_rows
+from ..report import EvalReport
+from ..runtime import check_max_length, check_model
+from ..text import shard_label
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..masking import MaskedBatch, MaskManifest, MaskRecorder
+    from ..runtime import MaskedLM
+    from ..tokenization import Tokenizer
+
+__all__ = ["LOGITS_BUDGET", "eval_config", "eval_report", "score_batches", "score_samples"]
+
+LOGITS_BUDGET = 1 << 24  # default cap on rows x length x vocab of one forward pass (64 MiB of float32)
+
+
+def eval_config(model: MaskedLM, tokenizer: Tokenizer, config: MaskingConfig | None = None,
+                **masking: Any) -> MaskingConfig:
+    """The masking settings ``evaluate`` would use: validated, ``max_length`` resolved for the model and tokenizer.
+
+    Args:
+        model, tokenizer: as ``evaluate``.
+        config, **masking: a ``MaskingConfig``, or its fields as keywords.
+    Returns:
+        a ``MaskingConfig`` with ``max_length`` set.
+
+    >>> eval_config(model, tok, seed=3).max_length  # doctest: +SKIP
+    128
+    """
+    check_model(model).check_tokenizer(tokenizer)
+    config = masking_config(config, masking)
+    return config.with_max_length(check_max_length(model, tokenizer, config.max_length))
+
+
+def score_samples(model: MaskedLM, tokenizer: Tokenizer, samples: Iterable[tuple[int, int, str]],
+                  config: MaskingConfig, *, logits_budget: int = LOGITS_BUDGET) -> Totals:
+    """Mask and score numbered samples as ``evaluate`` does: the totals of one block of a corpus.
+
+    Args:
+        model, tokenizer: as ``evaluate``.
+        samples: ``(sample index, source position, non-empty text)``; the index is the sample's number in the
+            whole corpus (its i-th non-empty sample), which draws its masks (per-sample masking).
+        config: from ``eval_config``.
+        logits_budget: as ``evaluate``.
+    Returns:
+        the ``Totals`` of these samples (``counts["n_samples"]`` of them, no empty one).
+
+    >>> totals = score_samples(model, tok, [(0, 1, "The cat sat.")], eval_config(model, tok))  # doctest: +SKIP
+    """
+    if config.masking != "per_sample" or config.max_length is None:
+        raise FillMaskError(f"score_samples needs per-sample masking and a resolved max_length (eval_config); got "
+                            f"masking={config.masking!r}, max_length={config.max_length!r}")
+    totals = Totals(new_counts())
+
+    def counted() -> Iterator[tuple[int, int, str]]:
+        for sample in samples:
+            totals.counts["n_samples"] += 1
+            yield sample
+
+    batches = sample_batches(tokenizer, counted(), config, counts=totals.counts, progress=False)
+    score_batches(model, tokenizer, batches, totals, TokenCollector(keep_all=False, worst=0), None,
+                  logits_budget=logits_budget)
+    return totals
+
+
+def eval_report(totals: Totals, config: MaskingConfig, manifest: MaskManifest | None = None, *,
+                shard: tuple[int, int] | None = None) -> EvalReport:
+    """The ``EvalReport`` of ``totals`` scored with ``config`` (``manifest``: the masks replayed, if any).
+
+    Args:
+        totals: one run's, or ``Totals.merge`` of blocks.
+        config: the masking settings (``eval_config``).
+        manifest: the masks file replayed, if any.
+        shard: the shard ``(i, n)`` the totals cover; None for the whole corpus.
+    Returns:
+        an ``EvalReport``; its ``settings`` are ``evaluate``'s.
+    """
+    return EvalReport.from_totals(totals, {**settings_of(config, manifest), "shard": shard_label(shard)})
+
+
+def score_batches(model: MaskedLM, tokenizer: Tokenizer, batches: Iterable[MaskedBatch], totals: Totals,
+                  collector: TokenCollector, recorder: MaskRecorder | None, *, logits_budget: int) -> None:
+    """Score every masked batch into ``totals`` (and ``collector``; ``recorder`` keeps the masks, when given)."""
+    vocab_hint = model.vocab_size or len(tokenizer)
+    for batch in batches:
+        if recorder is not None:
+            recorder.add(batch)
+        for part in passes(batch.labels, vocab_hint, logits_budget, model.gathers_positions):
+            scored = score_rows(model, tokenizer, batch.enc, batch.labels, part, top=collector.active,
+                                top5=collector.top5)
+            totals.add_batch(batch.indices[part], scored.nll, scored.rank, scored.positions[:, 0], batch.position_of)
+            collector.add(batch, part, scored)
