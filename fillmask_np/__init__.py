@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checke
     from .optimize import OptimizeReport, optimize_model
     from .report import CompareReport, EvalReport, PLLReport
     from .runtime import MaskedLM, NumpyMaskedLM, OnnxMaskedLM
-    from .tasks import (Generation, GenerationStep, Generations, compare, evaluate, fill_mask, generate,
+    from .tasks import (Generation, GenerationStep, Generations, compare, evaluate, fill_mask, generate, merge,
                         pseudo_log_likelihood, pseudo_perplexity)
     from .text import iter_texts
     from .tokenization import Encoded, Tokenizer
@@ -43,7 +43,7 @@ _LAZY = {  # public name -> the stage folder (or leaf module) that defines it
     **dict.fromkeys(("MaskedLM", "NumpyMaskedLM", "OnnxMaskedLM"), "runtime"),
     **dict.fromkeys(("CompareReport", "EvalReport", "PLLReport", "render_html"), "report"),
     **dict.fromkeys(("compare", "evaluate", "fill_mask", "generate", "Generation", "GenerationStep", "Generations",
-                     "pseudo_log_likelihood", "pseudo_perplexity"), "tasks"),
+                     "merge", "pseudo_log_likelihood", "pseudo_perplexity"), "tasks"),
     **dict.fromkeys(("OptimizeReport", "optimize_model"), "optimize"),
 }
 
@@ -52,7 +52,7 @@ __all__ = [
     "EvalReport", "evaluate", "fill_mask", "FillMaskError", "generate", "Generation", "GenerationStep",
     "Generations", "FillMaskWarning", "InputFileError", "iter_texts",
     "load_masks", "log_softmax", "logsumexp", "mask_tokens", "MaskedLM", "MaskingConfig", "MaskingError",
-    "MaskManifest", "ModelError", "NumericsError", "NumpyMaskedLM", "OnnxMaskedLM", "optimize_model",
+    "MaskManifest", "merge", "ModelError", "NumericsError", "NumpyMaskedLM", "OnnxMaskedLM", "optimize_model",
     "OptimizeReport", "PLLReport", "pseudo_log_likelihood", "pseudo_perplexity", "render_html", "sample_rng",
     "save_masks", "Tokenizer", "TokenizerError",
 ]

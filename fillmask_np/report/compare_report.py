@@ -46,6 +46,8 @@ class CompareReport:
     provenance: dict[str, Any] = field(default_factory=dict)
     # the mergeable paired totals (``save_partial``, ``fm.merge``); not in ``to_dict``
     totals: PairedTotals | None = field(default=None, repr=False, compare=False)
+    # partial=PATH: {"path", "sha256"} of the partial file this run wrote (``fm.merge`` reads it)
+    saved_partial: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every figure and its provenance (a non-finite float becomes None)."""

@@ -46,6 +46,8 @@ class EvalReport:
     saved_masks: dict[str, str] | None = None
     # the mergeable totals the figures were computed from (``save_partial``, ``fm.merge``); not in ``to_dict``
     totals: Totals | None = field(default=None, repr=False, compare=False)
+    # partial=PATH: {"path", "sha256"} of the partial file this run wrote (``fm.merge`` reads it)
+    saved_partial: dict[str, str] | None = None
 
     def worst(self, n: int) -> dict[str, np.ndarray]:
         """The ``n`` highest-loss records of ``tokens`` (highest first; ties: lower sample, then position).

@@ -45,6 +45,8 @@ class PLLReport:
     tokens: dict[str, np.ndarray] | None = None
     # the mergeable totals the figures were computed from (``save_partial``, ``fm.merge``); not in ``to_dict``
     totals: PLLTotals | None = field(default=None, repr=False, compare=False)
+    # partial=PATH: {"path", "sha256"} of the partial file this run wrote (``fm.merge`` reads it)
+    saved_partial: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every figure (a non-finite float becomes None, arrays become lists)."""

@@ -10,7 +10,8 @@ from .fill import fill_mask
 from .generation import generate
 from .generation_result import Generation, GenerationStep, Generations
 from .inputs import input_paths
+from .merging import merge
 from .pll import pseudo_log_likelihood, pseudo_perplexity
 
 __all__ = ["LOGITS_BUDGET", "Generation", "GenerationStep", "Generations", "compare", "eval_config", "eval_report", "evaluate", "fill_mask",
-           "generate", "input_paths", "pseudo_log_likelihood", "pseudo_perplexity", "score_samples"]
+           "generate", "input_paths", "merge", "pseudo_log_likelihood", "pseudo_perplexity", "score_samples"]

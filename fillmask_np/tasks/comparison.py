@@ -31,6 +31,7 @@ from ..runtime import (open_model, TorchReference, check_model, check_same_token
                        shared_max_length)
 from ..text import check_shard, shard_label
 from .evaluation import LOGITS_BUDGET
+from .partials import check_partial, save_partial
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..runtime import MaskedLM
@@ -63,6 +64,7 @@ def compare(
     logits_budget: int = LOGITS_BUDGET,
     progress: bool | None = None,
     shard: tuple[int, int] | str | None = None,
+    partial: str | Path | None = None,
     **masking: Any,
 ) -> CompareReport:
     """Score a candidate and a reference model on the same masked tokens and decide PASS / AT_RISK / REGRESSION.
@@ -91,7 +93,8 @@ def compare(
             REGRESSION (inclusive: ``>= at_risk`` is within); 1 >= at_risk >= regression >= 0.
         top5_at_risk, top5_regression: the same for the top-5 overlap.
         shard: ``(i, n)`` or ``"i/n"``: compare on samples ``k % n == i`` only; ``merge`` of the n shards'
-            partials (``report.save_partial``) is the whole corpus's report, bootstrap interval included.
+            partials is the whole corpus's report, bootstrap interval included.
+        partial: write the run's partial file here (``.json`` or ``.npz``), for ``merge``; see ``evaluate``.
     Returns:
         a ``CompareReport``.
 
@@ -126,6 +129,9 @@ def compare(
         check_model(reference, what="reference").check_tokenizer(tokenizer)
         ref_info = provenance(reference)["model"]
     check_vocab(candidate, reference)
+    if partial is not None:  # refused before any work
+        partial = check_partial(partial, candidate, tokenizer, texts, masks=masks,
+                                reference=None if torch_ref is not None else reference)
     given = masking_config(config, masking) if masks is None else None
     max_len, max_from = shared_max_length(candidate, reference, tokenizer, given and given.max_length)
     config, manifest = replay_config(given and given.with_max_length(max_len), masks, tokenizer, texts)
@@ -165,9 +171,12 @@ def compare(
                             k: settings[k] for k in ("seed", "masking", "mlm_probability", "mask_replace_prob",
                                                      "random_replace_prob", "whole_word", "special_tokens",
                                                      "max_length", "bootstrap_seed")})
-    return CompareReport.from_totals(paired, cand_report, ref_report, bootstrap=int(bootstrap),
-                                     bootstrap_seed=int(bootstrap_seed), thresholds=limits, settings=settings,
-                                     provenance=record)
+    report = CompareReport.from_totals(paired, cand_report, ref_report, bootstrap=int(bootstrap),
+                                       bootstrap_seed=int(bootstrap_seed), thresholds=limits, settings=settings,
+                                       provenance=record)
+    if partial is not None:
+        report.saved_partial = save_partial(partial, report, candidate, tokenizer, texts, reference=ref_info)
+    return report
 
 
 def _check_rows(candidate: Any, reference: Any, cand_rows: np.ndarray, ref_rows: np.ndarray,

@@ -33,6 +33,7 @@ from ..runtime import check_max_length, check_model
 from ..text import check_output, check_shard
 from .blocks import LOGITS_BUDGET, eval_report, score_batches
 from .inputs import input_paths
+from .partials import check_partial, save_partial
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..report import EvalReport
@@ -58,6 +59,7 @@ def evaluate(
     save_masks: str | Path | None = None,
     masks: str | Path | MaskManifest | None = None,
     shard: tuple[int, int] | str | None = None,
+    partial: str | Path | None = None,
     **masking: Any,
 ) -> EvalReport:
     """Mask a corpus, run the model, and score the masked tokens.
@@ -90,7 +92,9 @@ def evaluate(
         masks: a manifest (path or ``MaskManifest``) to score instead of drawing masks; it must have been
             made with this tokenizer and data. Its settings replace ``config`` / ``**masking``.
         shard: ``(i, n)`` or ``"i/n"``: score only samples ``k % n == i`` (per-sample masking); ``merge`` of the
-            n shards' partials (``report.save_partial``) is the whole corpus's report, bit for bit.
+            n shards' partials is the whole corpus's report, bit for bit.
+        partial: write the run's partial file here (``.json`` or ``.npz``: its mergeable totals, settings and the
+            sha256 of model, tokenizer and data), for ``merge``; ``report.saved_partial`` names what was written.
     Returns:
         an ``EvalReport`` (``settings["shard"]``: the shard, as ``"i/n"``; None for the whole corpus).
 
@@ -103,7 +107,12 @@ def evaluate(
     check_model(model).check_tokenizer(tokenizer)
     if save_masks is not None:  # refused before any work, not after the whole run
         save_masks = check_output(save_masks, inputs=input_paths(model, tokenizer, texts, masks), what="save_masks")
+    if partial is not None:
+        partial = check_partial(partial, model, tokenizer, texts, masks=masks)
     shard = check_shard(shard)
+    if shard is not None and save_masks is not None:
+        raise FillMaskError(f"save_masks writes the masks of one whole run; drop it with shard={shard!r} (a "
+                            f"shard's masks are those of the whole run's samples k % n == i)")
     given = masking_config(config, masking) if masks is None else None
     config, manifest = replay_config(given, masks, tokenizer, texts)
     config = config.with_max_length(check_max_length(model, tokenizer, config.max_length))
@@ -122,4 +131,6 @@ def evaluate(
         report.tokens = collector.columns()
     if worst:
         report.worst_tokens = collector.worst_records(tokenizer)
+    if partial is not None:
+        report.saved_partial = save_partial(partial, report, model, tokenizer, texts, worst=int(worst))
     return report

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import sys
 from itertools import islice
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -40,6 +41,7 @@ from ..report import PLLReport
 from ..runtime import check_max_length, check_model
 from ..text import Progress, TextSource, check_shard, iter_texts, non_empty, shard_label
 from .evaluation import LOGITS_BUDGET
+from .partials import check_partial, save_partial
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..runtime import MaskedLM
@@ -66,6 +68,7 @@ def pseudo_log_likelihood(
     return_tokens: bool = False,
     progress: bool | None = None,
     shard: tuple[int, int] | str | None = None,
+    partial: str | Path | None = None,
 ) -> PLLReport:
     """Pseudo-log-likelihood of every sample and the corpus pseudo-perplexity.
 
@@ -86,7 +89,8 @@ def pseudo_log_likelihood(
         return_tokens: also return every scored token's log-probability and rank (``PLLReport.tokens``).
         progress: show a progress bar on stderr (default: when stderr is a terminal).
         shard: ``(i, n)`` or ``"i/n"``: score only samples ``k % n == i``; ``merge`` of the n shards' partials
-            (``report.save_partial``) is the whole corpus's report, bit for bit.
+            is the whole corpus's report, bit for bit.
+        partial: write the run's partial file here (``.json`` or ``.npz``), for ``merge``; see ``evaluate``.
     Returns:
         a ``PLLReport``; its ``pseudo_perplexity`` is ``exp(-pseudo_log_likelihood / n_scored_tokens)``.
 
@@ -107,6 +111,8 @@ def pseudo_log_likelihood(
         raise FillMaskError(f"max_length={max_length!r} must be a positive number of tokens (or None for the "
                             f"model's limit)")
     max_length = check_max_length(model, tokenizer, max_length)
+    if partial is not None:  # refused before any work
+        partial = check_partial(partial, model, tokenizer, texts)
     settings = dict(variant=variant, special_tokens=special_tokens, max_length=max_length,
                     token_budget=int(token_budget), masking="mask token only, one copy per scored token",
                     limit=limit, shard=shard_label(shard))
@@ -133,7 +139,10 @@ def pseudo_log_likelihood(
         totals.close_window()  # every copy of the window's samples is scored
         bar.update(len(window), 0)
     bar.close()
-    return PLLReport.from_totals(totals, variant, settings)
+    report = PLLReport.from_totals(totals, variant, settings)
+    if partial is not None:
+        report.saved_partial = save_partial(partial, report, model, tokenizer, texts)
+    return report
 
 
 def pseudo_perplexity(model: MaskedLM, tokenizer: Tokenizer, texts: TextSource, **options: Any) -> PLLReport:

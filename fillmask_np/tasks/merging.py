@@ -1,0 +1,134 @@
+"""``merge``: the partial files of the shards of a corpus combined into one report, bit for bit that of one run.
+
+Partials are merged only when they were made the same way: the same kind of run, the same settings, the
+same model, tokenizer and data (by sha256), shards of one split, each once. A missing shard is refused
+unless ``allow_partial=True``; the report then names the shards it covers (``settings["shards_covered"]``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..errors import DataError, FillMaskError
+from ..metrics import PairedTotals, PLLTotals, Thresholds, Totals
+from ..report import CompareReport, EvalReport, PLLReport, read_partial
+
+__all__ = ["merge"]
+
+_FLOAT_COLUMNS = ("loss", "top5_probs", "log_prob")
+
+
+def merge(partials: Sequence[str | Path] | str | Path, *,
+          allow_partial: bool = False) -> EvalReport | PLLReport | CompareReport:
+    """Merge partial files (``partial=`` / ``--partial``) into the report of the whole corpus.
+
+    Args:
+        partials: the partial files (``.json`` or ``.npz``), in any order.
+        allow_partial: merge even when shards are missing; the report's ``settings["shards_covered"]`` and
+            ``settings["shards_total"]`` then say which shards it covers.
+    Returns:
+        an ``EvalReport``, ``PLLReport`` or ``CompareReport``, equal field for field to the report of one run
+        over every shard's samples (for any shard count and batch size).
+
+    >>> merge(["part-0.json", "part-1.json"]).cross_entropy  # doctest: +SKIP
+    """
+    paths = [partials] if isinstance(partials, (str, Path)) else list(partials)
+    if not paths:
+        raise FillMaskError("merge needs at least one partial file (written by --partial / partial=)")
+    docs = [read_partial(p) for p in paths]
+    settings = _check_alike(docs)
+    settings.update(shard=None, **_coverage(docs, allow_partial))
+    kind = docs[0]["kind"]
+    if kind == "eval":
+        report: Any = EvalReport.from_totals(Totals.merge([Totals.from_state(d["totals"]) for d in docs]), settings)
+        worst = int(docs[0]["extra"]["worst"])
+        if worst:
+            entries = [w for d in docs for w in d["extra"]["worst_tokens"]]
+            report.worst_tokens = sorted(entries, key=lambda w: (-w["loss"], w["sample"], w["position"]))[:worst]
+        report.tokens = _merged_tokens(docs)
+        return report
+    if kind == "pppl":
+        report = PLLReport.from_totals(PLLTotals.merge([PLLTotals.from_state(d["totals"]) for d in docs]),
+                                       docs[0]["extra"]["variant"], settings)
+        report.tokens = _merged_tokens(docs)
+        return report
+    cand, ref = (EvalReport.from_totals(Totals.merge([Totals.from_state(d["totals"][side]) for d in docs]), settings)
+                 for side in ("candidate", "reference"))
+    record = dict(docs[0]["provenance"])
+    record.update({k: getattr(cand, k) for k in ("n_samples", "n_scored_samples", "n_masked", "n_tokens", "n_empty",
+                                                  "n_unmaskable", "n_no_mask_drawn", "n_truncated") if k in record})
+    return CompareReport.from_totals(PairedTotals.merge([PairedTotals.from_state(d["totals"]["paired"]) for d in docs]),
+                                     cand, ref, bootstrap=int(settings["bootstrap"]),
+                                     bootstrap_seed=int(settings["bootstrap_seed"]),
+                                     thresholds=Thresholds(**docs[0]["extra"]["thresholds"]), settings=settings,
+                                     provenance=record)
+
+
+def _check_alike(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The partials' common settings; ``DataError`` naming the first difference and the two files."""
+    first = docs[0]
+    for doc in docs[1:]:
+        where = f"{first['path']!r} and {doc['path']!r}"
+        if doc["kind"] != first["kind"]:
+            raise DataError(f"{where} are partials of different runs ({first['kind']} and {doc['kind']}); merge "
+                            f"the partials of one command")
+        for what, key in (("sources", "model"), ("sources", "tokenizer"), ("sources", "data"),
+                          ("sources", "reference")):
+            a, b = first[what].get(key), doc[what].get(key)
+            if a != b:
+                raise DataError(f"{where} were made from different {key}s (sha256 {str(a)[:12]}... and "
+                                f"{str(b)[:12]}...); merge only the shards of one run")
+        for key in sorted(set(first["settings"]) | set(doc["settings"])):
+            a, b = first["settings"].get(key), doc["settings"].get(key)
+            if a != b:
+                raise DataError(f"{where} were made with different settings: {key}={a!r} and {key}={b!r}; "
+                                f"score every shard with the same options")
+        for key in sorted(set(first["extra"]) - {"worst_tokens", "tokens"}):
+            if first["extra"][key] != doc["extra"].get(key):
+                raise DataError(f"{where} were made with different options: {key}={first['extra'][key]!r} and "
+                                f"{doc['extra'].get(key)!r}; score every shard with the same options")
+        if (first["extra"].get("tokens") is None) != (doc["extra"].get("tokens") is None):
+            raise DataError(f"{where}: one has per-token records and the other not; score every shard with the "
+                            f"same options")
+    return dict(first["settings"])
+
+
+def _coverage(docs: list[dict[str, Any]], allow_partial: bool) -> dict[str, Any]:
+    """Check the shards (one split, each once); ``{}`` when complete, else what the report covers."""
+    shards = [tuple(d["shard"]) if d["shard"] is not None else (0, 1) for d in docs]
+    n = shards[0][1]
+    seen: dict[int, str] = {}
+    for (i, total), doc in zip(shards, docs):
+        if total != n:
+            raise DataError(f"{docs[0]['path']!r} is one of {n} shards but {doc['path']!r} one of {total}; merge "
+                            f"the shards of one split")
+        if i in seen:
+            raise DataError(f"shard {i}/{n} is given twice ({seen[i]!r} and {doc['path']!r}): the partials overlap; "
+                            f"merge each shard once")
+        seen[i] = doc["path"]
+    missing = sorted(set(range(n)) - set(seen))
+    if not missing:
+        return {}
+    if not allow_partial:
+        raise DataError(f"shard{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing))} of {n} "
+                        f"{'are' if len(missing) > 1 else 'is'} missing: pass every shard's partial, or "
+                        f"--allow-partial (allow_partial=True) for a report of the shards given")
+    return {"shards_covered": sorted(seen), "shards_total": n}
+
+
+def _merged_tokens(docs: list[dict[str, Any]]) -> dict[str, np.ndarray] | None:
+    """The per-token records of every partial, in (sample, position) order; None when the runs kept none."""
+    parts = [d["extra"].get("tokens") for d in docs]
+    if parts[0] is None:
+        return None
+    keys = list(parts[0])
+    columns = {}
+    for k in keys:
+        arrays = [np.asarray(p[k], dtype=np.float64 if k in _FLOAT_COLUMNS else np.int64) for p in parts]
+        width = next((a.shape[1:] for a in arrays if a.size), (5,) if k.startswith("top5") else ())
+        columns[k] = np.concatenate([a.reshape((-1, *width)) for a in arrays])
+    order = np.lexsort((columns["position"], columns["sample"]))
+    return {k: v[order] for k, v in columns.items()}
