@@ -26,6 +26,7 @@ _COMMANDS = {
     "compare": "cmd_compare",
     "pppl": "cmd_pppl",
     "generate": "cmd_generate",
+    "merge": "cmd_merge",
 }
 
 

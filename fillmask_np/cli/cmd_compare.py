@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .options import data_args, data_label, data_source, load, load_model, masking_args, masking_options, model_args, progress_arg
+from .options import (data_args, data_label, data_source, load, load_model, masking_args, masking_options, model_args,
+                      progress_arg, shard_args, distinct_outputs)
 
 _EXIT = {"PASS": 0, "AT_RISK": 0, "REGRESSION": 1}
 # (option, help) of each threshold; the defaults are metrics.Thresholds' (not imported here: --help stays light,
@@ -52,6 +53,7 @@ def add(sub: argparse._SubParsersAction) -> None:
         group.add_argument(f"--{option}", type=float, metavar="X", help=text)
     p.add_argument("--html", metavar="PATH", help="write the comparison as one self-contained HTML page (verdict, "
                                                   "criteria, ΔCE histogram, the samples that got most worse)")
+    shard_args(p)
     progress_arg(p)
 
 
@@ -95,25 +97,31 @@ def run(args: argparse.Namespace) -> int:
         inputs = input_paths(candidate, tokenizer, data, args.masks) + input_paths(
             None if is_npz else reference, reference_tokenizer, None, reference if is_npz else None)
         check_output(args.html, inputs=inputs, what="--html")
+    distinct_outputs(("--html", args.html), ("--partial", args.partial))
     report = compare(candidate, reference, tokenizer, data, reference_tokenizer=reference_tokenizer, masks=manifest,
                      text_field=args.text_field, bootstrap=args.bootstrap, bootstrap_seed=args.bootstrap_seed,
-                     progress=args.progress, **limits, **options)
+                     progress=args.progress, shard=args.shard, partial=args.partial, **limits, **options)
     if args.html:
         render_html(report, args.html, texts=data, text_field=args.text_field, inputs=inputs)
     if args.json:
         print(json.dumps(report.to_dict(), indent=1))
     else:
-        _table(report, candidate, args.reference, data_label(args, data))
+        print_table(report, candidate.name, args.reference, data_label(args, data))
+        if report.saved_partial:
+            print(f"{'partial':<16} {report.saved_partial['path']} (sha256 {report.saved_partial['sha256'][:16]}...)")
         if args.html:
             print(f"{'html report':<16} {args.html}")
     return _EXIT[report.verdict]
 
 
-def _table(report, candidate, reference: str, data) -> None:  # report: CompareReport
+def print_table(report: Any, candidate: str, reference: str, data: str) -> None:
+    """Print a ``CompareReport`` as the command's table (``candidate``, ``reference``, ``data``: how to name them)."""
+    from .cmd_eval import shard_rows
+
     c, r, s = report.candidate, report.reference, report.settings
     ci = report.delta_ci95
     lines = [
-        ("candidate", candidate.name),
+        ("candidate", candidate),
         ("reference", str(reference) + {"torch_npz": " (torch logits)", "numpy": " (checkpoint, NumPy backend)"}.get(
             s["reference_kind"], "")),
         ("data", f"{data} ({c.n_samples} samples; {c.n_truncated} truncated to {s['max_length']}, "
@@ -121,6 +129,7 @@ def _table(report, candidate, reference: str, data) -> None:  # report: CompareR
         ("masking", f"{s['masking']}{', whole words' if s['whole_word'] else ''}, seed {s['seed']}, "
                     f"p={s['mlm_probability']}"
                     + (f", replayed from {s['masks_file']}" if s.get("masks_file") else "")),
+        *shard_rows(report),
         ("masked tokens", f"{report.n_masked} in {c.n_scored_samples} samples"),
         ("", f"{'candidate':>12} {'reference':>12} {'Δ':>12}"),
         ("cross-entropy", f"{c.cross_entropy:>12.6f} {r.cross_entropy:>12.6f} {report.delta_cross_entropy:>+12.3e}"),

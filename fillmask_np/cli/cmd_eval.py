@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
-from ..errors import InputFileError
-from .options import data_args, data_label, data_source, load, masking_args, masking_options, model_args, progress_arg
+from .options import (data_args, data_label, data_source, distinct_outputs, load, masking_args, masking_options,
+                      model_args, progress_arg, shard_args)
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +33,7 @@ def add(sub: argparse._SubParsersAction) -> None:
                                                      "probability of the label) to PATH.npz, .jsonl, .csv or .parquet")
     ev.add_argument("--html", metavar="PATH", help="write the report as one self-contained HTML page (charts, the "
                                                    "worst samples with each masked token's loss and top-5)")
+    shard_args(ev)
     progress_arg(ev)
 
 
@@ -55,10 +55,11 @@ def run(args: argparse.Namespace) -> int:
         check_output(args.save_masks, inputs=inputs, what="--save-masks")
     if args.html:
         check_output(args.html, inputs=inputs, what="--html")
-    _distinct(("--tokens", args.tokens), ("--save-masks", args.save_masks), ("--html", args.html))
+    distinct_outputs(("--tokens", args.tokens), ("--save-masks", args.save_masks), ("--html", args.html),
+              ("--partial", args.partial))
     report = evaluate(model, tokenizer, data, text_field=args.text_field, progress=args.progress, masks=manifest,
                       save_masks=args.save_masks, return_tokens=bool(args.tokens or args.html),
-                      return_top5=bool(args.html), worst=args.worst, **options)
+                      return_top5=bool(args.html), worst=args.worst, shard=args.shard, partial=args.partial, **options)
     if args.tokens:
         write_tokens(args.tokens, token_table(report.tokens, report.per_sample, tokenizer))
     saved = report.saved_masks
@@ -73,34 +74,38 @@ def run(args: argparse.Namespace) -> int:
         out.update(tokens_file=args.tokens, html_file=args.html, saved_masks=saved, provenance=record)
         print(json.dumps(out, indent=1))
         return 0
-    _print_table(model, data_label(args, data), report, saved, args.tokens, args.html)
+    print_table(str(model.path), data_label(args, data), report, saved, args.tokens, args.html)
     return 0
 
 
-def _distinct(*outputs: tuple[str, str | None]) -> None:
-    """Refuse two output options that name the same file (before any work)."""
-    given = [(flag, path) for flag, path in outputs if path]
-    for k, (flag, path) in enumerate(given):
-        for other, second in given[k + 1 :]:
-            if Path(path).resolve() == Path(second).resolve():
-                raise InputFileError(f"{flag} and {other} both name {path!r}; pass two paths")
+def shard_rows(report: Any) -> list[tuple[str, str]]:
+    """The table's row saying which shard(s) a report covers, if not the whole corpus."""
+    s = report.settings
+    if s.get("shard"):
+        i, n = s["shard"].split("/")
+        return [("shard", f"{i} of {n} (samples k with k % {n} == {i}); merge the {n} partials for the corpus")]
+    if s.get("shards_covered") is not None:
+        return [("shards", f"{len(s['shards_covered'])} of {s['shards_total']} merged "
+                           f"({', '.join(map(str, s['shards_covered']))}): NOT the whole corpus")]
+    return []
 
 
 def _provenance(provenance: Any, model: Any, tokenizer: Any, data: Any, report: Any) -> dict[str, Any]:
     s = report.settings
     policy = {k: s[k] for k in ("masking", "whole_word", "special_tokens", "mlm_probability", "mask_replace_prob",
-                                "random_replace_prob", "max_length", "batch_size", "limit")}
+                                "random_replace_prob", "max_length", "batch_size", "limit", "shard")}
     counts = {k: getattr(report, k) for k in ("n_samples", "n_scored_samples", "n_masked", "n_tokens", "n_empty",
                                               "n_unmaskable", "n_no_mask_drawn", "n_truncated")}
     masks = {"path": s["masks_file"], "sha256": s["masks_sha256"]} if "masks_file" in s else None
     return provenance(model, tokenizer, data, seed=s["seed"], masking=policy, masks=masks, counts=counts)
 
 
-def _print_table(model: Any, data: Any, report: Any, saved: dict | None, tokens_file: str | None,
-                 html_file: str | None) -> None:
+def print_table(model: str, data: str, report: Any, saved: dict | None = None, tokens_file: str | None = None,
+                html_file: str | None = None) -> None:
+    """Print an ``EvalReport`` as the command's table (``model`` and ``data``: how to name them)."""
     s = report.settings
     rows = [
-        ("model", str(model.path)),
+        ("model", model),
         ("data", f"{data} ({report.n_samples} samples; skipped {report.n_empty} empty, "
                  f"{report.n_unmaskable} unmaskable; {report.n_truncated} truncated to {s['max_length']})"),
         ("masking", f"{s['masking']}{', whole words' if s['whole_word'] else ''}, seed {s['seed']}, "
@@ -109,6 +114,7 @@ def _print_table(model: Any, data: Any, report: Any, saved: dict | None, tokens_
     ]
     if "masks_file" in s:
         rows.append(("masks", f"replayed from {s['masks_file']} (sha256 {s['masks_sha256'][:16]}...)"))
+    rows += shard_rows(report)
     rows += [
         ("masked tokens", f"{report.n_masked} in {report.n_scored_samples} samples"),
         ("cross-entropy", f"{report.cross_entropy:.4f} nats/token"),
@@ -118,6 +124,8 @@ def _print_table(model: Any, data: Any, report: Any, saved: dict | None, tokens_
     ]
     if saved:
         rows.append(("saved masks", f"{saved['path']} (sha256 {saved['sha256'][:16]}...)"))
+    if report.saved_partial:
+        rows.append(("partial", f"{report.saved_partial['path']} (sha256 {report.saved_partial['sha256'][:16]}...)"))
     if tokens_file:
         rows.append(("token records", tokens_file))
     if html_file:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from .options import data_args, data_label, data_source, load, model_args, progress_arg
+from typing import Any
+
+from .options import data_args, data_label, data_source, load, model_args, distinct_outputs, progress_arg, shard_args
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +29,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     pp.add_argument("--limit", type=int, help="score only the first N non-empty samples")
     pp.add_argument("--html", metavar="PATH", help="write the report as one self-contained HTML page (charts, a "
                                                    "heat map of each scored token's -log P)")
+    shard_args(pp)
     progress_arg(pp)
 
 
@@ -41,10 +44,11 @@ def run(args: argparse.Namespace) -> int:
     inputs = input_paths(model, tokenizer, data)
     if args.html:  # refused before any work
         check_output(args.html, inputs=inputs, what="--html")
+    distinct_outputs(("--html", args.html), ("--partial", args.partial))
     report = pseudo_log_likelihood(model, tokenizer, data, variant=args.variant, special_tokens=args.special_tokens,
                                    max_length=args.max_length, token_budget=args.batch_tokens,
                                    text_field=args.text_field, limit=args.limit, progress=args.progress,
-                                   return_tokens=bool(args.html))
+                                   return_tokens=bool(args.html), shard=args.shard, partial=args.partial)
     record = None
     if args.json or args.html:
         counts = {key: getattr(report, key) for key in ("n_samples", "n_scored_samples", "n_scored_tokens",
@@ -59,22 +63,32 @@ def run(args: argparse.Namespace) -> int:
         out["tokens"] = None  # recorded for --html only: the JSON is the same with or without it
         print(json.dumps(out, indent=1))
         return 0
+    print_table(str(model.path), data_label(args, data), report, args.html)
+    if not model.gathers_positions:
+        print("note: this model computes logits at every position of every copy; a model rewritten by "
+              "`fillmask-np optimize` runs its head on the scored rows only (much faster for pppl)")
+    return 0
+
+
+def print_table(model: str, data: str, report: Any, html: str | None = None) -> None:
+    """Print a ``PLLReport`` as the command's table (``model`` and ``data``: how to name them)."""
+    from .cmd_eval import shard_rows
+
     s = report.settings
     rows = [
-        ("model", str(model.path)),
-        ("data", f"{data_label(args, data)} ({report.n_samples} samples; skipped {report.n_empty} empty, "
+        ("model", model),
+        ("data", f"{data} ({report.n_samples} samples; skipped {report.n_empty} empty, "
                  f"{report.n_unscorable} unscorable; {report.n_truncated} truncated to {s['max_length']})"),
         ("variant", f"{report.variant} (special tokens never scored: {s['special_tokens']})"),
         ("scored tokens", f"{report.n_scored_tokens} in {report.n_scored_samples} samples, one masked copy each"),
         ("PLL", f"{report.pseudo_log_likelihood:.4f} nats (sum)"),
         ("-PLL / token", f"{report.nll_per_token:.4f} nats"),
         ("PPPL", f"{report.pseudo_perplexity:.3f}"),
+        *shard_rows(report),
     ]
-    if args.html:
-        rows.append(("html report", args.html))
+    if report.saved_partial:
+        rows.append(("partial", f"{report.saved_partial['path']} (sha256 {report.saved_partial['sha256'][:16]}...)"))
+    if html:
+        rows.append(("html report", html))
     for key, value in rows:
         print(f"{key:<14} {value}")
-    if not model.gathers_positions:
-        print("note: this model computes logits at every position of every copy; a model rewritten by "
-              "`fillmask-np optimize` runs its head on the scored rows only (much faster for pppl)")
-    return 0

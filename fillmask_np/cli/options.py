@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..tokenization import Tokenizer
 
 __all__ = ["model_args", "data_args", "data_label", "data_source", "masking_args", "progress_arg", "masking_options",
-           "load", "load_model"]
+           "load", "load_model", "shard_args", "distinct_outputs"]
 
 
 def model_args(p: argparse.ArgumentParser) -> None:
@@ -58,6 +58,24 @@ def data_source(args: argparse.Namespace) -> Any:
 def data_label(args: argparse.Namespace, data: Any) -> str:
     """How reports name the data: its path, or ``<stdin>``."""
     return "<stdin>" if args.data == "-" else str(data)
+
+
+def shard_args(p: argparse.ArgumentParser) -> None:
+    """The scale-out options: score one shard of the corpus, write the run's partial file for ``merge``."""
+    p.add_argument("--shard", metavar="I/N", help="score only the samples k with k %% N == I (0 <= I < N; masks and "
+                                                  "figures are those of the whole run's samples); see --partial")
+    p.add_argument("--partial", metavar="PATH", help="also write the run's mergeable totals to PATH.json or PATH.npz; "
+                                                     "`fillmask-np merge` combines the N shards' partials into the "
+                                                     "whole corpus's report, bit for bit")
+
+
+def distinct_outputs(*outputs: tuple[str, str | None]) -> None:
+    """Refuse two output options that name the same file (before any work)."""
+    given = [(flag, path) for flag, path in outputs if path]
+    for k, (flag, path) in enumerate(given):
+        for other, second in given[k + 1 :]:
+            if Path(path).resolve() == Path(second).resolve():
+                raise InputFileError(f"{flag} and {other} both name {path!r}; pass two paths")
 
 
 def progress_arg(p: argparse.ArgumentParser) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -66,13 +67,20 @@ def read_partial(path: str | Path) -> dict[str, Any]:
                 arrays = {k: npz[k] for k in npz.files}
             header = json.loads(str(arrays.pop("header")))
             document = {k: _from_arrays(v, arrays) if k in _COLUMNAR else v for k, v in header.items()}
-    except (ValueError, KeyError, OSError, UnicodeDecodeError) as exc:
+    except (ValueError, KeyError, OSError, UnicodeDecodeError, EOFError, zipfile.BadZipFile) as exc:
         raise DataError(f"{str(path)!r} is not a readable partial file ({exc}); write partials with --partial") from exc
     if not isinstance(document, dict) or document.get("format") != PARTIAL_FORMAT:
         raise DataError(f"{str(path)!r} is not a fillmask_np partial file; write partials with --partial")
     if document.get("version") != PARTIAL_VERSION:
         raise DataError(f"{str(path)!r} is a version {document.get('version')!r} partial; this fillmask_np reads "
                         f"version {PARTIAL_VERSION}: score that shard again with this version")
+    shard = document.get("shard")
+    shard_ok = shard is None or (isinstance(shard, list) and len(shard) == 2 and all(isinstance(x, int) for x in shard)
+                                 and 0 <= shard[0] < shard[1])
+    if (document.get("kind") not in ("eval", "pppl", "compare") or not shard_ok
+            or not all(isinstance(document.get(k), dict) for k in ("settings", "sources", "totals", "extra"))):
+        raise DataError(f"{str(path)!r} is a damaged partial file (its kind, shard, settings, sources, totals or extra "
+                        f"is missing or malformed); score that shard again with --partial")
     document["path"] = str(path)
     return document
 

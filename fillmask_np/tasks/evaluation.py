@@ -111,8 +111,8 @@ def evaluate(
         partial = check_partial(partial, model, tokenizer, texts, masks=masks)
     shard = check_shard(shard)
     if shard is not None and save_masks is not None:
-        raise FillMaskError(f"save_masks writes the masks of one whole run; drop it with shard={shard!r} (a "
-                            f"shard's masks are those of the whole run's samples k % n == i)")
+        raise FillMaskError(f"save_masks (--save-masks) writes the masks of one whole run, not of shard "
+                            f"{shard[0]}/{shard[1]}: save them from a run without a shard")
     given = masking_config(config, masking) if masks is None else None
     config, manifest = replay_config(given, masks, tokenizer, texts)
     config = config.with_max_length(check_max_length(model, tokenizer, config.max_length))

@@ -75,11 +75,11 @@ def _check_alike(docs: list[dict[str, Any]]) -> dict[str, Any]:
         if doc["kind"] != first["kind"]:
             raise DataError(f"{where} are partials of different runs ({first['kind']} and {doc['kind']}); merge "
                             f"the partials of one command")
-        for what, key in (("sources", "model"), ("sources", "tokenizer"), ("sources", "data"),
-                          ("sources", "reference")):
-            a, b = first[what].get(key), doc[what].get(key)
+        for key, things in (("model", "models"), ("tokenizer", "tokenizers"), ("data", "data"),
+                            ("reference", "reference models")):
+            a, b = first["sources"].get(key), doc["sources"].get(key)
             if a != b:
-                raise DataError(f"{where} were made from different {key}s (sha256 {str(a)[:12]}... and "
+                raise DataError(f"{where} were made from different {things} (sha256 {str(a)[:12]}... and "
                                 f"{str(b)[:12]}...); merge only the shards of one run")
         for key in sorted(set(first["settings"]) | set(doc["settings"])):
             a, b = first["settings"].get(key), doc["settings"].get(key)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import json
 import os
 import shutil
 import stat
@@ -124,20 +125,68 @@ CLI_ROWS = [
     ("optimize-under-a-file", ["optimize", "{w}/m", "-o", "{w}/data.txt/out"], "is not a directory"),
     ("optimize-negative-seed", ["optimize", "{w}/m", "-o", "{w}/out", "--seed", "-1"], "seed=-1"),
     ("optimize-missing-model", ["optimize", "{w}/missing", "-o", "{w}/out"], "does not exist"),
+    ("shard-beyond-the-split", ["eval", "--model", "{w}/m", "--data", "{w}/data.txt", "--shard", "2/2"],
+     "must be i/n with 0 <= i < n"),
+    ("shard-not-a-fraction", ["eval", "--model", "{w}/m", "--data", "{w}/data.txt", "--shard", "half"],
+     "must be i/n with 0 <= i < n"),
+    ("shard-with-hf-masking", ["eval", "--model", "{w}/m", "--data", "{w}/data.txt", "--shard", "0/2", "--masking",
+                               "hf"], "needs masks drawn per sample"),
+    ("shard-with-save-masks", ["eval", "--model", "{w}/m", "--data", "{w}/data.txt", "--shard", "0/2",
+                               "--save-masks", "{w}/m.npz"], "save them from a run without a shard"),
+    ("pppl-shard-beyond-the-split", ["pppl", "--model", "{w}/m", "--data", "{w}/data.txt", "--shard", "5/5"],
+     "must be i/n"),
+    ("partial-with-a-wrong-suffix", ["eval", "--model", "{w}/m", "--data", "{w}/data.txt", "--partial", "{w}/p.txt"],
+     "must end in .json or .npz"),
+    ("partial-onto-the-tokenizer", ["eval", "--model", "{w}/m", "--data", "{w}/data.txt", "--partial",
+                                    "{w}/m/tokenizer.json"], "is an input"),
+    ("partial-and-html-one-path", ["pppl", "--model", "{w}/m", "--data", "{w}/data.txt", "--partial", "{w}/o.json",
+                                   "--html", "{w}/o.json"], "both name"),
+    ("compare-partial-onto-the-data", ["compare", "--model", "{w}/m", "--reference", "{w}/m", "--data",
+                                       "{p}/e0.json", "--partial", "{p}/e0.json"], "is an input"),
+    ("merge-a-missing-shard", ["merge", "{p}/e0.json"], "shard 1 of 2 is missing"),
+    ("merge-a-shard-twice", ["merge", "{p}/e0.json", "{p}/e0-copy.npz", "{p}/e1.json"], "shard 0/2 is given twice"),
+    ("merge-different-seeds", ["merge", "{p}/e0.json", "{p}/e1-seed1.json"], "seed=0 and seed=1"),
+    ("merge-different-splits", ["merge", "{p}/e0.json", "{p}/e0-of-3.json"], "is one of 2 shards but"),
+    ("merge-different-data", ["merge", "{p}/e0.json", "{p}/e1-other-data.json"], "different data"),
+    ("merge-different-runs", ["merge", "{p}/e0.json", "{p}/pppl1.json"], "partials of different runs"),
+    ("merge-another-version", ["merge", "{p}/version0.json"], "version 0 partial"),
+    ("merge-not-a-partial", ["merge", "{p}/not-partial.json"], "is not a fillmask_np partial"),
+    ("merge-damaged-npz", ["merge", "{p}/damaged.npz"], "is not a readable partial file"),
+    ("merge-a-text-file", ["merge", "{w}/data.txt"], "must end in .json or .npz"),
+    ("merge-a-missing-file", ["merge", "{w}/missing.json"], "does not exist"),
 ]
 
 
 @pytest.mark.cli
 @pytest.mark.parametrize("case, argv, fragment", CLI_ROWS, ids=[row[0] for row in CLI_ROWS])
-def test_bad_command_line_input_exits_2_with_one_line_and_loses_nothing(work, capsys, case, argv, fragment):
-    before = _digests(work)
-    status = main([a.format(w=work) for a in argv])
+def test_bad_command_line_input_exits_2_with_one_line_and_loses_nothing(work, partials, capsys, case, argv, fragment):
+    before, partials_before = _digests(work), _digests(partials)
+    status = main([a.format(w=work, p=partials) for a in argv])
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2, (case, err)
     errors = [line for line in err if line.startswith("fillmask-np: error:")]
     assert len(errors) == 1 and "Traceback" not in "\n".join(err), err
     assert fragment in errors[0], errors[0]
-    assert _digests(work) == before  # no input was touched
+    assert _digests(work) == before and _digests(partials) == partials_before  # no input was touched
+
+
+@pytest.fixture(scope="module")
+def partials(tmp_path_factory) -> Path:
+    """Partial files of the golden bert on 30 samples of eval.txt: shards of 2 runs and files that are not partials."""
+    root = tmp_path_factory.mktemp("partials")
+    model, tok, texts = _model(), _tok(), EVAL_TXT.read_text(encoding="utf-8").splitlines()[:30]
+    fm.evaluate(model, tok, EVAL_TXT, limit=30, shard=(0, 2), partial=root / "e0.json")
+    fm.evaluate(model, tok, EVAL_TXT, limit=30, shard=(0, 2), partial=root / "e0-copy.npz")
+    fm.evaluate(model, tok, EVAL_TXT, limit=30, shard=(1, 2), partial=root / "e1.json")
+    fm.evaluate(model, tok, EVAL_TXT, limit=30, shard=(1, 2), seed=1, partial=root / "e1-seed1.json")
+    fm.evaluate(model, tok, EVAL_TXT, limit=30, shard=(0, 3), partial=root / "e0-of-3.json")
+    fm.evaluate(model, tok, texts[::-1], limit=30, shard=(1, 2), partial=root / "e1-other-data.json")
+    fm.pseudo_log_likelihood(model, tok, EVAL_TXT, limit=30, shard=(1, 2), partial=root / "pppl1.json")
+    document = json.loads((root / "e0.json").read_text())
+    (root / "version0.json").write_text(json.dumps({**document, "version": 0}))
+    (root / "not-partial.json").write_text(json.dumps({"cross_entropy": 4.2}))
+    (root / "damaged.npz").write_bytes((root / "e0-copy.npz").read_bytes()[:100])
+    return root
 
 
 def _model():
@@ -155,8 +204,21 @@ def _numpy(kind: str):
     return fm.NumpyMaskedLM(bad_checkpoint(kind, root))
 
 
+def _score_samples_hf():
+    from fillmask_np.tasks import eval_config, score_samples
+
+    return score_samples(_model(), _tok(), [(0, 0, "a b")], eval_config(_model(), _tok(), masking="hf"))
+
+
 # (case id, a call that must raise, the FillMaskError subclass, a regex its message matches)
 API_ROWS = [
+    ("shard-of-three-numbers", lambda: fm.evaluate(_model(), _tok(), ["a b"], shard=(1, 2, 3)), fm.FillMaskError,
+     r"shard=\(1, 2, 3\) must be i/n"),
+    ("pppl-shard-one-of-one-past-the-end", lambda: fm.pseudo_log_likelihood(_model(), _tok(), ["a b"], shard="1/1"),
+     fm.FillMaskError, "shard='1/1' must be i/n"),
+    ("merge-nothing", lambda: fm.merge([]), fm.FillMaskError, "at least one partial file"),
+    ("score-samples-with-hf-masking", lambda: _score_samples_hf(), fm.FillMaskError,
+     "score_samples needs per-sample masking"),
     ("batch-size-float", lambda: fm.evaluate(_model(), _tok(), ["a b"], batch_size=2.5), fm.FillMaskError,
      "batch_size=2.5"),
     ("batch-size-str", lambda: fm.evaluate(_model(), _tok(), ["a b"], batch_size="16"), fm.FillMaskError,

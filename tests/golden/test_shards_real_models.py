@@ -1,0 +1,57 @@
+"""Shards of real exported models merge bit for bit: ONNX Runtime and the NumPy backend give each sample the
+same figures whatever batch it is scored in, so ``fm.merge`` of 3 shards scored at another batch size is the
+one run over the whole corpus, for evaluate, pseudo_log_likelihood and compare."""
+
+from __future__ import annotations
+
+import pytest
+
+import fillmask_np as fm
+from helpers import EVAL_TXT, GOLDEN
+from helpers.shards import figures, merged_over_shards
+
+pytestmark = pytest.mark.golden
+
+
+@pytest.mark.parametrize("name", ["bert", "roberta", "modernbert"])
+def test_evaluation_of_three_shards_merges_to_the_whole_run(name):
+    model, tok = fm.OnnxMaskedLM(GOLDEN / "models" / name), fm.Tokenizer.from_dir(GOLDEN / "models" / name)
+    whole = fm.evaluate(model, tok, EVAL_TXT, seed=4, batch_size=16, worst=5)
+    merged = merged_over_shards(lambda **kw: fm.evaluate(model, tok, EVAL_TXT, seed=4, batch_size=5, worst=5, **kw), 3,
+                                suffixes=(".npz", ".json"))
+    assert figures(merged, "batch_size") == figures(whole, "batch_size")
+
+
+def test_numpy_backend_shards_scored_one_sample_per_batch_merge_to_the_whole_run():
+    model, tok = fm.NumpyMaskedLM(GOLDEN / "models" / "bert"), fm.Tokenizer.from_dir(GOLDEN / "models" / "bert")
+    whole = fm.evaluate(model, tok, EVAL_TXT, seed=1, batch_size=1)
+    merged = merged_over_shards(lambda **kw: fm.evaluate(model, tok, EVAL_TXT, seed=1, batch_size=1, **kw), 3)
+    assert merged.to_dict() == whole.to_dict()
+
+
+def test_numpy_backend_logits_move_with_the_batch_so_its_shards_merge_to_within_float32_rounding():
+    """The NumPy backend's BLAS products and padded softmax sums change with the batch's shape: a sample's
+    figures move in the last float32 bits, so its shards at other batch sizes merge to within ~1e-6 only."""
+    model, tok = fm.NumpyMaskedLM(GOLDEN / "models" / "bert"), fm.Tokenizer.from_dir(GOLDEN / "models" / "bert")
+    whole = fm.evaluate(model, tok, EVAL_TXT, seed=1, batch_size=16)
+    merged = merged_over_shards(lambda **kw: fm.evaluate(model, tok, EVAL_TXT, seed=1, batch_size=3, **kw), 3)
+    assert merged.cross_entropy != whole.cross_entropy
+    assert merged.cross_entropy == pytest.approx(whole.cross_entropy, rel=1e-6, abs=0)
+    assert merged.per_sample["index"] == whole.per_sample["index"] and merged.n_masked == whole.n_masked
+
+
+def test_pseudo_log_likelihood_of_three_shards_merges_to_the_whole_run():
+    model, tok = fm.OnnxMaskedLM(GOLDEN / "models" / "bert"), fm.Tokenizer.from_dir(GOLDEN / "models" / "bert")
+    whole = fm.pseudo_log_likelihood(model, tok, EVAL_TXT, limit=30)
+    merged = merged_over_shards(lambda **kw: fm.pseudo_log_likelihood(model, tok, EVAL_TXT, limit=30, token_budget=700,
+                                                                      **kw), 3)
+    assert figures(merged, "token_budget") == figures(whole, "token_budget")
+
+
+def test_onnx_against_numpy_comparison_of_three_shards_merges_to_the_whole_run():
+    tok = fm.Tokenizer.from_dir(GOLDEN / "models" / "bert")
+    onnx, numpy = fm.OnnxMaskedLM(GOLDEN / "models" / "bert"), fm.NumpyMaskedLM(GOLDEN / "models" / "bert")
+    whole = fm.compare(onnx, numpy, tok, EVAL_TXT, seed=2, bootstrap=300, batch_size=1)  # NumPy: see above
+    merged = merged_over_shards(lambda **kw: fm.compare(onnx, numpy, tok, EVAL_TXT, seed=2, bootstrap=300, batch_size=1,
+                                                        **kw), 3)
+    assert merged.to_dict() == whole.to_dict()  # the same batch size: every field, provenance included
