@@ -34,6 +34,11 @@ def add(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--html", metavar="PATH", help="write the report as one self-contained HTML page (charts, the "
                                                    "worst samples with each masked token's loss and top-5)")
     shard_args(ev)
+    ev.add_argument("--ray", metavar="ADDRESS", help="score on a Ray cluster (the [ray] extra): local (a Ray started "
+                                                     "for this run), auto (the running cluster) or host:port; the "
+                                                     "report is the one-process run's, bit for bit")
+    ev.add_argument("--workers", type=int, default=2, help="with --ray: actors scoring at once, each with --threads "
+                                                           "CPUs (default 1) and one model session (default 2)")
     progress_arg(ev)
 
 
@@ -56,10 +61,14 @@ def run(args: argparse.Namespace) -> int:
     if args.html:
         check_output(args.html, inputs=inputs, what="--html")
     distinct_outputs(("--tokens", args.tokens), ("--save-masks", args.save_masks), ("--html", args.html),
-              ("--partial", args.partial))
-    report = evaluate(model, tokenizer, data, text_field=args.text_field, progress=args.progress, masks=manifest,
-                      save_masks=args.save_masks, return_tokens=bool(args.tokens or args.html),
-                      return_top5=bool(args.html), worst=args.worst, shard=args.shard, partial=args.partial, **options)
+                     ("--partial", args.partial))
+    if args.ray:
+        report = _on_ray(args, options)
+    else:
+        report = evaluate(model, tokenizer, data, text_field=args.text_field, progress=args.progress, masks=manifest,
+                          save_masks=args.save_masks, return_tokens=bool(args.tokens or args.html),
+                          return_top5=bool(args.html), worst=args.worst, shard=args.shard, partial=args.partial,
+                          **options)
     if args.tokens:
         write_tokens(args.tokens, token_table(report.tokens, report.per_sample, tokenizer))
     saved = report.saved_masks
@@ -88,6 +97,25 @@ def shard_rows(report: Any) -> list[tuple[str, str]]:
         return [("shards", f"{len(s['shards_covered'])} of {s['shards_total']} merged "
                            f"({', '.join(map(str, s['shards_covered']))}): NOT the whole corpus")]
     return []
+
+
+def _on_ray(args: argparse.Namespace, options: dict[str, Any]) -> Any:
+    """``fillmask_np.distributed.evaluate`` with the command's options (the per-token outputs are not offered)."""
+    from ..errors import FillMaskError
+
+    for flag, given in (("--masks", args.masks), ("--save-masks", args.save_masks), ("--tokens", args.tokens),
+                        ("--html", args.html), ("--worst", args.worst), ("--shard", args.shard),
+                        ("--partial", args.partial), ("--data -", args.data == "-")):
+        if given:
+            raise FillMaskError(f"{flag} is not offered with --ray (the workers return per-sample totals only); "
+                                f"drop {flag.split()[0]}, or run without --ray")
+    from ..distributed import evaluate as ray_evaluate
+    from ..text import default_model_dir
+
+    return ray_evaluate(args.data or str(data_source(args)), model=args.model or default_model_dir(),
+                        tokenizer=args.tokenizer,
+                        text_field=args.text_field, workers=args.workers, cpus_per_worker=args.threads or 1,
+                        address=args.ray, backend=args.backend, progress=args.progress, **options)
 
 
 def _provenance(provenance: Any, model: Any, tokenizer: Any, data: Any, report: Any) -> dict[str, Any]:

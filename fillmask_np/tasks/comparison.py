@@ -170,7 +170,7 @@ def compare(
                         masks_sha256=None if masks is None else masks.sha256, **_counts(cand_report), **{
                             k: settings[k] for k in ("seed", "masking", "mlm_probability", "mask_replace_prob",
                                                      "random_replace_prob", "whole_word", "special_tokens",
-                                                     "max_length", "bootstrap_seed")})
+                                                     "max_length", "bootstrap_seed", "shard")})
     report = CompareReport.from_totals(paired, cand_report, ref_report, bootstrap=int(bootstrap),
                                        bootstrap_seed=int(bootstrap_seed), thresholds=limits, settings=settings,
                                        provenance=record)

@@ -60,6 +60,7 @@ def merge(partials: Sequence[str | Path] | str | Path, *,
     record = dict(docs[0]["provenance"])
     record.update({k: getattr(cand, k) for k in ("n_samples", "n_scored_samples", "n_masked", "n_tokens", "n_empty",
                                                   "n_unmaskable", "n_no_mask_drawn", "n_truncated") if k in record})
+    record["shard"] = None  # the merged shards' figures, as one run's
     return CompareReport.from_totals(PairedTotals.merge([PairedTotals.from_state(d["totals"]["paired"]) for d in docs]),
                                      cand, ref, bootstrap=int(settings["bootstrap"]),
                                      bootstrap_seed=int(settings["bootstrap_seed"]),
