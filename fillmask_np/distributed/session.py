@@ -1,0 +1,99 @@
+"""The Ray connection of one distributed run: Ray imported on first use, a cluster joined or started, and left as
+it was found (a local Ray started here is shut down; a cluster joined here is only disconnected from)."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Iterator
+
+from ..errors import FillMaskError
+
+__all__ = ["require_ray", "ray_session", "check_cpus", "quiet_data"]
+
+
+def require_ray(what: str = "fillmask_np.distributed") -> Any:
+    """The ``ray`` module, with Ray Data importable; one ``FillMaskError`` line saying how to install it, if not.
+
+    Args:
+        what: the feature that needs Ray, named in the message.
+    Returns:
+        the ``ray`` module.
+    """
+    try:
+        import ray
+        import ray.data  # noqa: F401  (the [data] extra: pyarrow, pandas)
+    except ImportError as exc:
+        raise FillMaskError(f"{what} needs the [ray] extra (Ray Data, not installed: {exc}): "
+                            f"pip install 'fillmask_np[ray]'") from None
+    return ray
+
+
+@contextlib.contextmanager
+def ray_session(address: str | None, *, num_cpus: int) -> Iterator[Any]:
+    """Connect to Ray for the duration of a ``with`` block; yields the ``ray`` module.
+
+    Args:
+        address: None or ``"local"``: the Ray this process already runs, else a new local one with ``num_cpus``
+            CPUs (shut down afterwards); ``"auto"``, ``"host:port"`` or ``"ray://host:port"``: that cluster
+            (disconnected from afterwards, never stopped). Already connected: that connection, left open.
+            Workers' output stays in the session's ``logs/`` (``log_to_driver=False``) when this call connects.
+        num_cpus: CPUs of a local Ray started here.
+    Returns:
+        a context manager.
+    """
+    ray = require_ray()
+    if address is not None and not isinstance(address, str):
+        raise FillMaskError(f"address={address!r} is not a string; pass None or 'local' (a local Ray), 'auto' (the "
+                            f"cluster this machine belongs to), 'host:port' or 'ray://host:port'")
+    if ray.is_initialized():
+        yield ray
+        return
+    options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}  # a failure: one line, see below
+    if address in (None, "local"):
+        options["num_cpus"] = int(num_cpus)
+    else:
+        options["address"] = address
+    try:
+        ray.init(**options)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = "a local Ray" if "address" not in options else f"the Ray cluster at {address!r}"
+        raise FillMaskError(f"cannot start or reach {where} ({str(exc).strip().splitlines()[0][:200]}); check that "
+                            f"the cluster runs (ray status) and the address") from None
+    try:
+        yield ray
+    finally:
+        ray.shutdown()  # this call connected: disconnect (a local Ray started here stops with it)
+
+
+def check_cpus(ray: Any, cpus_per_worker: int) -> None:
+    """Refuse a worker the cluster can never run: one needing more CPUs than the whole cluster has (a pool larger
+    than the cluster is fine: Ray runs the workers that fit).
+
+    Args:
+        ray: the connected ``ray`` module.
+        cpus_per_worker: CPUs of each worker.
+    """
+    total = float(ray.cluster_resources().get("CPU", 0.0))
+    if total < cpus_per_worker:
+        raise FillMaskError(f"cpus_per_worker={cpus_per_worker!r} exceeds the {total:g} CPUs of the Ray cluster: no "
+                            f"worker could start; lower cpus_per_worker or add nodes")
+
+
+@contextlib.contextmanager
+def quiet_data(ray: Any, *, progress: bool) -> Iterator[None]:
+    """Ray Data's progress bars and start-of-run lines on (``progress``) or off for the datasets made in the block;
+    the current ``DataContext`` is restored afterwards.
+
+    Args:
+        ray: the ``ray`` module.
+        progress: show them.
+    Returns:
+        a context manager.
+    """
+    context = ray.data.DataContext.get_current()
+    before = context.enable_progress_bars, context.print_on_execution_start
+    context.enable_progress_bars = context.print_on_execution_start = bool(progress)
+    try:
+        yield
+    finally:
+        context.enable_progress_bars, context.print_on_execution_start = before
