@@ -55,3 +55,16 @@ def test_onnx_against_numpy_comparison_of_three_shards_merges_to_the_whole_run()
     merged = merged_over_shards(lambda **kw: fm.compare(onnx, numpy, tok, EVAL_TXT, seed=2, bootstrap=300, batch_size=1,
                                                         **kw), 3)
     assert merged.to_dict() == whole.to_dict()  # the same batch size: every field, provenance included
+
+
+ARCHITECTURES = sorted(p.name for p in (GOLDEN / "models").iterdir() if (p / "model.onnx").is_file())
+
+
+@pytest.mark.parametrize("name", ARCHITECTURES)
+def test_onnx_runtime_gives_each_sample_the_same_figures_at_any_batch_size(name):
+    """What makes ONNX shards merge bit for bit at any batch size: a sample's logits do not depend on its batch."""
+    model, tok = fm.OnnxMaskedLM(GOLDEN / "models" / name), fm.Tokenizer.from_dir(GOLDEN / "models" / name)
+    text = GOLDEN / "text" / ("protein_eval.txt" if name == "esm" else "eval.txt")
+    first, *others = (fm.evaluate(model, tok, text, seed=0, batch_size=b).per_sample for b in (1, 3, 16))
+    for other in others:
+        assert other == first
