@@ -1,8 +1,8 @@
 """A real local Ray cluster for tests, started and stopped by the test run itself.
 
-``RayHead.start`` runs ``ray start --head --block`` on a free port with its own temp dir and token authentication
-off, in a new session (``start_new_session``: the session's id is the head's pid, and every process of the cluster,
-Ray's actors in their own process groups included, stays in it); ``stop`` ends exactly that cluster: SIGTERM to
+``RayHead.start`` runs ``ray start --head --block`` on a free port with its own temp dir and this process's
+token-auth mode (``driver_auth_mode``), in a new session (``start_new_session``: the session's id is the head's
+pid, and every process of the cluster, Ray's actors in their own process groups included, stays in it); ``stop`` ends exactly that cluster: SIGTERM to
 the head (``ray start --block`` then stops what it started), then SIGKILL to whatever is left in its session.
 Nothing is stopped by name: never ``ray stop``, which would hit other Ray users on the machine.
 """
@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["RayHead", "free_port", "ray_missing", "session_pids"]
+__all__ = ["RayHead", "driver_auth_mode", "free_port", "ray_missing", "session_pids"]
 
 
 def ray_missing() -> str | None:
@@ -29,6 +29,16 @@ def ray_missing() -> str | None:
     except ImportError as exc:
         return f"Ray Data is not installed ({exc}): pip install '.[ray]'"
     return None
+
+
+def driver_auth_mode() -> str:
+    """The token-auth mode a ``ray.init(address=...)`` from this process uses, which the cluster must share.
+
+    Ray 2.5x+ connects by explicit address without token auth unless ``RAY_AUTH_MODE=token``, and a local
+    ``ray.init()`` sets ``RAY_AUTH_MODE=token`` in this process's environment for good (an earlier test that ran
+    ``--ray local`` does): a head started in the other mode accepts the connection but its tasks never return.
+    """
+    return os.environ.get("RAY_AUTH_MODE", "disabled")
 
 
 def free_port() -> int:
@@ -80,7 +90,7 @@ class RayHead:
                            "--include-dashboard=false",
                            "--object-store-memory=200000000", "--disable-usage-stats", "--block"],
                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"})
+                env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": driver_auth_mode()})
         head = cls(process, port, temp_dir, log)
         deadline = time.monotonic() + timeout
         while not (_listening(port) and "Ray runtime started" in log.read_text(errors="replace")):
