@@ -10,6 +10,12 @@ score blocks of the corpus.
    session per actor, its ONNX Runtime threads = its CPUs); each block comes back as ``Totals.state()``.
 4. ``Totals.merge`` of the blocks (exact in any order), plus the empty samples counted on the driver, gives the
    report through ``tasks.eval_report``.
+
+Faults: an actor whose process dies (killed, out of memory) is restarted by Ray (Ray Data's defaults: restarts and
+retries without limit), which reloads the model and re-runs the blocks it had in flight; the blocks already
+returned are kept. A block's totals depend on its samples alone, so the report is unchanged, and the driver checks
+that every numbered sample came back exactly once. An actor whose constructor fails (the model cannot be loaded
+there) is not retried: the run stops with the worker's error as one ``FillMaskError`` line.
 """
 
 from __future__ import annotations
