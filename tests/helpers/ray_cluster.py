@@ -2,8 +2,9 @@
 
 ``RayHead.start`` runs ``ray start --head --block`` on a free port with its own temp dir and this process's
 token-auth mode (``driver_auth_mode``), in a new session (``start_new_session``: the session's id is the head's
-pid, and every process of the cluster, Ray's actors in their own process groups included, stays in it); ``stop`` ends exactly that cluster: SIGTERM to
-the head (``ray start --block`` then stops what it started), then SIGKILL to whatever is left in its session.
+pid, and every process of the cluster, Ray's actors in their own process groups included, stays in it); ``stop``
+ends exactly that cluster: SIGTERM to the head (``ray start --block`` then stops what it started), then SIGKILL to
+whatever is left in its session.
 Nothing is stopped by name: never ``ray stop``, which would hit other Ray users on the machine.
 """
 
