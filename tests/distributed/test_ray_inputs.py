@@ -62,6 +62,35 @@ def test_a_broken_file_is_named_as_evaluate_names_it(tmp_path):
         list(fmd.file_texts(jsonl.read_bytes(), str(jsonl)))
 
 
+def test_ray_datas_http_filesystem_probe_fails_alike_in_every_thread():
+    """Ray Data probes fsspec's HTTP filesystem from several threads and accepts only ModuleNotFoundError; without
+    aiohttp, a thread that meets another's failing import gets ImportError instead (a read fails at random)."""
+    import threading
+
+    pytest.importorskip("fsspec", reason="fsspec is not installed: nothing for Ray Data to probe")
+    try:
+        import fsspec.implementations.http  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("fsspec's HTTP filesystem imports here (aiohttp is installed): no failing probe to guard")
+    errors: list[str] = []
+
+    def probe() -> None:
+        try:
+            from fsspec.implementations.http import HTTPFileSystem  # noqa: F401
+        except ImportError as exc:
+            errors.append(type(exc).__name__)
+
+    with fmd.http_probe_guard():
+        for _ in range(20):
+            threads = [threading.Thread(target=probe) for _ in range(8)]
+            [t.start() for t in threads]
+            [t.join() for t in threads]
+    assert errors == ["ModuleNotFoundError"] * 160
+    assert "fsspec.implementations.http" not in sys.modules  # left as found
+
+
 def test_the_golden_corpus_positions_are_evaluates():
     assert list(fmd.file_texts(EVAL_TXT.read_bytes(), str(EVAL_TXT))) == list(fm.iter_texts(EVAL_TXT))
 
