@@ -9,8 +9,8 @@ from .outputs import AtomicFile, check_output, same_file
 from .progress import Progress
 from .resources import default_model_dir, default_text_path
 from .samples import check_shard, non_empty, shard_label
-from .sources import TextSource, iter_texts, stdin_texts
+from .sources import TextSource, bytes_texts, iter_texts, stdin_texts
 
-__all__ = ["AtomicFile", "Progress", "default_model_dir", "default_text_path", "check_input_file", "check_output",
+__all__ = ["AtomicFile", "bytes_texts", "Progress", "default_model_dir", "default_text_path", "check_input_file", "check_output",
            "same_file", "check_shard", "shard_label", "stdin_texts", "TextSource", "data_sha256", "file_sha256", "iter_texts", "non_empty",
            "texts_sha256"]

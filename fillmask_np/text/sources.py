@@ -7,27 +7,28 @@ numbers the rest 0, 1, 2, ... for per-sample masking.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import IO, Iterable, Iterator, Union
 
 from ..errors import DataError, InputFileError
 from .inputs import check_input_file
-from .tables import csv_texts, parquet_texts
+from .tables import Readable, csv_texts, parquet_texts
 
-__all__ = ["iter_texts", "stdin_texts", "TextSource"]
+__all__ = ["bytes_texts", "iter_texts", "stdin_texts", "TextSource"]
 
 TextSource = Union[str, Path, Iterable[str]]
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Decode a file line by line (see ``_decode``)."""
+def _lines(path: Readable, name: str) -> Iterator[tuple[int, str]]:
+    """Decode a file (or its bytes) line by line (see ``_decode``)."""
     try:
-        handle = path.open("rb")
+        handle = path.open("rb") if isinstance(path, Path) else path
     except OSError as exc:
-        raise InputFileError(f"cannot open data file {str(path)!r} ({exc.strerror}); check the path") from exc
+        raise InputFileError(f"cannot open data file {name!r} ({exc.strerror}); check the path") from exc
     with handle:
-        yield from _decode(handle, str(path))
+        yield from _decode(handle, name)
 
 
 def _decode(handle: IO[bytes], name: str) -> Iterator[tuple[int, str]]:
@@ -58,8 +59,8 @@ def stdin_texts() -> list[str]:
     return [text for _, text in _decode(sys.stdin.buffer, "<stdin>")]
 
 
-def _jsonl(path: Path, field: str) -> Iterator[tuple[int, str]]:
-    for number, line in _lines(path):
+def _jsonl(path: Readable, field: str, name: str) -> Iterator[tuple[int, str]]:
+    for number, line in _lines(path, name):
         if not line.strip():
             yield number - 1, ""
             continue
@@ -67,14 +68,14 @@ def _jsonl(path: Path, field: str) -> Iterator[tuple[int, str]]:
             record = json.loads(line)
         except ValueError as exc:
             raise DataError(
-                f"{str(path)!r} line {number} is not JSON ({exc.msg}); each line must be one JSON object") from exc
+                f"{name!r} line {number} is not JSON ({exc.msg}); each line must be one JSON object") from exc
         if not isinstance(record, dict) or field not in record:
             keys = sorted(record) if isinstance(record, dict) else type(record).__name__
-            raise DataError(f"{str(path)!r} line {number} has no field {field!r} (found {keys}); "
+            raise DataError(f"{name!r} line {number} has no field {field!r} (found {keys}); "
                             f"pick the field with --text-field")
         value = record[field]
         if not isinstance(value, str):
-            raise DataError(f"{str(path)!r} line {number}: field {field!r} is {type(value).__name__}, not a string")
+            raise DataError(f"{name!r} line {number}: field {field!r} is {type(value).__name__}, not a string")
         yield number - 1, value
 
 
@@ -98,18 +99,39 @@ def iter_texts(source: TextSource, *, text_field: str | None = None) -> Iterator
         if isinstance(source, str) and not Path(source).exists():
             fix += f", or a list of texts to score one: [{source[:60]!r}]"
         path = check_input_file(source, what="data file", fix=fix)
-        suffix = path.suffix.lower()
-        if suffix in (".csv", ".tsv"):
-            return csv_texts(path, text_field or "text", delimiter="," if suffix == ".csv" else "\t")
-        if suffix == ".parquet":
-            return parquet_texts(path, text_field or "text")
-        if text_field is not None or suffix == ".jsonl":
-            return _jsonl(path, text_field or "text")
-        return ((number - 1, line) for number, line in _lines(path))
+        return _file_texts(path, str(path), text_field)
     if not isinstance(source, Iterable):
         raise DataError(f"texts={source!r} is a {type(source).__name__}; pass a list of texts or the path of a text "
                         f"or JSONL file")
     return _iter_strings(source)
+
+
+def bytes_texts(data: bytes, name: str, *, text_field: str | None = None) -> Iterator[tuple[int, str]]:
+    """``iter_texts`` of a file's bytes held in memory (a file read elsewhere, e.g. by a Ray worker).
+
+    Args:
+        data: the whole file.
+        name: its path: the suffix picks the format exactly as ``iter_texts`` picks it, and messages name it.
+        text_field: as ``iter_texts``.
+    Returns:
+        the ``(index, text)`` pairs ``iter_texts`` yields for the same file.
+
+    >>> list(bytes_texts(b"a\\r\\n\\nb", "x.txt"))
+    [(0, 'a'), (1, ''), (2, 'b')]
+    """
+    return _file_texts(io.BytesIO(data), name, text_field)
+
+
+def _file_texts(path: Readable, name: str, text_field: str | None) -> Iterator[tuple[int, str]]:
+    """A file's samples, its format picked by ``name``'s suffix (see ``iter_texts``)."""
+    suffix = Path(name).suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        return csv_texts(path, text_field or "text", delimiter="," if suffix == ".csv" else "\t", name=name)
+    if suffix == ".parquet":
+        return parquet_texts(path, text_field or "text", name=name)
+    if text_field is not None or suffix == ".jsonl":
+        return _jsonl(path, text_field or "text", name)
+    return ((number - 1, line) for number, line in _lines(path, name))
 
 
 def _iter_strings(source: Iterable[str]) -> Iterator[tuple[int, str]]:
