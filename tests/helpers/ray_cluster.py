@@ -5,7 +5,7 @@ token-auth mode (``driver_auth_mode``), in a new session (``start_new_session``:
 pid, and every process of the cluster, Ray's actors in their own process groups included, stays in it); ``stop``
 ends exactly that cluster: SIGTERM to the head (``ray start --block`` then stops what it started), then SIGKILL to
 whatever is left in its session.
-Nothing is stopped by name: never ``ray stop``, which would hit other Ray users on the machine.
+Nothing is stopped by name: never Ray's own stop command, which would hit other Ray users on the machine.
 """
 
 from __future__ import annotations
