@@ -4,13 +4,15 @@ pseudo-log-likelihood run and a paired comparison, with per-token records and th
 from __future__ import annotations
 
 from .criteria import SEVERITY, Criterion, judge
-from .eval_totals import SAMPLE_KEYS, Totals, check_disjoint, merge_counts, row_fsums
+from .eval_totals import SAMPLE_KEYS, Totals
 from .paired_totals import PAIRED_SAMPLE_KEYS, PAIRED_TOKEN_KEYS, PairedTotals
 from .pll_totals import PLL_SAMPLE_KEYS, TOKEN_KEYS, PLLTotals
 from .records import COLUMNS, TokenCollector, mark_target, worst_rows
+from .sample_rows import check_disjoint, merge_counts, row_fsums
 from .scoring import Scored, passes, score_rows
 from .thresholds import DEFAULT_THRESHOLDS, Thresholds, relative, validate_thresholds, verdict
 
-__all__ = ["COLUMNS", "Criterion", "DEFAULT_THRESHOLDS", "PAIRED_SAMPLE_KEYS", "PAIRED_TOKEN_KEYS", "PLL_SAMPLE_KEYS", "PLLTotals", "SAMPLE_KEYS", "PairedTotals", "SEVERITY", "Scored",
-           "TOKEN_KEYS", "Thresholds", "TokenCollector", "Totals", "check_disjoint", "judge", "merge_counts", "mark_target", "passes", "relative",
+__all__ = ["COLUMNS", "Criterion", "DEFAULT_THRESHOLDS", "PAIRED_SAMPLE_KEYS", "PAIRED_TOKEN_KEYS", "PLL_SAMPLE_KEYS",
+           "PLLTotals", "SAMPLE_KEYS", "PairedTotals", "SEVERITY", "Scored", "TOKEN_KEYS", "Thresholds",
+           "TokenCollector", "Totals", "check_disjoint", "judge", "mark_target", "merge_counts", "passes", "relative",
            "row_fsums", "score_rows", "validate_thresholds", "verdict", "worst_rows"]

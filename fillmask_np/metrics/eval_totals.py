@@ -16,31 +16,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import DataError
+from .sample_rows import columns_from_state, merge_columns, merge_counts, row_fsums
 
-__all__ = ["Totals", "SAMPLE_KEYS", "check_disjoint", "row_fsums", "merge_counts"]
+__all__ = ["Totals", "SAMPLE_KEYS"]
 
 SAMPLE_KEYS = ("index", "position", "n_masked", "nll", "top1", "top5")  # one entry per scored sample
-
-
-def row_fsums(values: np.ndarray, rows: np.ndarray, n_rows: int) -> list[float]:
-    """[M] values and their [M] row (0..n_rows-1) -> the correctly rounded sum of each row's values.
-
-    >>> row_fsums(np.array([0.1, 0.2, 0.3]), np.array([0, 1, 0]), 2)
-    [0.4, 0.2]
-    """
-    order = np.argsort(rows, kind="stable")  # [M]
-    bounds = np.searchsorted(rows[order], np.arange(n_rows + 1))  # [n_rows + 1]
-    ordered = np.asarray(values, dtype=np.float64)[order].tolist()
-    return [math.fsum(ordered[bounds[r] : bounds[r + 1]]) for r in range(n_rows)]
-
-
-def merge_counts(parts: Sequence[dict[str, int]]) -> dict[str, int]:
-    """The key-wise sum of count dicts with the same keys.
-
-    >>> merge_counts([{"n": 1}, {"n": 2}])
-    {'n': 3}
-    """
-    return {key: sum(int(p[key]) for p in parts) for key in parts[0]}
 
 
 class Totals:
@@ -101,12 +81,10 @@ class Totals:
         """The totals saved by ``state()``; ``DataError`` when a key is missing or the columns differ in length."""
         try:
             totals = cls({k: int(v) for k, v in state["counts"].items()})
-            columns = {k: list(state["samples"][k]) for k in SAMPLE_KEYS}
-        except (KeyError, TypeError, ValueError) as exc:
+            samples = state["samples"]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DataError(f"evaluation totals lack {exc}; the partial was not written by fillmask_np") from exc
-        if len({len(c) for c in columns.values()}) > 1:
-            raise DataError("evaluation totals have per-sample columns of different lengths; the partial is damaged")
-        totals.samples = {k: [float(v) if k == "nll" else int(v) for v in columns[k]] for k in SAMPLE_KEYS}
+        totals.samples = columns_from_state(samples, SAMPLE_KEYS, ("nll",), "evaluation")
         return totals
 
     @classmethod
@@ -117,16 +95,6 @@ class Totals:
         True
         """
         merged = cls(merge_counts([p.counts for p in parts]))
-        for part in parts:
-            for key in SAMPLE_KEYS:
-                merged.samples[key].extend(part.samples[key])
-        check_disjoint(merged.samples["index"], "sample")
+        merged.samples = merge_columns([p.samples for p in parts], SAMPLE_KEYS)
         return merged
 
-
-def check_disjoint(indices: Sequence[int], what: str) -> None:
-    """Raise ``DataError`` naming the first index given twice (parts that overlap)."""
-    if len(set(indices)) != len(indices):
-        seen: set[int] = set()
-        twice = next(i for i in indices if i in seen or seen.add(i))  # type: ignore[func-returns-value]
-        raise DataError(f"{what} {twice} is in two of the parts merged: they overlap; merge each shard once")

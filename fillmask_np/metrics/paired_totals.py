@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..numerics import PairedRows
-from .eval_totals import check_disjoint, row_fsums
+from .sample_rows import columns_from_state, merge_columns, row_fsums
 
 __all__ = ["PairedTotals", "PAIRED_SAMPLE_KEYS", "PAIRED_TOKEN_KEYS"]
 
@@ -88,15 +88,15 @@ class PairedTotals:
         """The totals saved by ``state()``; ``DataError`` when a key is missing or the columns differ in length."""
         totals = cls()
         try:
-            samples = {k: list(state["samples"][k]) for k in PAIRED_SAMPLE_KEYS}
+            samples = state["samples"]
             tokens = [np.asarray(state["tokens"][k], dtype=np.float64 if k == "delta" else np.int64)
                       for k in PAIRED_TOKEN_KEYS]
         except (KeyError, TypeError, ValueError) as exc:
             raise DataError(f"comparison totals lack {exc}; the partial was not written by fillmask_np") from exc
-        if len({len(c) for c in samples.values()}) > 1 or len({len(t) for t in tokens}) > 1:
-            raise DataError("comparison totals have columns of different lengths; the partial is damaged")
-        ints = ("index", "n", "agree")
-        totals.samples = {k: [int(v) if k in ints else float(v) for v in samples[k]] for k in PAIRED_SAMPLE_KEYS}
+        if len({len(t) for t in tokens}) > 1:
+            raise DataError("comparison totals have per-token columns of different lengths; the partial is damaged")
+        floats = ("kl", "overlap", "cosine", "min_cosine", "max_abs")
+        totals.samples = columns_from_state(samples, PAIRED_SAMPLE_KEYS, floats, "comparison")
         totals.token_parts = [tuple(tokens)]  # type: ignore[list-item]
         return totals
 
@@ -104,9 +104,6 @@ class PairedTotals:
     def merge(cls, parts: Sequence[PairedTotals]) -> PairedTotals:
         """One ``PairedTotals`` of disjoint parts of a corpus; ``DataError`` naming a sample in two parts."""
         merged = cls()
-        for part in parts:
-            for key in PAIRED_SAMPLE_KEYS:
-                merged.samples[key].extend(part.samples[key])
-            merged.token_parts.extend(part.token_parts)
-        check_disjoint(merged.samples["index"], "sample")
+        merged.samples = merge_columns([p.samples for p in parts], PAIRED_SAMPLE_KEYS)
+        merged.token_parts = [t for p in parts for t in p.token_parts]
         return merged

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import DataError
-from .eval_totals import check_disjoint, merge_counts, row_fsums
+from .sample_rows import columns_from_state, merge_columns, merge_counts, row_fsums
 
 __all__ = ["PLLTotals", "PLL_SAMPLE_KEYS", "TOKEN_KEYS"]
 
@@ -68,14 +68,11 @@ class PLLTotals:
         totals = cls(return_tokens=False)
         try:
             totals.counts = {k: int(state["counts"][k]) for k in totals.counts}
-            columns = {k: list(state["samples"][k]) for k in PLL_SAMPLE_KEYS}
+            samples = state["samples"]
         except (KeyError, TypeError, ValueError) as exc:
             raise DataError(f"pseudo-log-likelihood totals lack {exc}; the partial was not written by "
                             f"fillmask_np") from exc
-        if len({len(c) for c in columns.values()}) > 1:
-            raise DataError("pseudo-log-likelihood totals have per-sample columns of different lengths; the "
-                            "partial is damaged")
-        totals.samples = {k: [float(v) if k == "pll" else int(v) for v in columns[k]] for k in PLL_SAMPLE_KEYS}
+        totals.samples = columns_from_state(samples, PLL_SAMPLE_KEYS, ("pll",), "pseudo-log-likelihood")
         return totals
 
     @classmethod
@@ -83,8 +80,5 @@ class PLLTotals:
         """One ``PLLTotals`` of disjoint parts of a corpus; ``DataError`` naming a sample scored in two parts."""
         merged = cls(return_tokens=False)
         merged.counts = merge_counts([p.counts for p in parts])
-        for part in parts:
-            for key in PLL_SAMPLE_KEYS:
-                merged.samples[key].extend(part.samples[key])
-        check_disjoint(merged.samples["index"], "sample")
+        merged.samples = merge_columns([p.samples for p in parts], PLL_SAMPLE_KEYS)
         return merged
