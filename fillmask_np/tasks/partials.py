@@ -60,7 +60,7 @@ def save_partial(path: str | Path, report: EvalReport | PLLReport | CompareRepor
         record = report.provenance
     else:
         totals = report.totals.state()
-        extra["tokens"] = None if report.tokens is None else {k: v for k, v in report.tokens.items()}
+        extra["tokens"] = report.tokens
         if isinstance(report, PLLReport):
             extra["variant"] = report.variant
         else:
