@@ -84,6 +84,12 @@ class OnnxMaskedLM:
         self.max_positions = max_positions(self.config)
         if position_ids not in ("auto", "arange", "padding_offset"):
             raise ModelError(f"position_ids={position_ids!r} is not 'auto', 'arange' or 'padding_offset'")
+        if position_ids == "auto" and "position_ids" in self.inputs and not self.config.get("model_type"):
+            raise ModelError(f"model {str(path)!r} takes position_ids, but {str(path.parent / 'config.json')!r} "
+                             f"{'has no model_type' if self.config else 'does not exist'}, so how to fill them is "
+                             f"unknown (BERT counts 0..L-1, RoBERTa after the padding index); set \"model_type\" in "
+                             f"config.json (e.g. \"bert\" or \"roberta\"), or pass position_ids='arange' or "
+                             f"'padding_offset' (--position-ids)")
         if position_ids == "auto":
             position_ids = "padding_offset" if self.config.get("model_type") in OFFSET_POSITION_MODELS else "arange"
         self.position_ids = position_ids
@@ -119,6 +125,12 @@ class OnnxMaskedLM:
     def input_names(self) -> tuple[str, ...]:
         """The graph inputs the model is fed (``masked_positions`` included when it gathers positions)."""
         return tuple(self.inputs) + ((POSITIONS_INPUT,) if self.gathers_positions else ())
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The files the model was read from: the graph, its external data (``model.onnx.data``) and config.json."""
+        beside = (Path(f"{self.path}.data"), self.path.parent / "config.json")
+        return (str(self.path),) + tuple(str(p) for p in beside if p.is_file())
 
     def describe(self) -> dict[str, Any]:
         """Provenance of the model: path, sha256, opsets, providers, threads (``MaskedLM.describe``)."""

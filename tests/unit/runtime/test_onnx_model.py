@@ -111,8 +111,20 @@ def test_token_type_ids_input_is_filled_with_zeros(tmp_path):
 def test_position_ids_input_is_filled_with_zero_to_length(tmp_path):
     table = np.random.default_rng(1).normal(size=(20, 20)).astype(np.float32)
     path = lookup_model(tmp_path / "m.onnx", table, inputs=("input_ids", "attention_mask", "position_ids"))
+    (tmp_path / "config.json").write_text('{"model_type": "bert"}')
     positions = np.arange(IDS.shape[1])[None, :]
     np.testing.assert_array_equal(fm.OnnxMaskedLM(path)(IDS, MASK), table[IDS + positions])
+
+
+@pytest.mark.parametrize("config", [None, '{"pad_token_id": 1}'])
+def test_position_ids_without_a_model_type_are_refused_with_the_fix(tmp_path, config):
+    # filled BERT-style, a RoBERTa export's positions would be silently wrong (CE 6.29 instead of 5.32)
+    path = lookup_model(tmp_path / "m.onnx", TABLE, inputs=("input_ids", "attention_mask", "position_ids"))
+    if config is not None:
+        (tmp_path / "config.json").write_text(config)
+    with pytest.raises(fm.ModelError, match=r"takes position_ids.*set \"model_type\" in config.json"):
+        fm.OnnxMaskedLM(path)
+    assert fm.OnnxMaskedLM(path, position_ids="arange").position_ids == "arange"
 
 
 @pytest.mark.parametrize("name", ["pixel_values", "decoder_input_ids"])
