@@ -65,7 +65,7 @@ def _prompts(args: argparse.Namespace) -> Any:
     if len(given) > 1:
         raise FillMaskError(f"pass the prompts one way: {' and '.join(given)} were both given")
     if args.data:
-        source = stdin_texts() if args.data == "-" else args.data
+        source = stdin_texts(text_field=args.text_field) if args.data == "-" else args.data
         texts = [text for _, text in iter_texts(source, text_field=args.text_field) if text.strip()]
         if not texts:
             raise FillMaskError(f"--data {args.data!r} holds no prompt (every line is empty)")

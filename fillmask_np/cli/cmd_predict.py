@@ -71,7 +71,7 @@ def _texts(args: argparse.Namespace) -> list[str]:
         if not args.text:
             raise FillMaskError('no text: pass one, e.g. "The cat [MASK] on the mat.", or --data FILE')
         return list(args.text)
-    source = stdin_texts() if args.data == "-" else args.data
+    source = stdin_texts(text_field=args.text_field) if args.data == "-" else args.data
     texts = [text for _, text in iter_texts(source, text_field=args.text_field) if text.strip()]
     if not texts:
         raise FillMaskError(f"--data {args.data!r} holds no text (every line is empty)")

@@ -51,7 +51,7 @@ def data_source(args: argparse.Namespace) -> Any:
     from ..text import default_text_path
 
     if args.data == "-":
-        return stdin_texts()
+        return stdin_texts(text_field=args.text_field)
     return args.data or default_text_path()
 
 

@@ -52,11 +52,18 @@ def _decode(handle: IO[bytes], name: str) -> Iterator[tuple[int, str]]:
             yield number, piece
 
 
-def stdin_texts() -> list[str]:
-    """The lines of standard input (UTF-8, universal newlines), for ``--data -``."""
+def stdin_texts(*, text_field: str | None = None) -> list[str]:
+    """The samples of standard input, for ``--data -``: exactly those of the same bytes read from a file.
+
+    Args:
+        text_field: None for plain text (one sample per line, UTF-8, universal newlines); a field name for
+            JSONL (each line one JSON object), as ``iter_texts`` reads a file with ``text_field``.
+    Returns:
+        every sample, empty ones included.
+    """
     import sys
 
-    return [text for _, text in _decode(sys.stdin.buffer, "<stdin>")]
+    return [text for _, text in _file_texts(sys.stdin.buffer, "<stdin>", text_field)]
 
 
 def _jsonl(path: Readable, field: str, name: str) -> Iterator[tuple[int, str]]:
