@@ -124,6 +124,7 @@ class PermutedIds:
         self.name = f"{model.name} (ids permuted)"
         self.vocab_size, self.max_length = model.vocab_size, model.max_length
         self.gathers_positions, self.input_names = model.gathers_positions, model.input_names
+        self.files = model.files
 
     def check_tokenizer(self, tokenizer: Any) -> None:
         """The wrapped model's check."""

@@ -77,13 +77,13 @@ def run(args: argparse.Namespace) -> int:
         render_html(report, args.html, tokenizer=tokenizer, texts=data, text_field=args.text_field,
                     provenance=record, inputs=inputs)
     if args.json:
-        out = {"model": str(model.path), "tokenizer": tokenizer.source, "data": data_label(args, data),
+        out = {"model": model.name, "tokenizer": tokenizer.source, "data": data_label(args, data),
                **report.to_dict()}
         del out["tokens"]  # they go to --tokens
         out.update(tokens_file=args.tokens, html_file=args.html, saved_masks=saved, provenance=record)
         print(json.dumps(out, indent=1))
         return 0
-    print_table(str(model.path), data_label(args, data), report, saved, args.tokens, args.html)
+    print_table(model.name, data_label(args, data), report, saved, args.tokens, args.html)
     return 0
 
 

@@ -58,12 +58,12 @@ def run(args: argparse.Namespace) -> int:
         render_html(report, args.html, tokenizer=tokenizer, texts=data, text_field=args.text_field,
                     provenance=record, inputs=inputs)
     if args.json:
-        out = {"model": str(model.path), "tokenizer": tokenizer.source, "data": data_label(args, data),
+        out = {"model": model.name, "tokenizer": tokenizer.source, "data": data_label(args, data),
                **report.to_dict(), "html_file": args.html, "provenance": record}
         out["tokens"] = None  # recorded for --html only: the JSON is the same with or without it
         print(json.dumps(out, indent=1))
         return 0
-    print_table(str(model.path), data_label(args, data), report, args.html)
+    print_table(model.name, data_label(args, data), report, args.html)
     if not model.gathers_positions:
         print("note: this model computes logits at every position of every copy; a model rewritten by "
               "`fillmask-np optimize` runs its head on the scored rows only (much faster for pppl)")

@@ -31,6 +31,8 @@ class MaskedLM(Protocol):
         gathers_positions: True when ``masked_logits`` computes the scored rows only (no [B, L, V] logits);
             the verbs then budget their passes by masked tokens instead of rows x length.
         input_names: the inputs it consumes (``input_ids``, ``attention_mask``, ...).
+        files: the files it was read from (weights, external data, config.json), so that no output of a run
+            overwrites one of them; empty for a model held in memory only.
     """
 
     @property
@@ -47,6 +49,9 @@ class MaskedLM(Protocol):
 
     @property
     def input_names(self) -> tuple[str, ...]: ...
+
+    @property
+    def files(self) -> tuple[str, ...]: ...
 
     def check_tokenizer(self, tokenizer: Tokenizer) -> None:
         """Raise ``TokenizerError`` when ``tokenizer`` cannot belong to this model."""
@@ -129,8 +134,13 @@ def check_inputs(input_ids: Any, attention_mask: Any, token_type_ids: Any,
         if value is None and name == "token_type_ids":
             arrays.append(None)
             continue
-        array = np.asarray(value)
-        if array.ndim != 2 or not (np.issubdtype(array.dtype, np.integer) or array.dtype == bool):
+        try:
+            array = np.asarray(value)
+        except (ValueError, TypeError) as exc:  # ragged rows, or objects numpy cannot stack
+            raise FillMaskError(f"{name} is not a [batch, length] array ({exc}); pad the rows to one length, e.g. "
+                                f"with Tokenizer.encode_batch") from exc
+        boolean_ok = name == "attention_mask" and array.dtype == bool  # a boolean mask means 1/0; boolean ids do not
+        if array.ndim != 2 or not (np.issubdtype(array.dtype, np.integer) or boolean_ok):
             raise FillMaskError(f"{name} must be a 2-D integer [batch, length] array, got {array.dtype} of shape "
                                 f"{array.shape}; encode texts with Tokenizer.encode_batch (add a batch axis with "
                                 f"ids[None, :])")

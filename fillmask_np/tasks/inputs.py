@@ -14,14 +14,14 @@ __all__ = ["input_paths"]
 
 def input_paths(model: MaskedLM | None, tokenizer: Tokenizer | None, texts: Any = None,
                 masks: Any = None) -> list[Path]:
-    """The existing files among a run's inputs: data, model (and its external-data file), tokenizer, masks.
+    """The existing files among a run's inputs: data, the model's files (``MaskedLM.files``), tokenizer, masks.
 
     >>> input_paths(None, None, "no/such/file.txt")
     []
     """
     candidates: list[Any] = [texts if isinstance(texts, (str, Path)) else None]
     if model is not None:
-        candidates += [model.name, f"{model.name}.data"]
+        candidates += list(model.files)
     if tokenizer is not None:
         candidates.append(tokenizer.source)
     candidates.append(masks if isinstance(masks, (str, Path)) else getattr(masks, "path", None))

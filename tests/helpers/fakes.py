@@ -17,6 +17,7 @@ class FakeMaskedLM:
     max_length: int | None = None
     gathers_positions = False
     input_names = ("input_ids", "attention_mask", "token_type_ids")
+    files: tuple[str, ...] = ()  # held in memory: no file to protect from a run's outputs
 
     def __init__(self, vocab_size: int | None) -> None:
         self.vocab_size = vocab_size

@@ -13,6 +13,7 @@ from ...errors import InputFileError, ModelError
 from ..compat import check_tokenizer_fits
 from ..contract import max_positions, read_config
 from ..protocol import check_inputs, check_positions
+from .checkpoint import INDEX
 from .registry import load_network
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -65,6 +66,13 @@ class NumpyMaskedLM:
     def input_names(self) -> tuple[str, ...]:
         """The inputs the model consumes."""
         return ("input_ids", "attention_mask") + (("token_type_ids",) if self.network.uses_token_types else ())
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The files the model was read from: config.json, the safetensors file(s) and a shard index."""
+        index = self.directory / INDEX
+        return (str(self.directory / "config.json"), *(str(f.path) for f in self.checkpoint.files),
+                *((str(index),) if index.is_file() else ()))
 
     def check_tokenizer(self, tokenizer: Tokenizer) -> None:
         """Refuse a tokenizer that cannot belong to this model (``compat.check_tokenizer_fits``)."""
