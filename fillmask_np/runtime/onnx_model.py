@@ -132,12 +132,6 @@ class OnnxMaskedLM:
         beside = (Path(f"{self.path}.data"), self.path.parent / "config.json")
         return (str(self.path),) + tuple(str(p) for p in beside if p.is_file())
 
-    @property
-    def files(self) -> tuple[str, ...]:
-        """The files the model was read from: the graph, its external data (``model.onnx.data``) and config.json."""
-        beside = (Path(f"{self.path}.data"), self.path.parent / "config.json")
-        return (str(self.path),) + tuple(str(p) for p in beside if p.is_file())
-
     def describe(self) -> dict[str, Any]:
         """Provenance of the model: path, sha256, opsets, providers, threads (``MaskedLM.describe``)."""
         return {"backend": "onnx", "path": str(self.path), "sha256": file_sha256(self.path) if self.path.is_file() else None,
