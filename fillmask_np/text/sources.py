@@ -10,7 +10,8 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Union
+from collections.abc import Mapping, Set
+from typing import IO, Any, Iterable, Iterator, Union
 
 from ..errors import DataError, InputFileError
 from .inputs import check_input_file
@@ -107,9 +108,10 @@ def iter_texts(source: TextSource, *, text_field: str | None = None) -> Iterator
             fix += f", or a list of texts to score one: [{source[:60]!r}]"
         path = check_input_file(source, what="data file", fix=fix)
         return _file_texts(path, str(path), text_field)
-    if not isinstance(source, Iterable):
-        raise DataError(f"texts={source!r} is a {type(source).__name__}; pass a list of texts or the path of a text "
-                        f"or JSONL file")
+    if not isinstance(source, Iterable) or isinstance(source, (Mapping, Set, bytes)):
+        # a dict would be scored by its keys, a set in a hash order that changes from run to run
+        raise DataError(f"texts={_short(source)} is a {type(source).__name__}; pass a list of texts or the path of a "
+                        f"text or JSONL file")
     return _iter_strings(source)
 
 
@@ -139,6 +141,11 @@ def _file_texts(path: Readable, name: str, text_field: str | None) -> Iterator[t
     if text_field is not None or suffix == ".jsonl":
         return _jsonl(path, text_field or "text", name)
     return ((number - 1, line) for number, line in _lines(path, name))
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _iter_strings(source: Iterable[str]) -> Iterator[tuple[int, str]]:
