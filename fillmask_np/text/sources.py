@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 from collections.abc import Mapping, Set
+from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Union
 
 from ..errors import DataError, InputFileError
