@@ -2,9 +2,9 @@
 and left-to-right order, linear / cosine / explicit schedules, steps 1, some and one per mask) run in torch by
 ``golden_data/exporter/generation.py``.
 
-Until the golden data is regenerated with that module the section is absent and these tests skip. To check
-the library against the torch loop now, write a reference with random-init checkpoints of the golden
-configs and point the tests at it (the models then run on the NumPy backend)::
+A missing section fails (tests/golden/test_golden_files_present.py). To check the library against a reference
+written elsewhere, e.g. with random-init checkpoints of the golden configs (the models then run on the NumPy
+backend)::
 
     /path/to/torch-venv/bin/python -m golden_data.exporter.generation /tmp/gen
     FILLMASK_NP_GOLDEN=/tmp/gen pytest tests/golden/test_generate_golden.py
@@ -24,10 +24,9 @@ from helpers import GOLDEN, load_manifest, load_npz
 
 pytestmark = pytest.mark.golden
 
-SECTION = load_manifest().get("generate", {})
-SKIP = "golden_data has no generate section yet: re-run the exporter"
+SECTION = load_manifest().get("generate", {})  # absent: test_golden_files_present fails
 PROB_ATOL = 1e-5
-CASES = [(name, i) for name in sorted(SECTION) for i in range(len(SECTION[name]["runs"]))] or [None]
+CASES = [(name, i) for name in sorted(SECTION) for i in range(len(SECTION[name]["runs"]))]
 
 
 @functools.lru_cache(maxsize=None)
@@ -64,10 +63,8 @@ def _assert_same(generation: fm.Generation, run: dict, expected: tuple) -> None:
     assert generation.text == run["text"] and len(generation.unfilled) == 0
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"{c[0]}-{c[1]}" if c else "absent" for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
 def test_generate_is_the_torch_unmasking_loop(case):
-    if case is None:
-        pytest.skip(SKIP)
     name, index = case
     model, tok, arrays = _load(name)
     run = SECTION[name]["runs"][index]
@@ -77,10 +74,8 @@ def test_generate_is_the_torch_unmasking_loop(case):
     _assert_same(out[0], run, _expected(arrays, index))
 
 
-@pytest.mark.parametrize("name", sorted(SECTION) or [None])
+@pytest.mark.parametrize("name", sorted(SECTION))
 def test_a_padded_row_in_a_batch_is_the_torch_run_alone(name):
-    if name is None:
-        pytest.skip(SKIP)
     model, tok, arrays = _load(name)
     runs = SECTION[name]["runs"]
     longer = next(r["prompt"]["prefix"] for r in runs if "prefix" in r["prompt"])
@@ -93,8 +88,6 @@ def test_a_padded_row_in_a_batch_is_the_torch_run_alone(name):
 
 
 def test_the_section_covers_every_schedule_and_steps_one_some_and_all():
-    if not SECTION:
-        pytest.skip(SKIP)
     for name in ("bert", "roberta", "esm"):
         runs = SECTION[name]["runs"]
         assert {r["schedule"] if isinstance(r["schedule"], str) else "list" for r in runs} == {"linear", "cosine",

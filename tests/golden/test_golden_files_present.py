@@ -1,0 +1,65 @@
+"""Every golden section and file a test reads is present: a missing one fails here, never skips a test elsewhere.
+
+The golden tests parametrize over the manifest's sections (an empty section would collect no test; setup.cfg's
+``empty_parameter_set_mark = fail_at_collect`` makes that an error too) and open the files those sections name.
+Each such file must exist and be listed in ``manifest["files"]``, so that its sha256 is checked.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import GOLDEN, load_manifest
+
+MANIFEST = load_manifest()
+# Sections the tests read, each non-empty.
+SECTIONS = ("cases", "models", "pll", "fill_mask", "generate", "replay", "variants", "text", "tokenizers",
+            "tolerances", "files", "versions", "splade_wikitext_200")
+# The models, variants and tolerances tests name explicitly.
+MODELS = {"albert", "bert", "deberta_v2", "distilbert", "electra", "esm", "modernbert", "roberta", "xlm_roberta"}
+GENERATE_MODELS = {"bert", "roberta", "esm"}
+REPLAY_MODELS = {"bert", "roberta"}
+VARIANTS = {"bert_fixed_1x128", "bert_fixed_4x64", "bert_fp16", "bert_int32", "bert_no_token_type_ids",
+            "bert_ort_optimized", "bert_position_ids", "bert_renamed_extra_outputs", "roberta_position_ids"}
+TOLERANCES = {"loss_rtol_ort_logits", "loss_rtol_torch_logits", "ort_logits_atol"}
+MODEL_FILES = ("config.json", "model.onnx", "model.safetensors", "tokenizer.json", "tokenizer_config.json")
+VARIANT_FILES = ("config.json", "model.onnx")
+TEXTS = ("text/eval.txt", "text/protein_eval.txt")
+
+
+def files_read_by_tests() -> list[str]:
+    """The golden files (relative to golden_data/) the tests open, as the manifest's sections name them."""
+    m = MANIFEST
+    files = [spec["file"] for spec in m.get("cases", {}).values()]
+    files += [name for spec in m.get("pll", {}).values() for name in (spec["file"], spec["text_file"])]
+    files += [spec["file"] for spec in m.get("generate", {}).values()]
+    files += [name for spec in m.get("replay", {}).values() for name in (spec["masks"], spec["reference"])]
+    files += [f"{spec['dir']}/{name}" for spec in m.get("models", {}).values() for name in MODEL_FILES]
+    files += [f"{spec['dir']}/{name}" for spec in m.get("variants", {}).values() for name in VARIANT_FILES]
+    return sorted(set(files) | set(TEXTS))
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_every_section_the_tests_read_is_in_the_manifest_and_not_empty(section):
+    assert MANIFEST.get(section), f"golden_data/manifest.json has no {section!r} section: re-run the exporter"
+
+
+@pytest.mark.parametrize(("section", "names"), [("models", MODELS), ("pll", MODELS), ("fill_mask", MODELS),
+                                                ("generate", GENERATE_MODELS), ("replay", REPLAY_MODELS),
+                                                ("variants", VARIANTS), ("tolerances", TOLERANCES)])
+def test_each_section_holds_every_entry_a_test_names(section, names):
+    assert names <= set(MANIFEST.get(section, {})), sorted(names - set(MANIFEST.get(section, {})))
+
+
+def test_every_case_names_a_model_of_the_manifest():
+    assert {spec["model"] for spec in MANIFEST["cases"].values()} <= set(MANIFEST["models"])
+
+
+def test_every_file_the_tests_read_exists():
+    missing = [relative for relative in files_read_by_tests() if not (GOLDEN / relative).is_file()]
+    assert not missing, f"missing under {GOLDEN}: {missing}; re-run the exporter"
+
+
+def test_every_file_the_tests_read_has_its_sha256_checked():
+    unlisted = [relative for relative in files_read_by_tests() if relative not in MANIFEST["files"]]
+    assert not unlisted, f"not in the manifest's files, so no sha256 is checked: {unlisted}"
