@@ -25,6 +25,7 @@ def _fields(buf: bytes) -> Iterable[tuple[int, int, Any]]:
     while i < len(buf):
         key, i = _varint(buf, i)
         number, wire = key >> 3, key & 7
+        value: int | bytes
         if wire == 0:
             value, i = _varint(buf, i)
         elif wire == 2:
@@ -40,7 +41,8 @@ def _fields(buf: bytes) -> Iterable[tuple[int, int, Any]]:
 
 
 def onnx_opsets(path: str | Path) -> dict[str, int]:
-    """The opset of each operator domain an ONNX file imports (``""`` is the default ai.onnx domain).
+    """The opset of each operator domain an ONNX file imports, the default domain (``""`` in the file) named
+    ``"ai.onnx"`` as the ONNX specification names it.
 
     Reads ModelProto.opset_import (field 8) without the ``onnx`` package; {} when the file cannot be parsed.
     """
@@ -50,7 +52,7 @@ def onnx_opsets(path: str | Path) -> dict[str, int]:
         for number, wire, value in _fields(buf):
             if number == 8 and wire == 2:  # OperatorSetIdProto {1: domain, 2: version}
                 entry = {n: v for n, _, v in _fields(value)}
-                opsets[bytes(entry.get(1, b"")).decode("utf-8")] = int(entry.get(2, 0))
+                opsets[bytes(entry.get(1, b"")).decode("utf-8") or "ai.onnx"] = int(entry.get(2, 0))
         return opsets
     except (OSError, ValueError, IndexError, UnicodeDecodeError):
         return {}

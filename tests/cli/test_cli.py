@@ -62,7 +62,7 @@ def test_cli_json_carries_the_provenance_of_every_figure(capsys, manifest):
     out = json.loads(capsys.readouterr().out)
     prov = out["provenance"]
     assert prov["model"]["sha256"] == sha256(bert / "model.onnx")
-    assert prov["model"]["opsets"][""] == manifest["models"]["bert"]["export"]["opset"]
+    assert prov["model"]["opsets"]["ai.onnx"] == manifest["models"]["bert"]["export"]["opset"]
     assert prov["tokenizer"]["sha256"] == sha256(bert / "tokenizer.json") and prov["data"]["sha256"] == sha256(data)
     assert prov["onnxruntime"] == onnxruntime.__version__ and prov["model"]["providers"] == ["CPUExecutionProvider"]
     assert prov["seed"] == 6 and prov["masking"]["masking"] == "hf" and prov["masks"] is None

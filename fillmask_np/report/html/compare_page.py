@@ -104,8 +104,10 @@ def compare_html(report: CompareReport, *, texts: TextSource | None = None, text
 
 
 def _worse(d: dict[str, np.ndarray], texts: TextSource | None, text_field: str | None, n: int) -> str:
-    """The ``n`` samples with the largest ΔCE (ties: the earlier sample), with their text when given."""
-    order = np.lexsort((d["index"], -d["delta"]))[:n]
+    """The ``n`` samples with the largest ΔCE above 0 (ties: the earlier sample), with their text when given; a
+    sample on which the candidate did as well or better is not listed."""
+    order = np.lexsort((d["index"], -d["delta"]))  # [S], the largest ΔCE first
+    order = order[d["delta"][order] > 0][:n]
     found = fetch_texts(texts, d["position"][order].tolist(), text_field)
     rows = []
     for place, k in enumerate(order.tolist()):
@@ -118,7 +120,11 @@ def _worse(d: dict[str, np.ndarray], texts: TextSource | None, text_field: str |
                     f"<td>{escape(text)}</td></tr>")
     head = ("<tr><th>#</th><th>sample</th><th>source position</th><th>masked</th><th>CE reference</th>"
             "<th>CE candidate</th><th>ΔCE</th><th>text</th></tr>")
-    say = note(f"The {len(order)} samples (of {len(d['index'])}) where the candidate's cross-entropy rose most."
-               + ("" if found else " Pass texts= (or --data) to see their text."))
+    rose = int(np.count_nonzero(d["delta"] > 0))
+    if rose == 0:
+        say = note(f"The candidate's cross-entropy rose on none of the {len(d['index'])} samples.")
+        return section("worse", "Where the candidate got most worse", say)
+    say = note(f"The {len(order)} samples where the candidate's cross-entropy rose most, of the {rose} (of "
+               f"{len(d['index'])}) where it rose." + ("" if found else " Pass texts= (or --data) to see their text."))
     return section("worse", "Where the candidate got most worse", say,
                    f'<table class="grid">{head}{"".join(rows)}</table>')

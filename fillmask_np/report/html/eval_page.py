@@ -12,7 +12,7 @@ from ..per_token import input_kinds
 from .charts import histogram, reliability_chart
 from .heatmap import legend, scale_max
 from .page import PageInputs, corpus_cards, document, escape, metric_cards, note, provenance_section, section
-from .samples import fetch_texts, sample_block, shown_note
+from .samples import fetch_texts, sample_block, sample_lists, shown_note
 from .stats import calibration, pick_samples
 from .token_figures import TokenChartText, token_charts
 
@@ -131,6 +131,6 @@ def _samples(r: EvalReport, tokenizer: Tokenizer, texts: TextSource | None, text
              shown_note(len(worst), len(drawn), len(ps["index"]), seed, "cross-entropy", bool(found)),
              note("Hover over or focus (Tab) a coloured token: its label, the rank of the label, what the model saw "
                   "there (mask, random or kept token) and the model's top-5 with probabilities."),
-             "<h3>Worst samples</h3>", *(block(k, f"worst #{place + 1}") for place, k in enumerate(worst)),
-             "<h3>A seeded draw of the other samples</h3>", *(block(k, "drawn at random") for k in drawn)]
+             *sample_lists([block(k, f"worst #{place + 1}") for place, k in enumerate(worst)],
+                           [block(k, "drawn at random") for k in drawn])]
     return section("samples", "Samples", *parts)

@@ -40,18 +40,23 @@ def escape(value: Any) -> str:
 def format_metric(name: str, value: Any) -> str:
     """How the page shows metric ``name``: shares as percent (2 decimals), perplexities with 3 decimals, other
     floats with 4 (or 4 significant digits in e-notation below 0.01), ints as they are, None as "n/a"; a dotted
-    name (``candidate.top1_accuracy``) is formatted by its last part.
+    name (``candidate.top1_accuracy``) is formatted by its last part. The floats of a list (an interval) share one
+    format: e-notation for all when any of them needs it.
 
     >>> format_metric("top1_accuracy", 0.4231), format_metric("cross_entropy", 4.99248), format_metric("mean_kl", 6.1e-7)
     ('42.31 %', '4.9925', '6.100e-07')
+    >>> format_metric("delta_ci95", [0.0021, 0.0345])
+    '[2.100e-03, 3.450e-02]'
     """
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "n/a"
+    key = name.rsplit(".", 1)[-1].replace("_ci95", "")
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(format_metric(name.replace("_ci95", ""), v) for v in value) + "]"
+        floats = [v for v in value if isinstance(v, float) and math.isfinite(v)]
+        small = key not in PERCENT and key not in _FIXED and any(v != 0 and abs(v) < 0.01 for v in floats)
+        return "[" + ", ".join(f"{v:.3e}" if small and v in floats else format_metric(key, v) for v in value) + "]"
     if isinstance(value, bool) or isinstance(value, int) or not isinstance(value, float):
         return str(value)
-    key = name.rsplit(".", 1)[-1]
     if key in PERCENT:
         return f"{100 * value:.2f} %"
     if key in _FIXED:
@@ -93,14 +98,14 @@ def metric_cards(items: Iterable[tuple[str, str, Any, str]]) -> str:
 
 
 def flatten(record: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    """``(dotted key, value)`` of a nested dict, leaves in order (lists kept whole).
+    """``(dotted key, value)`` of a nested dict, leaves in order (lists kept whole); an empty key is shown as ``""``.
 
-    >>> flatten({"model": {"sha256": "ab", "opsets": {"": 17}}, "seed": 0})
-    [('model.sha256', 'ab'), ('model.opsets.', 17), ('seed', 0)]
+    >>> flatten({"model": {"sha256": "ab", "opsets": {"ai.onnx": 17, "": 1}}, "seed": 0})
+    [('model.sha256', 'ab'), ('model.opsets.ai.onnx', 17), ('model.opsets.""', 1), ('seed', 0)]
     """
     out: list[tuple[str, Any]] = []
     for key, value in record.items():
-        name = f"{prefix}{key}"
+        name = prefix + (key or '""')
         if isinstance(value, dict) and value:
             out += flatten(value, name + ".")
         else:

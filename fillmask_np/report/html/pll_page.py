@@ -11,7 +11,7 @@ import numpy as np
 from .charts import histogram
 from .heatmap import legend, scale_max
 from .page import PageInputs, corpus_cards, document, escape, metric_cards, note, provenance_section, section
-from .samples import fetch_texts, sample_block, shown_note
+from .samples import fetch_texts, sample_block, sample_lists, shown_note
 from .stats import pick_samples
 from .token_figures import TokenChartText, token_charts
 
@@ -79,6 +79,6 @@ def _samples(r: PLLReport, tokenizer: Tokenizer, nll: np.ndarray, texts: TextSou
 
     parts = [legend(vmax, "-log P of the token in its masked copy (nats)"),
              shown_note(len(worst), len(drawn), len(ps["index"]), seed, "pseudo-perplexity", bool(found)),
-             "<h3>Worst samples</h3>", *(block(k, f"worst #{place + 1}") for place, k in enumerate(worst)),
-             "<h3>A seeded draw of the other samples</h3>", *(block(k, "drawn at random") for k in drawn)]
+             *sample_lists([block(k, f"worst #{place + 1}") for place, k in enumerate(worst)],
+                           [block(k, "drawn at random") for k in drawn])]
     return section("samples", "Heat map", *parts)

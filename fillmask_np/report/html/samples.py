@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ...text import TextSource
     from ...tokenization import Tokenizer
 
-__all__ = ["fetch_texts", "sample_block", "shown_note"]
+__all__ = ["fetch_texts", "sample_block", "sample_lists", "shown_note"]
 
 
 def fetch_texts(texts: TextSource | None, positions: Iterable[int], text_field: str | None) -> dict[int, str]:
@@ -73,6 +73,21 @@ def sample_block(tokenizer: Tokenizer, settings: dict[str, Any], *, sample: int,
         body = mark_text(text, marks, vmax, stop=stop, cut=bool(row.truncated), prefix=prefix)
     return (f'<div class="sample" data-sample="{sample}" data-tokens="{len(values)}"><div class="meta">{meta}</div>'
             f'<div class="sample-text">{body}</div></div>')
+
+
+def sample_lists(worst: Sequence[str], drawn: Sequence[str]) -> list[str]:
+    """The sample blocks under their headings, a heading only above blocks it has: the worst samples (all of them,
+    highest first, when nothing is left to draw) and the seeded draw of the others.
+
+    >>> sample_lists(["<div>a</div>"], [])
+    ['<h3>All samples, the worst first</h3>', '<div>a</div>']
+    """
+    parts: list[str] = []
+    if worst:
+        parts += ["<h3>Worst samples</h3>" if drawn else "<h3>All samples, the worst first</h3>", *worst]
+    if drawn:
+        parts += ["<h3>A seeded draw of the other samples</h3>", *drawn]
+    return parts
 
 
 def shown_note(n_worst: int, n_random: int, n_total: int, seed: int, what: str, has_text: bool) -> str:

@@ -192,3 +192,11 @@ def test_the_worst_tokens_are_listed_with_their_context_when_asked_for(bert_mode
     assert "<img" not in page and page.count("<script>") == 1
     assert 'id="worst-tokens"' not in html_report(fm.evaluate(bert_model, bert_tok, TEXTS[:5], return_tokens=True),
                                                   tokenizer=bert_tok)
+
+
+@pytest.mark.parametrize(("values", "shown"), [([0.0021, 0.0345], "[2.100e-03, 3.450e-02]"),
+                                               ([-0.0345, 0.0021], "[-3.450e-02, 2.100e-03]"),
+                                               ([0.021, 0.0345], "[0.0210, 0.0345]"),
+                                               ([0.0, 0.5], "[0.0000, 0.5000]")])
+def test_an_interval_shows_both_ends_in_one_format(values, shown):
+    assert format_metric("delta_ci95", values) == shown
