@@ -13,7 +13,7 @@ from collections.abc import Mapping, Set
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Union
 
-from ..errors import DataError, InputFileError
+from ..errors import DataError, InputFileError, first_line
 from .inputs import check_input_file
 from .tables import Readable, csv_texts, parquet_texts
 
@@ -74,9 +74,10 @@ def _jsonl(path: Readable, field: str, name: str) -> Iterator[tuple[int, str]]:
             continue
         try:
             record = json.loads(line)
-        except ValueError as exc:
+        except ValueError as exc:  # a JSONDecodeError, or an integer too long for int() (no .msg)
+            why = exc.msg if isinstance(exc, json.JSONDecodeError) else f"a number too long to read: {first_line(exc, 60)}"
             raise DataError(
-                f"{name!r} line {number} is not JSON ({exc.msg}); each line must be one JSON object") from exc
+                f"{name!r} line {number} is not JSON ({why}); each line must be one JSON object") from exc
         if not isinstance(record, dict) or field not in record:
             keys = sorted(record) if isinstance(record, dict) else type(record).__name__
             raise DataError(f"{name!r} line {number} has no field {field!r} (found {keys}); "
