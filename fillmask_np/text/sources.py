@@ -75,7 +75,7 @@ def _jsonl(path: Readable, field: str, name: str) -> Iterator[tuple[int, str]]:
         try:
             record = json.loads(line)
         except ValueError as exc:  # a JSONDecodeError, or an integer too long for int() (no .msg)
-            why = exc.msg if isinstance(exc, json.JSONDecodeError) else f"a number too long to read: {first_line(exc, 60)}"
+            why = exc.msg if isinstance(exc, json.JSONDecodeError) else first_line(exc).split(":")[0]
             raise DataError(
                 f"{name!r} line {number} is not JSON ({why}); each line must be one JSON object") from exc
         if not isinstance(record, dict) or field not in record:
