@@ -9,7 +9,7 @@ the same state. The order of draws is part of the contract:
 2. ``rng.binomial(1, mask_replace_prob, size=shape)`` over every position: selected ones become
    ``mask_token_id``;
 3. unless ``mask_replace_prob == 1`` or ``random_replace_prob == 0``:
-   ``rng.binomial(1, random_replace_prob / (1 - mask_replace_prob), size=shape)`` over every
+   ``rng.binomial(1, random_replace_prob / (1 - mask_replace_prob), size=shape)`` (capped at 1) over every
    position picks, among the selected-but-not-``[MASK]``ed ones, those that get a random token, and
    ``rng.integers(0, vocab_size, size=count, dtype=int64)`` draws those tokens in row-major order.
    The rest keep their original token.
@@ -122,7 +122,10 @@ def mask_tokens(
     if mask_replace_prob == 1 or random_replace_prob == 0:
         return inputs, labels
 
-    scaled = float(random_replace_prob) / (1.0 - float(mask_replace_prob))
+    # HF's share of the not-[MASK]ed selected tokens; when the two shares sum to 1 (nothing kept) the division
+    # can round above 1 (0.1 / (1 - 0.9) = 1.0000000000000002), where HF's collator raises numpy's ValueError:
+    # the intended share is 1, and below 1 the value is HF's own, so the draws match HF's wherever it runs
+    scaled = min(1.0, float(random_replace_prob) / (1.0 - float(mask_replace_prob)))
     randomised = rng.binomial(1, scaled, size=inputs.shape).astype(bool) & selected & ~replaced
     words = rng.integers(low=0, high=int(vocab_size), size=np.count_nonzero(randomised), dtype=np.int64)
     inputs[randomised] = words  # boolean assignment is row-major, as HF's

@@ -71,6 +71,19 @@ def test_random_replacements_only_ever_touch_selected_unmasked_tokens():
     assert ((masked[selected] >= 0) & (masked[selected] < VOCAB)).all()
 
 
+@pytest.mark.parametrize("mask_p, random_p", [(0.9, 0.1), (0.7, 0.3)])
+def test_shares_summing_to_one_keep_no_selected_token(mask_p, random_p):
+    # 0.1 / (1 - 0.9) rounds to 1.0000000000000002, where HF's collator raises numpy's ValueError; keep share 0
+    ids, special = _batch(shape=(8, 64))
+    ids = np.where(special == 1, ids, VOCAB + 7)  # an id no random draw from [0, VOCAB) can give back
+    masked, labels = fm.mask_tokens(ids, special_tokens_mask=special, mask_token_id=MASK, vocab_size=VOCAB,
+                                    rng=np.random.default_rng(0), mlm_probability=0.5, mask_replace_prob=mask_p,
+                                    random_replace_prob=random_p)
+    selected = labels != -100
+    assert selected.sum() > 100
+    assert not (masked[selected] == VOCAB + 7).any()
+
+
 def test_the_same_generator_state_gives_the_same_masks():
     ids, special = _batch()
     a = _mask(ids, special, seed=11)
