@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 import numpy as np
 
+from ..config import replacement_shares
 from .collator import IGNORE_INDEX, mask_tokens, sample_rng
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,20 +32,21 @@ class MaskedBatch(NamedTuple):
 
 
 # (sample indices, ids [b, L], special_tokens_mask [b, L], offsets [b, L, 2], lengths [b]) -> (masked ids, labels)
-Masker = Callable[[list, np.ndarray, np.ndarray, np.ndarray, np.ndarray], "tuple[np.ndarray, np.ndarray]"]
+Masker = Callable[[list, np.ndarray, np.ndarray, "np.ndarray | None", np.ndarray], "tuple[np.ndarray, np.ndarray]"]
 
 
 def draw_masker(config: MaskingConfig, *, mask_token_id: int, vocab_size: int) -> Masker:
     """Draw masks: per sample with ``sample_rng(seed, i)``, or (``"hf"``) with one Generator for the whole run."""
     hf_rng = np.random.default_rng(config.seed)  # as a seeded collator
-    mask_args = dict(mask_token_id=mask_token_id, vocab_size=vocab_size, whole_word=config.whole_word,
-                     mlm_probability=config.mlm_probability, mask_replace_prob=config.mask_replace_prob,
-                     random_replace_prob=config.random_replace_prob)
+    mask_p, random_p = replacement_shares(config.whole_word, config.mask_replace_prob, config.random_replace_prob)
 
-    def mask(indices: list, ids: np.ndarray, special: np.ndarray, offsets: np.ndarray,
+    def mask(indices: list, ids: np.ndarray, special: np.ndarray, offsets: np.ndarray | None,
              lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rng = sample_rng(config.seed, indices[0]) if config.masking == "per_sample" else hf_rng
-        return mask_tokens(ids, special_tokens_mask=special, rng=rng, offsets=offsets, **mask_args)
+        return mask_tokens(ids, special_tokens_mask=special, rng=rng, offsets=offsets, mask_token_id=mask_token_id,
+                           vocab_size=vocab_size, whole_word=config.whole_word,
+                           mlm_probability=config.mlm_probability, mask_replace_prob=mask_p,
+                           random_replace_prob=random_p)
 
     return mask
 

@@ -10,6 +10,7 @@ at least one row.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterator, NamedTuple, Sequence
 
 import numpy as np
@@ -22,7 +23,8 @@ VARIANTS = ("original", "within_word_l2r")
 NO_WORD = -1  # word id of template special tokens (Hugging Face's None) and of unscored positions
 
 
-class Sample(NamedTuple):
+@dataclass(frozen=True)
+class Sample:
     """One encoded sample to score: its i-th non-empty index, [L] ids and type ids, [T] scored positions."""
 
     index: int

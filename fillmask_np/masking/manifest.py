@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -129,10 +129,10 @@ def save_masks(path: str | Path, manifest: MaskManifest) -> MaskManifest:
     path = check_output(path, what="masks file")
     written = AtomicFile(path, what="masks file")
     with written as handle:  # a file object: numpy would append ".npz" to a bare name
-        np.savez_compressed(handle, header=np.array(json.dumps(manifest.header, sort_keys=True)),
-                            **{k: np.ascontiguousarray(getattr(manifest, k), dtype=np.int64) for k in ARRAY_KEYS})
-    return MaskManifest(manifest.header, *(getattr(manifest, k) for k in ARRAY_KEYS), path=str(path),
-                        sha256=written.sha256)
+        # Any: numpy's stub would check a **dict of arrays against savez_compressed's allow_pickle: bool too
+        arrays: dict[str, Any] = {k: np.ascontiguousarray(getattr(manifest, k), dtype=np.int64) for k in ARRAY_KEYS}
+        np.savez_compressed(handle, header=np.array(json.dumps(manifest.header, sort_keys=True)), **arrays)
+    return replace(manifest, path=str(path), sha256=written.sha256)
 
 
 def load_masks(path: str | Path) -> MaskManifest:
@@ -163,5 +163,5 @@ def load_masks(path: str | Path) -> MaskManifest:
                              f"write one with --save-masks / save_masks=") from exc
     header = parse_header(header_array, str(path))
     check_arrays(header, arrays, str(path))
-    return MaskManifest(header, *(arrays[k].astype(np.int64) for k in ARRAY_KEYS), path=str(path),
-                        sha256=file_sha256(path))
+    index, ids, attention, labels = (arrays[k].astype(np.int64) for k in ARRAY_KEYS)
+    return MaskManifest(header, index, ids, attention, labels, path=str(path), sha256=file_sha256(path))

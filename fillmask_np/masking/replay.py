@@ -29,7 +29,7 @@ class ReplayMasker:
         self.manifest = manifest
         self.used = 0  # manifest rows handed out
 
-    def __call__(self, indices: list, ids: np.ndarray, special: np.ndarray, offsets: np.ndarray,
+    def __call__(self, indices: list, ids: np.ndarray, special: np.ndarray, offsets: np.ndarray | None,
                  lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         masked = np.array(ids, dtype=np.int64, copy=True)  # [b, L]
         labels = np.full(masked.shape, IGNORE_INDEX, dtype=np.int64)  # [b, L]
@@ -90,4 +90,5 @@ class MaskRecorder:
             arrays["input_ids"][r, : len(ids)] = ids
             arrays["attention_mask"][r, : len(ids)] = 1
             arrays["labels"][r, : len(ids)] = labels
-        return MaskManifest({**header, "n_rows": len(rows)}, *(arrays[k] for k in ARRAY_KEYS))
+        index, ids, attention, labels = (arrays[k] for k in ARRAY_KEYS)
+        return MaskManifest({**header, "n_rows": len(rows)}, index, ids, attention, labels)
