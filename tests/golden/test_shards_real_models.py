@@ -10,8 +10,6 @@ import fillmask_np as fm
 from helpers import EVAL_TXT, GOLDEN
 from helpers.shards import figures, merged_over_shards
 
-pytestmark = pytest.mark.golden
-
 
 @pytest.mark.parametrize("name", ["bert", "roberta", "modernbert"])
 def test_evaluation_of_three_shards_merges_to_the_whole_run(name):
@@ -29,13 +27,12 @@ def test_numpy_backend_shards_scored_one_sample_per_batch_merge_to_the_whole_run
     assert merged.to_dict() == whole.to_dict()
 
 
-def test_numpy_backend_logits_move_with_the_batch_so_its_shards_merge_to_within_float32_rounding():
-    """The NumPy backend's BLAS products and padded softmax sums change with the batch's shape: a sample's
-    figures move in the last float32 bits, so its shards at other batch sizes merge to within ~1e-6 only."""
+def test_numpy_backend_shards_at_another_batch_size_merge_to_the_whole_run_within_1e_6_relative():
+    """The README's bound: the NumPy backend's BLAS products and padded softmax sums may change in the last float32
+    bits with the batch's shape, so its shards at other batch sizes agree with one run to ~1e-6 relative."""
     model, tok = fm.NumpyMaskedLM(GOLDEN / "models" / "bert"), fm.Tokenizer.from_dir(GOLDEN / "models" / "bert")
     whole = fm.evaluate(model, tok, EVAL_TXT, seed=1, batch_size=16)
     merged = merged_over_shards(lambda **kw: fm.evaluate(model, tok, EVAL_TXT, seed=1, batch_size=3, **kw), 3)
-    assert merged.cross_entropy != whole.cross_entropy
     assert merged.cross_entropy == pytest.approx(whole.cross_entropy, rel=1e-6, abs=0)
     assert merged.per_sample["index"] == whole.per_sample["index"] and merged.n_masked == whole.n_masked
 
