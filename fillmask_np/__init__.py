@@ -21,7 +21,7 @@ from .version import __version__
 if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checkers and IDEs
     from .config import MaskingConfig
     from .errors import (DataError, FillMaskError, FillMaskWarning, InputFileError, MaskingError, ModelError,
-                         NumericsError, TokenizerError)
+                         NumericsError, TokenizerError, UnknownTokensWarning)
     from .masking import MaskManifest, load_masks, mask_tokens, sample_rng, save_masks
     from .numerics import check_finite, cross_entropy, log_softmax, logsumexp
     from .optimize import OptimizeReport, optimize_model
@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checke
 _LAZY = {  # public name -> the stage folder (or leaf module) that defines it
     "MaskingConfig": "config",
     **dict.fromkeys(("DataError", "FillMaskError", "FillMaskWarning", "InputFileError", "MaskingError", "ModelError",
-                     "NumericsError", "TokenizerError"), "errors"),
+                     "NumericsError", "TokenizerError", "UnknownTokensWarning"), "errors"),
     "iter_texts": "text",
     **dict.fromkeys(("Encoded", "Tokenizer"), "tokenization"),
     **dict.fromkeys(("MaskManifest", "load_masks", "mask_tokens", "sample_rng", "save_masks"), "masking"),
@@ -54,7 +54,7 @@ __all__ = [
     "load_masks", "log_softmax", "logsumexp", "mask_tokens", "MaskedLM", "MaskingConfig", "MaskingError",
     "MaskManifest", "merge", "ModelError", "NumericsError", "NumpyMaskedLM", "OnnxMaskedLM", "optimize_model",
     "OptimizeReport", "PLLReport", "pseudo_log_likelihood", "pseudo_perplexity", "render_html", "sample_rng",
-    "save_masks", "Tokenizer", "TokenizerError",
+    "save_masks", "Tokenizer", "TokenizerError", "UnknownTokensWarning",
 ]
 
 

@@ -14,11 +14,14 @@ from typing import Any, Literal
 
 from .errors import FillMaskError, MaskingError, TokenizerError
 
-__all__ = ["MaskingConfig", "MASKING_MODES", "SPECIAL_TOKEN_POLICIES", "SETTING_KEYS", "validate_probabilities",
+__all__ = ["MaskingConfig", "MASKING_MODES", "UNK_SHARE_LIMIT", "SPECIAL_TOKEN_POLICIES", "SETTING_KEYS", "validate_probabilities",
            "validate_seed", "check_policy", "masking_config"]
 
 MASKING_MODES = ("per_sample", "hf")
 SPECIAL_TOKEN_POLICIES = ("template", "all_special_ids")
+# above this share of a run's non-special tokens being the tokenizer's unknown token, the run warns (CLI: one
+# ``fillmask-np: warning:`` line) and ``optimize`` refuses a calibration text
+UNK_SHARE_LIMIT = 0.05
 SETTING_KEYS = ("seed", "masking", "mlm_probability", "mask_replace_prob", "random_replace_prob", "whole_word",
                 "special_tokens", "max_length", "batch_size", "limit")
 

@@ -15,6 +15,7 @@ __all__ = [
     "MaskingError",
     "NumericsError",
     "FillMaskWarning",
+    "UnknownTokensWarning",
     "first_line",
 ]
 
@@ -49,6 +50,11 @@ class NumericsError(FillMaskError):
 
 class FillMaskWarning(UserWarning):
     """A result that is computed but may not mean what the user thinks (the CLI prints it as one line)."""
+
+
+class UnknownTokensWarning(FillMaskWarning):
+    """Too many of a run's tokens are the tokenizer's unknown token: it cannot read the text (config's
+    ``UNK_SHARE_LIMIT``), so the figures measure ``[UNK]``, not the text."""
 
 
 def first_line(exc: BaseException, limit: int = 300) -> str:

@@ -116,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
 
 def print_table(report: Any, candidate: str, reference: str, data: str) -> None:
     """Print a ``CompareReport`` as the command's table (``candidate``, ``reference``, ``data``: how to name them)."""
+    from ..metrics import unknown_summary
     from .cmd_eval import shard_rows
 
     c, r, s = report.candidate, report.reference, report.settings
@@ -126,6 +127,7 @@ def print_table(report: Any, candidate: str, reference: str, data: str) -> None:
             s["reference_kind"], "")),
         ("data", f"{data} ({c.n_samples} samples; {c.n_truncated} truncated to {s['max_length']}, "
                  f"set by {s['max_length_from']})"),
+        ("unknown tokens", unknown_summary(vars(c))),
         ("masking", f"{s['masking']}{', whole words' if s['whole_word'] else ''}, seed {s['seed']}, "
                     f"p={s['mlm_probability']}"
                     + (f", replayed from {s['masks_file']}" if s.get("masks_file") else "")),

@@ -119,11 +119,12 @@ def _on_ray(args: argparse.Namespace, options: dict[str, Any]) -> Any:
 
 
 def _provenance(provenance: Any, model: Any, tokenizer: Any, data: Any, report: Any) -> dict[str, Any]:
+    from ..metrics import EVAL_REPORT_COUNTS
+
     s = report.settings
     policy = {k: s[k] for k in ("masking", "whole_word", "special_tokens", "mlm_probability", "mask_replace_prob",
                                 "random_replace_prob", "max_length", "batch_size", "limit", "shard")}
-    counts = {k: getattr(report, k) for k in ("n_samples", "n_scored_samples", "n_masked", "n_tokens", "n_empty",
-                                              "n_unmaskable", "n_no_mask_drawn", "n_truncated")}
+    counts = {k: getattr(report, k) for k in EVAL_REPORT_COUNTS}
     masks = {"path": s["masks_file"], "sha256": s["masks_sha256"]} if "masks_file" in s else None
     return provenance(model, tokenizer, data, seed=s["seed"], masking=policy, masks=masks, counts=counts)
 
@@ -131,11 +132,14 @@ def _provenance(provenance: Any, model: Any, tokenizer: Any, data: Any, report: 
 def print_table(model: str, data: str, report: Any, saved: dict | None = None, tokens_file: str | None = None,
                 html_file: str | None = None) -> None:
     """Print an ``EvalReport`` as the command's table (``model`` and ``data``: how to name them)."""
+    from ..metrics import unknown_summary
+
     s = report.settings
     rows = [
         ("model", model),
         ("data", f"{data} ({report.n_samples} samples; skipped {report.n_empty} empty, "
                  f"{report.n_unmaskable} unmaskable; {report.n_truncated} truncated to {s['max_length']})"),
+        ("unknown tokens", unknown_summary(vars(report))),
         ("masking", f"{s['masking']}{', whole words' if s['whole_word'] else ''}, seed {s['seed']}, "
                     f"p={s['mlm_probability']} ({s['mask_replace_prob']} mask / {s['random_replace_prob']} random), "
                     f"special tokens: {s['special_tokens']}"),

@@ -35,6 +35,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
+    from ..metrics import PLL_REPORT_COUNTS
     from ..report import provenance, render_html
     from ..tasks import input_paths, pseudo_log_likelihood
     from ..text import check_output
@@ -51,8 +52,7 @@ def run(args: argparse.Namespace) -> int:
                                    return_tokens=bool(args.html), shard=args.shard, partial=args.partial)
     record = None
     if args.json or args.html:
-        counts = {key: getattr(report, key) for key in ("n_samples", "n_scored_samples", "n_scored_tokens",
-                                                         "n_tokens", "n_empty", "n_unscorable", "n_truncated")}
+        counts = {key: getattr(report, key) for key in PLL_REPORT_COUNTS}
         record = provenance(model, tokenizer, data, variant=report.variant, settings=report.settings, counts=counts)
     if args.html:
         render_html(report, args.html, tokenizer=tokenizer, texts=data, text_field=args.text_field,
@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
 
 def print_table(model: str, data: str, report: Any, html: str | None = None) -> None:
     """Print a ``PLLReport`` as the command's table (``model`` and ``data``: how to name them)."""
+    from ..metrics import unknown_summary
     from .cmd_eval import shard_rows
 
     s = report.settings
@@ -79,6 +80,7 @@ def print_table(model: str, data: str, report: Any, html: str | None = None) -> 
         ("model", model),
         ("data", f"{data} ({report.n_samples} samples; skipped {report.n_empty} empty, "
                  f"{report.n_unscorable} unscorable; {report.n_truncated} truncated to {s['max_length']})"),
+        ("unknown tokens", unknown_summary(vars(report))),
         ("variant", f"{report.variant} (special tokens never scored: {s['special_tokens']})"),
         ("scored tokens", f"{report.n_scored_tokens} in {report.n_scored_samples} samples, one masked copy each"),
         ("PLL", f"{report.pseudo_log_likelihood:.4f} nats (sum)"),

@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from ..config import MaskingConfig
 from ..errors import FillMaskError, InputFileError
-from ..masking import new_counts
 from ..metrics import Totals
 from ..tasks import LOGITS_BUDGET, eval_config, eval_report
 from ..text import non_empty
@@ -152,7 +151,7 @@ def evaluate(data: Any, *, model: str | Path, tokenizer: str | Path | None = Non
         with http_probe_guard(), contextlib.closing(source_texts(ray, data, text_field=text_field)) as rows:
             refs = _blocks(ray, non_empty(rows, counts, settings.limit), size)
         states = _score(ray, refs, actor, workers=workers, cpus=cpus, size=size) if refs else []
-    totals = Totals.merge([Totals.from_state(json.loads(s)) for s in states]) if states else Totals(new_counts())
+    totals = Totals.merge([Totals.from_state(json.loads(s)) for s in states]) if states else Totals()
     if totals.counts["n_samples"] != counts["n_samples"]:
         raise FillMaskError(f"the Ray workers scored {totals.counts['n_samples']} samples of "
                             f"{counts['n_samples']}: a block was lost or scored twice; run again")

@@ -30,14 +30,9 @@ from .replay import ReplayMasker
 if TYPE_CHECKING:  # pragma: no cover
     from ..tokenization import Tokenizer
 
-__all__ = ["new_counts", "masked_batches", "replay_config", "sample_batches", "settings_of"]
+__all__ = ["masked_batches", "replay_config", "sample_batches", "settings_of"]
 
 _WINDOW_BATCHES = 16  # per-sample mode sorts this many batches' worth of samples by length
-
-
-def new_counts() -> dict[str, int]:
-    """The corpus counts ``masked_batches`` keeps (samples read, skipped, truncated, tokens)."""
-    return dict(n_samples=0, n_empty=0, n_unmaskable=0, n_no_mask_drawn=0, n_truncated=0, n_tokens=0)
 
 
 def replay_config(config: MaskingConfig | None, masks: str | Path | MaskManifest | None, tokenizer: Tokenizer,
@@ -59,10 +54,10 @@ def replay_config(config: MaskingConfig | None, masks: str | Path | MaskManifest
 def settings_of(config: MaskingConfig, manifest: MaskManifest | None) -> dict[str, Any]:
     """The ``settings`` of a report: the config's values (and the manifest replayed, if any)."""
     c = config
-    settings = dict(seed=c.seed, masking=c.masking, batch_size=c.batch_size, max_length=c.max_length,
-                    whole_word=c.whole_word, special_tokens=c.special_tokens, limit=c.limit,
-                    mlm_probability=c.mlm_probability, mask_replace_prob=c.mask_replace_prob,
-                    random_replace_prob=c.random_replace_prob)
+    settings: dict[str, Any] = dict(
+        seed=c.seed, masking=c.masking, batch_size=c.batch_size, max_length=c.max_length, whole_word=c.whole_word,
+        special_tokens=c.special_tokens, limit=c.limit, mlm_probability=c.mlm_probability,
+        mask_replace_prob=c.mask_replace_prob, random_replace_prob=c.random_replace_prob)
     if manifest is not None:
         settings.update(masks_file=manifest.path, masks_sha256=manifest.sha256)
     return settings
@@ -71,7 +66,7 @@ def settings_of(config: MaskingConfig, manifest: MaskManifest | None) -> dict[st
 def masked_batches(tokenizer: Tokenizer, texts: TextSource, config: MaskingConfig, *, counts: dict[str, int],
                    text_field: str | None = None, progress: bool | None = None,
                    manifest: MaskManifest | None = None, shard: tuple[int, int] | None = None) -> Iterator[MaskedBatch]:
-    """A lazy iterator of the masked batches of ``texts``; ``counts`` (``new_counts()``) is filled as it goes.
+    """A lazy iterator of the masked batches of ``texts``; ``counts`` (``metrics.EVAL_COUNT_KEYS``) is filled as it goes.
 
     Args:
         tokenizer: encodes the texts; its mask token and ``len()`` drive the masking.
@@ -126,6 +121,9 @@ def _generate(tokenizer: Tokenizer, samples: Iterator[tuple[int, int, str]], con
         position_of = {i: position for i, position, _ in window}  # sample index -> place in the source
         counts["n_truncated"] += sum(r.truncated for r in rows)
         counts["n_tokens"] += sum(len(r.ids) for r in rows)
+        unknown, text = tokenizer.count_unknown(rows)
+        counts["unk_tokens"] += unknown
+        counts["text_tokens"] += text
         if config.masking == "per_sample":
             batches = per_sample_batches(indices, rows, tokenizer, counts, config.batch_size, mask)
         else:

@@ -3,6 +3,8 @@ pseudo-log-likelihood run and a paired comparison, with per-token records and th
 
 from __future__ import annotations
 
+from .counts import (EVAL_COUNT_KEYS, EVAL_REPORT_COUNTS, PLL_COUNT_KEYS, PLL_REPORT_COUNTS, new_counts,
+                     unknown_share, unknown_summary, warn_unknown)
 from .criteria import SEVERITY, Criterion, judge
 from .eval_totals import SAMPLE_KEYS, Totals
 from .paired_totals import PAIRED_SAMPLE_KEYS, PAIRED_TOKEN_KEYS, PairedTotals
@@ -12,7 +14,9 @@ from .sample_rows import check_disjoint, merge_counts, row_fsums
 from .scoring import Scored, passes, score_rows
 from .thresholds import DEFAULT_THRESHOLDS, Thresholds, relative, validate_thresholds, verdict
 
-__all__ = ["COLUMNS", "Criterion", "DEFAULT_THRESHOLDS", "PAIRED_SAMPLE_KEYS", "PAIRED_TOKEN_KEYS", "PLL_SAMPLE_KEYS",
+__all__ = ["COLUMNS", "Criterion", "DEFAULT_THRESHOLDS", "EVAL_COUNT_KEYS", "EVAL_REPORT_COUNTS", "PLL_COUNT_KEYS",
+           "PLL_REPORT_COUNTS", "PAIRED_SAMPLE_KEYS", "PAIRED_TOKEN_KEYS", "PLL_SAMPLE_KEYS",
            "PLLTotals", "SAMPLE_KEYS", "PairedTotals", "SEVERITY", "Scored", "TOKEN_KEYS", "Thresholds",
-           "TokenCollector", "Totals", "check_disjoint", "judge", "mark_target", "merge_counts", "passes", "relative",
-           "row_fsums", "score_rows", "validate_thresholds", "verdict", "worst_rows"]
+           "TokenCollector", "Totals", "check_disjoint", "judge", "mark_target", "merge_counts", "new_counts", "passes",
+           "relative", "row_fsums", "score_rows", "unknown_share", "unknown_summary", "validate_thresholds", "verdict",
+           "warn_unknown", "worst_rows"]

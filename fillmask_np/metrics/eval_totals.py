@@ -16,7 +16,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import DataError
-from .sample_rows import columns_from_state, merge_columns, merge_counts, row_fsums
+from .counts import EVAL_COUNT_KEYS, new_counts
+from .sample_rows import columns_from_state, counts_from_state, merge_columns, merge_counts, row_fsums
 
 __all__ = ["Totals", "SAMPLE_KEYS"]
 
@@ -24,10 +25,11 @@ SAMPLE_KEYS = ("index", "position", "n_masked", "nll", "top1", "top5")  # one en
 
 
 class Totals:
-    """Corpus counts (``masking.new_counts()``) and one row of ``SAMPLE_KEYS`` per scored sample."""
+    """Corpus counts (``EVAL_COUNT_KEYS``) and one row of ``SAMPLE_KEYS`` per scored sample."""
 
-    def __init__(self, counts: dict[str, int]) -> None:
-        self.counts = counts  # the corpus counts, shared with the batcher that fills them
+    def __init__(self, counts: dict[str, int] | None = None) -> None:
+        # the corpus counts (zeroed when not given), shared with the batcher that fills them
+        self.counts = new_counts(EVAL_COUNT_KEYS) if counts is None else counts
         self.samples: dict[str, list] = {key: [] for key in SAMPLE_KEYS}
 
     def add_batch(self, indices: list[int], nll: np.ndarray, rank: np.ndarray, row: np.ndarray,
@@ -80,10 +82,10 @@ class Totals:
     def from_state(cls, state: dict[str, Any]) -> Totals:
         """The totals saved by ``state()``; ``DataError`` when a key is missing or the columns differ in length."""
         try:
-            totals = cls({k: int(v) for k, v in state["counts"].items()})
             samples = state["samples"]
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError) as exc:
             raise DataError(f"evaluation totals lack {exc}; the partial was not written by fillmask_np") from exc
+        totals = cls(counts_from_state(state, EVAL_COUNT_KEYS, "evaluation"))
         totals.samples = columns_from_state(samples, SAMPLE_KEYS, ("nll",), "evaluation")
         return totals
 

@@ -13,7 +13,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import DataError
-from .sample_rows import columns_from_state, merge_columns, merge_counts, row_fsums
+from .counts import PLL_COUNT_KEYS, new_counts
+from .sample_rows import columns_from_state, counts_from_state, merge_columns, merge_counts, row_fsums
 
 __all__ = ["PLLTotals", "PLL_SAMPLE_KEYS", "TOKEN_KEYS"]
 
@@ -25,7 +26,7 @@ class PLLTotals:
     """Counts, one row of ``PLL_SAMPLE_KEYS`` per scored sample and, when asked, every scored token."""
 
     def __init__(self, *, return_tokens: bool) -> None:
-        self.counts = dict(n_samples=0, n_empty=0, n_unscorable=0, n_truncated=0, n_tokens=0)
+        self.counts = new_counts(PLL_COUNT_KEYS)
         self.position_of: dict[int, int] = {}  # sample index -> place in the source, for the open window
         self.samples: dict[str, list] = {key: [] for key in PLL_SAMPLE_KEYS}
         self.pending: list[tuple[np.ndarray, np.ndarray]] = []  # the open window's (samples [R], log_prob [R])
@@ -67,11 +68,11 @@ class PLLTotals:
         """The totals saved by ``state()``; ``DataError`` when a key is missing or the columns differ in length."""
         totals = cls(return_tokens=False)
         try:
-            totals.counts = {k: int(state["counts"][k]) for k in totals.counts}
             samples = state["samples"]
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError) as exc:
             raise DataError(f"pseudo-log-likelihood totals lack {exc}; the partial was not written by "
                             f"fillmask_np") from exc
+        totals.counts = counts_from_state(state, PLL_COUNT_KEYS, "pseudo-log-likelihood")
         totals.samples = columns_from_state(samples, PLL_SAMPLE_KEYS, ("pll",), "pseudo-log-likelihood")
         return totals
 

@@ -4,13 +4,14 @@ lists and read back, and disjoint parts merged (``Totals``, ``PLLTotals``, ``Pai
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, Sequence
 
 import numpy as np
 
 from ..errors import DataError
 
-__all__ = ["check_disjoint", "columns_from_state", "merge_columns", "merge_counts", "row_fsums"]
+__all__ = ["check_disjoint", "columns_from_state", "counts_from_state", "merge_columns", "merge_counts", "row_fsums"]
 
 
 def row_fsums(values: np.ndarray, rows: np.ndarray, n_rows: int) -> list[float]:
@@ -54,6 +55,28 @@ def merge_columns(parts: Sequence[dict[str, list]], keys: Sequence[str]) -> dict
             merged[key].extend(part[key])
     check_disjoint(merged["index"], "sample")
     return merged
+
+
+def counts_from_state(state: Any, keys: Sequence[str], what: str) -> dict[str, int]:
+    """A saved ``state["counts"]`` back as ints; ``DataError`` naming ``what`` unless its keys are exactly ``keys``
+    (``counts.EVAL_COUNT_KEYS`` or ``PLL_COUNT_KEYS``) and its values non-negative integers.
+
+    >>> counts_from_state({"counts": {"n_samples": 2}}, ["n_samples"], "evaluation")
+    {'n_samples': 2}
+    """
+    try:
+        saved = dict(state["counts"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataError(f"{what} totals lack {exc}; the partial was not written by fillmask_np") from exc
+    if sorted(saved) != sorted(keys):
+        raise DataError(f"{what} totals count {sorted(saved)}, not {sorted(keys)}; the partial was written by another "
+                        f"version of fillmask_np or edited: score that shard again")
+    bad = [k for k in keys if isinstance(saved[k], bool) or not isinstance(saved[k], numbers.Integral)
+           or saved[k] < 0]
+    if bad:
+        raise DataError(f"{what} totals have a count {bad[0]}={saved[bad[0]]!r} that is not a non-negative integer; "
+                        f"the partial is damaged: score that shard again")
+    return {k: int(saved[k]) for k in keys}
 
 
 def columns_from_state(samples: Any, keys: Sequence[str], floats: Sequence[str], what: str) -> dict[str, list]:

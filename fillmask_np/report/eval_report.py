@@ -33,6 +33,8 @@ class EvalReport:
     n_unmaskable: int  # samples with no maskable token (only special tokens), skipped
     n_no_mask_drawn: int  # maskable samples in which this seed selected nothing
     n_truncated: int  # samples cut to max_length
+    unk_tokens: int  # tokens that are the tokenizer's unknown token ([UNK]): text it could not read
+    text_tokens: int  # tokens that are no special token other than [UNK]: what unk_tokens is a share of
     settings: dict[str, Any] = field(default_factory=dict)
     # per scored sample: index (i-th non-empty sample), position (in the source), n_masked, cross_entropy
     per_sample: dict[str, list] = field(default_factory=dict)

@@ -25,7 +25,7 @@ __all__ = ["PARTIAL_FORMAT", "PARTIAL_SUFFIXES", "PARTIAL_VERSION", "check_parti
            "write_partial"]
 
 PARTIAL_FORMAT = "fillmask_np.partial"
-PARTIAL_VERSION = 1
+PARTIAL_VERSION = 2  # 2: the counts carry unk_tokens and text_tokens (metrics.EVAL_COUNT_KEYS, PLL_COUNT_KEYS)
 PARTIAL_SUFFIXES = (".json", ".npz")
 _COLUMNAR = ("totals", "extra")  # subtrees whose lists of numbers become arrays in an .npz
 _ARRAY = "__array__"

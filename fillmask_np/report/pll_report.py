@@ -35,6 +35,8 @@ class PLLReport:
     n_empty: int  # empty or whitespace-only samples skipped
     n_unscorable: int  # samples that encode to special tokens only, skipped
     n_truncated: int  # samples cut to max_length
+    unk_tokens: int  # tokens that are the tokenizer's unknown token ([UNK]): text it could not read
+    text_tokens: int  # tokens that are no special token other than [UNK]: what unk_tokens is a share of
     variant: str
     settings: dict[str, Any] = field(default_factory=dict)
     # per scored sample: index (i-th non-empty sample), position (in the source), pseudo_log_likelihood,

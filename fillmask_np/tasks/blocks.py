@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..config import MaskingConfig, masking_config
 from ..errors import FillMaskError
-from ..masking import new_counts, sample_batches, settings_of
-from ..metrics import TokenCollector, Totals, passes, score_rows
+from ..masking import sample_batches, settings_of
+from ..metrics import TokenCollector, Totals, passes, score_rows, warn_unknown
 from ..report import EvalReport
-from ..runtime import check_max_length, check_model
+from ..runtime import check_max_length, check_pair
 from ..text import shard_label
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,7 +41,7 @@ def eval_config(model: MaskedLM, tokenizer: Tokenizer, config: MaskingConfig | N
     >>> eval_config(model, tok, seed=3).max_length  # doctest: +SKIP
     128
     """
-    check_model(model).check_tokenizer(tokenizer)
+    check_pair(model, tokenizer)
     config = masking_config(config, masking)
     return config.with_max_length(check_max_length(model, tokenizer, config.max_length))
 
@@ -64,7 +64,7 @@ def score_samples(model: MaskedLM, tokenizer: Tokenizer, samples: Iterable[tuple
     if config.masking != "per_sample" or config.max_length is None:
         raise FillMaskError(f"score_samples needs per-sample masking and a resolved max_length (eval_config); got "
                             f"masking={config.masking!r}, max_length={config.max_length!r}")
-    totals = Totals(new_counts())
+    totals = Totals()
 
     def counted() -> Iterator[tuple[int, int, str]]:
         for sample in samples:
@@ -87,9 +87,12 @@ def eval_report(totals: Totals, config: MaskingConfig, manifest: MaskManifest | 
         manifest: the masks file replayed, if any.
         shard: the shard ``(i, n)`` the totals cover; None for the whole corpus.
     Returns:
-        an ``EvalReport``; its ``settings`` are ``evaluate``'s.
+        an ``EvalReport``; its ``settings`` are ``evaluate``'s. Warns (``UnknownTokensWarning``) when more than
+        ``config.UNK_SHARE_LIMIT`` of the text's tokens are the tokenizer's unknown token.
     """
-    return EvalReport.from_totals(totals, {**settings_of(config, manifest), "shard": shard_label(shard)})
+    report = EvalReport.from_totals(totals, {**settings_of(config, manifest), "shard": shard_label(shard)})
+    warn_unknown(totals.counts)
+    return report
 
 
 def score_batches(model: MaskedLM, tokenizer: Tokenizer, batches: Iterable[MaskedBatch], totals: Totals,

@@ -22,12 +22,12 @@ import numpy as np
 
 from ..config import MaskingConfig, masking_config
 from ..errors import FillMaskError
-from ..masking import IGNORE_INDEX, MaskManifest, load_masks, masked_batches, new_counts, replay_config, settings_of
+from ..masking import IGNORE_INDEX, MaskManifest, load_masks, masked_batches, replay_config, settings_of
 from ..metrics import DEFAULT_THRESHOLDS as LIMITS
-from ..metrics import PairedTotals, Totals, passes, validate_thresholds
+from ..metrics import EVAL_REPORT_COUNTS, PairedTotals, Totals, passes, validate_thresholds, warn_unknown
 from ..numerics import paired_rows
 from ..report import CompareReport, EvalReport, provenance
-from ..runtime import (open_model, TorchReference, check_model, check_same_tokenizer, check_vocab,
+from ..runtime import (open_model, TorchReference, check_pair, check_same_tokenizer, check_vocab,
                        shared_max_length)
 from ..text import check_shard, shard_label
 from .evaluation import LOGITS_BUDGET
@@ -122,11 +122,11 @@ def compare(
             ref_info = torch_ref.info
         else:
             reference = open_model(reference)  # an .onnx export (ONNX Runtime) or a checkpoint (NumPy)
-    check_model(candidate, what="candidate").check_tokenizer(tokenizer)
+    check_pair(candidate, tokenizer, what="candidate")
     if torch_ref is None:
         if reference_tokenizer is not None:  # first: its message names both tokenizers
             check_same_tokenizer(tokenizer, reference_tokenizer)
-        check_model(reference, what="reference").check_tokenizer(tokenizer)
+        check_pair(reference, tokenizer, what="reference")
         ref_info = provenance(reference)["model"]
     check_vocab(candidate, reference)
     if partial is not None:  # refused before any work
@@ -135,7 +135,7 @@ def compare(
     given = masking_config(config, masking) if masks is None else None
     max_len, max_from = shared_max_length(candidate, reference, tokenizer, given and given.max_length)
     config, manifest = replay_config(given and given.with_max_length(max_len), masks, tokenizer, texts)
-    totals = Totals(new_counts())
+    totals = Totals()
     batches = masked_batches(tokenizer, texts, config, counts=totals.counts, text_field=text_field,
                              progress=progress, manifest=manifest, shard=shard)
     ref_totals, paired = Totals(totals.counts), PairedTotals()
@@ -166,6 +166,7 @@ def compare(
                 "reference_kind": "torch_npz" if torch_ref is not None else ref_info.get("backend", "onnx")}
     cand_report = EvalReport.from_totals(totals, settings)
     ref_report = EvalReport.from_totals(ref_totals, settings)
+    warn_unknown(totals.counts)  # the two models read the same tokens: one warning
     record = provenance(candidate, tokenizer, texts, reference=ref_info,
                         masks_sha256=None if masks is None else masks.sha256, **_counts(cand_report), **{
                             k: settings[k] for k in ("seed", "masking", "mlm_probability", "mask_replace_prob",
@@ -192,6 +193,4 @@ def _check_rows(candidate: Any, reference: Any, cand_rows: np.ndarray, ref_rows:
 
 
 def _counts(report: Any) -> dict[str, int]:
-    keys = ("n_samples", "n_scored_samples", "n_masked", "n_tokens", "n_empty", "n_unmaskable", "n_no_mask_drawn",
-            "n_truncated")
-    return {k: getattr(report, k) for k in keys}
+    return {k: getattr(report, k) for k in EVAL_REPORT_COUNTS}

@@ -26,10 +26,10 @@ import numpy as np
 
 from ..config import MaskingConfig, masking_config
 from ..errors import FillMaskError
-from ..masking import MaskManifest, MaskRecorder, manifest_header, masked_batches, new_counts, replay_config
+from ..masking import MaskManifest, MaskRecorder, manifest_header, masked_batches, replay_config
 from ..masking import save_masks as write_masks
 from ..metrics import TokenCollector, Totals
-from ..runtime import check_max_length, check_model
+from ..runtime import check_max_length, check_pair
 from ..text import check_output, check_shard
 from .blocks import LOGITS_BUDGET, eval_report, score_batches
 from .inputs import input_paths
@@ -104,7 +104,7 @@ def evaluate(
         raise FillMaskError(f"worst={worst!r} must be a non-negative number of tokens (0: none)")
     if return_top5 and not return_tokens:
         raise FillMaskError("return_top5=True adds columns to the per-token records; pass return_tokens=True too")
-    check_model(model).check_tokenizer(tokenizer)
+    check_pair(model, tokenizer)
     if save_masks is not None:  # refused before any work, not after the whole run
         save_masks = check_output(save_masks, inputs=input_paths(model, tokenizer, texts, masks), what="save_masks")
     if partial is not None:
@@ -116,7 +116,7 @@ def evaluate(
     given = masking_config(config, masking) if masks is None else None
     config, manifest = replay_config(given, masks, tokenizer, texts)
     config = config.with_max_length(check_max_length(model, tokenizer, config.max_length))
-    totals = Totals(new_counts())
+    totals = Totals()
     batches = masked_batches(tokenizer, texts, config, counts=totals.counts, text_field=text_field,
                              progress=progress, manifest=manifest, shard=shard)
     recorder = MaskRecorder() if save_masks is not None else None

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import DataError, FillMaskError
-from ..metrics import PairedTotals, PLLTotals, Thresholds, Totals
+from ..metrics import EVAL_REPORT_COUNTS, PairedTotals, PLLTotals, Thresholds, Totals, warn_unknown
 from ..report import CompareReport, EvalReport, PLLReport, read_partial
 
 __all__ = ["merge"]
@@ -43,7 +43,9 @@ def merge(partials: Sequence[str | Path] | str | Path, *,
     settings.update(shard=None, **_coverage(docs, allow_partial))
     kind = docs[0]["kind"]
     if kind == "eval":
-        report: Any = EvalReport.from_totals(Totals.merge([Totals.from_state(d["totals"]) for d in docs]), settings)
+        totals = Totals.merge([Totals.from_state(d["totals"]) for d in docs])
+        report: Any = EvalReport.from_totals(totals, settings)
+        warn_unknown(totals.counts)
         worst = int(docs[0]["extra"]["worst"])
         if worst:
             entries = [w for d in docs for w in d["extra"]["worst_tokens"]]
@@ -51,15 +53,16 @@ def merge(partials: Sequence[str | Path] | str | Path, *,
         report.tokens = _merged_tokens(docs)
         return report
     if kind == "pppl":
-        report = PLLReport.from_totals(PLLTotals.merge([PLLTotals.from_state(d["totals"]) for d in docs]),
-                                       docs[0]["extra"]["variant"], settings)
+        pll = PLLTotals.merge([PLLTotals.from_state(d["totals"]) for d in docs])
+        report = PLLReport.from_totals(pll, docs[0]["extra"]["variant"], settings)
+        warn_unknown(pll.counts)
         report.tokens = _merged_tokens(docs)
         return report
-    cand, ref = (EvalReport.from_totals(Totals.merge([Totals.from_state(d["totals"][side]) for d in docs]), settings)
-                 for side in ("candidate", "reference"))
+    sides = [Totals.merge([Totals.from_state(d["totals"][side]) for d in docs]) for side in ("candidate", "reference")]
+    cand, ref = (EvalReport.from_totals(side, settings) for side in sides)
+    warn_unknown(sides[0].counts)  # the two models read the same tokens: one warning
     record = dict(docs[0]["provenance"])
-    record.update({k: getattr(cand, k) for k in ("n_samples", "n_scored_samples", "n_masked", "n_tokens", "n_empty",
-                                                  "n_unmaskable", "n_no_mask_drawn", "n_truncated") if k in record})
+    record.update({k: getattr(cand, k) for k in EVAL_REPORT_COUNTS if k in record})
     record["shard"] = None  # the merged shards' figures, as one run's
     return CompareReport.from_totals(PairedTotals.merge([PairedTotals.from_state(d["totals"]["paired"]) for d in docs]),
                                      cand, ref, bootstrap=int(settings["bootstrap"]),

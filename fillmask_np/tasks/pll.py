@@ -35,10 +35,10 @@ import numpy as np
 from ..config import check_policy
 from ..errors import FillMaskError
 from ..masking import CopyBatch, Sample, check_variant, pack
-from ..metrics import PLLTotals
+from ..metrics import PLLTotals, warn_unknown
 from ..numerics import row_nll_and_rank
 from ..report import PLLReport
-from ..runtime import check_max_length, check_model
+from ..runtime import check_max_length, check_pair
 from ..text import Progress, TextSource, check_shard, iter_texts, non_empty, shard_label
 from .evaluation import LOGITS_BUDGET
 from .partials import check_partial, save_partial
@@ -105,7 +105,7 @@ def pseudo_log_likelihood(
             raise FillMaskError(f"{name}={value!r} must be a positive integer")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1):
         raise FillMaskError(f"limit={limit!r} must be at least 1 (or None for the whole corpus)")
-    check_model(model).check_tokenizer(tokenizer)
+    check_pair(model, tokenizer)
     if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, (int, np.integer))
                                    or max_length < 1):
         raise FillMaskError(f"max_length={max_length!r} must be a positive number of tokens (or None for the "
@@ -140,6 +140,7 @@ def pseudo_log_likelihood(
         bar.update(len(window), 0)
     bar.close()
     report = PLLReport.from_totals(totals, variant, settings)
+    warn_unknown(totals.counts)
     if partial is not None:
         report.saved_partial = save_partial(partial, report, model, tokenizer, texts)
     return report
@@ -160,6 +161,9 @@ def _prepare(tokenizer: Tokenizer, window: list[tuple[int, int, str]], totals: P
     rows = tokenizer.encode_rows(texts, max_length=max_length, special_tokens=special_tokens,
                                  word_ids=variant == "within_word_l2r")
     words = [row.word_ids for row in rows]  # None for the original variant
+    unknown, text = tokenizer.count_unknown(rows)
+    totals.counts["unk_tokens"] += unknown
+    totals.counts["text_tokens"] += text
     prepared = []
     for (index, position, _), row, row_words in zip(window, rows, words):
         totals.counts["n_tokens"] += len(row.ids)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal, Sequence
 
 import numpy as np
 
-from ..errors import TokenizerError
+from ..errors import InputFileError, TokenizerError
 from . import loaders
 from .batch import Encoded, Row, pad_rows
 from .special_tokens import CANDIDATES, ROLES, check_policy
@@ -66,17 +66,17 @@ class Tokenizer:
             path: the tokenizer.json file.
             **overrides: ``mask_token=...``, ``pad_token=...`` etc. to name special tokens explicitly.
         """
-        return cls(**loaders.from_tokenizer_json(Path(path), overrides))
+        return cls(**loaders.from_tokenizer_json(_path(path, "path"), overrides))
 
     @classmethod
     def from_dir(cls, directory: str | Path, **overrides: str) -> Tokenizer:
         """Load from a model directory: ``tokenizer.json``, else ``vocab.txt``, else ``vocab.json`` + ``merges.txt``."""
-        return cls(**loaders.from_directory(Path(directory), overrides))
+        return cls(**loaders.from_directory(_path(directory, "directory"), overrides))
 
     @classmethod
     def from_wordpiece(cls, vocab_txt: str | Path, *, do_lower_case: bool | None = None, **overrides: str) -> Tokenizer:
         """Build BERT's WordPiece tokenizer from ``vocab.txt`` (``do_lower_case`` from tokenizer_config.json)."""
-        return cls(**loaders.from_vocab_txt(Path(vocab_txt), overrides, do_lower_case=do_lower_case))
+        return cls(**loaders.from_vocab_txt(_path(vocab_txt, "vocab_txt"), overrides, do_lower_case=do_lower_case))
 
     @classmethod
     def from_bpe(cls, vocab_json: str | Path, merges_txt: str | Path, **overrides: str) -> Tokenizer:
@@ -84,7 +84,8 @@ class Tokenizer:
 
         ``<mask>`` strips the space on its left, as in Hugging Face's RobertaTokenizerFast.
         """
-        return cls(**loaders.from_vocab_json(Path(vocab_json), Path(merges_txt), overrides))
+        return cls(**loaders.from_vocab_json(_path(vocab_json, "vocab_json"), _path(merges_txt, "merges_txt"),
+                                             overrides))
 
     # ----------------------------------------------------------------------------- special ids
     def _id(self, role: str) -> int | None:
@@ -230,6 +231,21 @@ class Tokenizer:
                             offsets, words))
         return rows
 
+    def count_unknown(self, rows: Sequence[Row]) -> tuple[int, int]:
+        """``(unknown, text)`` token counts of encoded rows: the tokens that are the unknown token ([UNK], <unk>),
+        and the tokens that are no special token other than it (the text's own tokens, read or not).
+
+        Args:
+            rows: rows from ``encode_rows`` (either special-token policy: the counts look at the ids only).
+        Returns:
+            the two counts; unknown is 0 when the tokenizer has no unknown token.
+        """
+        unk = self.unk_token_id
+        specials = np.asarray([i for i in self.all_special_ids if i != unk], dtype=np.int64)
+        ids = np.concatenate([r.ids for r in rows]) if len(rows) else np.zeros(0, dtype=np.int64)  # [sum of L]
+        unknown = 0 if unk is None else int(np.count_nonzero(ids == unk))
+        return unknown, int(np.count_nonzero(~np.isin(ids, specials)))
+
     def pad(self, rows: Sequence[Row], *, length: int,
             pad_to_multiple_of: int | None = None) -> Encoded:
         """Right-pad rows from ``encode_rows`` to ``length`` (rounded up to ``pad_to_multiple_of``)."""
@@ -242,3 +258,11 @@ class Tokenizer:
     def decode(self, ids: Sequence[int], *, skip_special_tokens: bool = True) -> str:
         """Decode ids back to text."""
         return self.backend.decode([int(i) for i in ids], skip_special_tokens=skip_special_tokens)
+
+
+def _path(value: object, keyword: str) -> Path:
+    """``value`` as a Path, or an ``InputFileError`` naming ``keyword`` when it is not a str or Path."""
+    if not isinstance(value, (str, Path)):
+        raise InputFileError(f"{keyword}={value!r} is a {type(value).__name__}, not a path; pass the tokenizer's "
+                             f"file or directory as a str or pathlib.Path")
+    return Path(value)

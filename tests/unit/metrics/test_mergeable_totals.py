@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fillmask_np.errors import DataError
-from fillmask_np.metrics import PLLTotals, Totals, row_fsums
+from fillmask_np.metrics import PLL_COUNT_KEYS, PLLTotals, Totals, new_counts, row_fsums
 
 
 @settings(max_examples=50, deadline=None)
@@ -32,7 +32,7 @@ def test_a_row_sum_is_correctly_rounded_where_a_running_sum_is_not():
 
 
 def _totals(indices, nll):
-    t = Totals({"n_samples": len(indices), "n_empty": 0})
+    t = Totals({**new_counts(), "n_samples": len(indices)})
     for i, x in zip(indices, nll):
         t.add_batch([i], np.array(x), np.zeros(len(x), dtype=np.int64), np.zeros(len(x), dtype=np.int64), {i: 10 * i})
     return t
@@ -47,7 +47,7 @@ def test_totals_survive_a_json_round_trip_bit_for_bit():
 def test_merging_parts_in_any_order_gives_the_same_corpus_sum():
     a, b, c = _totals([0], [[0.1, 0.7]]), _totals([1], [[1e-17, 0.3]]), _totals([2], [[2.5]])
     sums = {Totals.merge(p).nll for p in ([a, b, c], [c, a, b], [b, c, a])}
-    assert len(sums) == 1 and Totals.merge([a, b, c]).counts == {"n_samples": 3, "n_empty": 0}
+    assert len(sums) == 1 and Totals.merge([a, b, c]).counts == {**new_counts(), "n_samples": 3}
 
 
 def test_merging_parts_that_share_a_sample_is_refused_naming_it():
@@ -59,5 +59,19 @@ def test_totals_from_a_document_without_them_are_refused():
     with pytest.raises(DataError, match="not written by fillmask_np"):
         Totals.from_state({"counts": {}})
     with pytest.raises(DataError, match="different lengths"):
-        counts = dict(n_samples=1, n_empty=0, n_unscorable=0, n_truncated=0, n_tokens=3)
+        counts = {**new_counts(PLL_COUNT_KEYS), "n_samples": 1, "n_tokens": 3}
         PLLTotals.from_state({"counts": counts, "samples": {"index": [1], "position": [], "pll": [], "n_scored": []}})
+
+
+def test_totals_whose_counts_lack_a_key_are_refused_as_another_version():
+    state = _totals([0], [[0.1]]).state()
+    del state["counts"]["unk_tokens"]
+    with pytest.raises(DataError, match="written by another version of fillmask_np or edited"):
+        Totals.from_state(state)
+
+
+def test_totals_with_a_negative_count_are_refused_naming_it():
+    state = _totals([0], [[0.1]]).state()
+    state["counts"]["text_tokens"] = -4
+    with pytest.raises(DataError, match="text_tokens=-4 that is not a non-negative integer"):
+        Totals.from_state(state)
