@@ -16,7 +16,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..tokenization import Tokenizer
 
 __all__ = ["model_args", "data_args", "data_label", "data_source", "masking_args", "progress_arg", "masking_options",
-           "load", "load_model", "shard_args", "distinct_outputs"]
+           "load", "load_model", "shard_args", "distinct_outputs", "refuse_empty_paths"]
+
+# every option naming a file or folder, read or written; given as '' it would write nothing or read a default
+_PATH_OPTIONS = ("model", "tokenizer", "data", "masks", "reference", "calibration", "save_masks", "tokens", "html",
+                 "partial", "history", "output", "partials")
 
 
 def model_args(p: argparse.ArgumentParser) -> None:
@@ -76,6 +80,21 @@ def distinct_outputs(*outputs: tuple[str, str | None]) -> None:
         for other, second in given[k + 1 :]:
             if Path(path).resolve() == Path(second).resolve():
                 raise InputFileError(f"{flag} and {other} both name {path!r}; pass two paths")
+
+
+def refuse_empty_paths(args: argparse.Namespace) -> None:
+    """Refuse a path option given as an empty string (``--html ''``), which would write nothing or read a default.
+
+    Args:
+        args: the parsed command line.
+    """
+    for key in _PATH_OPTIONS:
+        values = getattr(args, key, None)
+        for value in values if isinstance(values, list) else [values]:
+            if isinstance(value, str) and not value.strip():
+                positional = key == "partials" or (key == "model" and args.command == "optimize")
+                flag = key.upper() if positional else "-o" if key == "output" else "--" + key.replace("_", "-")
+                raise InputFileError(f"{flag} {value!r} is an empty path; pass a file path")
 
 
 def progress_arg(p: argparse.ArgumentParser) -> None:
@@ -157,8 +176,7 @@ def load(args: argparse.Namespace, *, model_option: str = "model") -> tuple[Mask
             tokenizer = Tokenizer.from_file(tok_path)
     else:
         directory = model_path if model_path.is_dir() else model_path.parent
-        try:
-            tokenizer = Tokenizer.from_dir(directory)
-        except InputFileError as exc:
-            raise InputFileError(f"no tokenizer beside {str(model_path)!r}; pass --tokenizer tokenizer.json") from exc
+        if not any((directory / name).exists() for name in ("tokenizer.json", "vocab.txt", "vocab.json")):
+            raise InputFileError(f"no tokenizer beside {str(model_path)!r}; pass --tokenizer tokenizer.json")
+        tokenizer = Tokenizer.from_dir(directory)  # a damaged tokenizer file is named with what is wrong with it
     return model, tokenizer

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ..errors import FillMaskError, ModelError
+from ..errors import FillMaskError, ModelError, TokenizerError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..tokenization import Tokenizer
 
-__all__ = ["MaskedLM", "check_model", "check_positions", "check_inputs", "check_max_length", "default_max_length"]
+__all__ = ["MaskedLM", "check_model", "check_pair", "check_positions", "check_inputs", "check_max_length", "default_max_length"]
 
 DEFAULT_MAX_LENGTH = 512  # when neither the model nor the tokenizer knows a limit
 
@@ -78,6 +78,26 @@ def check_model(model: Any, *, what: str = "model") -> MaskedLM:
     return model
 
 
+def check_pair(model: Any, tokenizer: Any, *, what: str = "model") -> MaskedLM:
+    """``model`` once it is a ``MaskedLM``, ``tokenizer`` a ``Tokenizer``, and the two fit (``check_tokenizer``).
+
+    Args:
+        model: the masked LM a task was given.
+        tokenizer: the tokenizer it was given.
+        what: the keyword that named the model, as messages name it.
+    Returns:
+        ``model``; a ``FillMaskError`` (``TokenizerError`` for the tokenizer) names what is wrong.
+    """
+    from ..tokenization import Tokenizer
+
+    checked = check_model(model, what=what)
+    if not isinstance(tokenizer, Tokenizer):
+        raise TokenizerError(f"tokenizer={tokenizer!r} is not a Tokenizer: pass fm.Tokenizer.from_dir('model_dir') "
+                             f"or fm.Tokenizer.from_file('tokenizer.json')")
+    checked.check_tokenizer(tokenizer)
+    return checked
+
+
 def default_max_length(model: MaskedLM, tokenizer: Tokenizer) -> int:
     """The longest sequence to feed: the smaller of the model's and the tokenizer's limits (512 when neither)."""
     limits = [n for n in (model.max_length, tokenizer.model_max_length) if n]
@@ -128,11 +148,10 @@ def check_inputs(input_ids: Any, attention_mask: Any, token_type_ids: Any,
     >>> check_inputs(np.array([[1, 2]]), np.array([[1, 1]]), None, 5)[0].tolist()
     [[1, 2]]
     """
-    arrays = []
+    arrays: list[np.ndarray] = []
     for name, value in (("input_ids", input_ids), ("attention_mask", attention_mask),
                         ("token_type_ids", token_type_ids)):
         if value is None and name == "token_type_ids":
-            arrays.append(None)
             continue
         try:
             array = np.asarray(value)
@@ -152,4 +171,4 @@ def check_inputs(input_ids: Any, attention_mask: Any, token_type_ids: Any,
         bad = int(ids.min()) if ids.min() < 0 else int(ids.max())
         raise FillMaskError(f"input id {bad} is outside the model's vocabulary [0, {vocab_size}); the ids come from "
                             f"another tokenizer or were corrupted: pass the model's tokenizer")
-    return ids, arrays[1], arrays[2]
+    return ids, arrays[1], arrays[2] if token_type_ids is not None else None

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import FillMaskError
 from ..numerics import log_softmax
-from ..runtime import check_model
+from ..runtime import check_pair
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..runtime import MaskedLM
@@ -51,7 +51,7 @@ def encode_prompts(model: MaskedLM, tokenizer: Tokenizer, texts: Sequence[str], 
         if not isinstance(text, str):
             raise FillMaskError(f"text must be a str, got {type(text).__name__} (texts[{i}]); pass texts with mask "
                                 f"tokens")
-    check_model(model).check_tokenizer(tokenizer)
+    check_pair(model, tokenizer)
     prompts = []
     for text, row in zip(texts, tokenizer.encode_rows(list(texts))):
         ids, types = row.ids, row.type_ids  # [L]
