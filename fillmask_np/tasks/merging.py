@@ -35,7 +35,10 @@ def merge(partials: Sequence[str | Path] | str | Path, *,
 
     >>> merge(["part-0.json", "part-1.json"]).cross_entropy  # doctest: +SKIP
     """
-    paths = [partials] if isinstance(partials, (str, Path)) else list(partials)
+    paths = [partials] if isinstance(partials, (str, Path)) else partials
+    if not isinstance(paths, (list, tuple)) or not all(isinstance(p, (str, Path)) for p in paths):
+        raise FillMaskError(f"partials={partials!r} must be a path or a list of paths of partial files (written by "
+                            f"--partial / partial=)")
     if not paths:
         raise FillMaskError("merge needs at least one partial file (written by --partial / partial=)")
     docs = [read_partial(p) for p in paths]
