@@ -62,7 +62,7 @@ def shared_max_length(candidate: Any, reference: Any, tokenizer: Tokenizer,
         return int(max_length), "max_length argument"
     if not limits:
         return 512, "default (no model or tokenizer limit known)"
-    who = min(limits, key=limits.get)
+    who = min(limits, key=limits.__getitem__)
     return limits[who], who
 
 

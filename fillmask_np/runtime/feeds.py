@@ -30,7 +30,7 @@ def build_feed(specs: dict[str, InputSpec], arrays: dict[str, np.ndarray], start
     n = stop - start
     rows = rows or n
     length = arrays["input_ids"].shape[1]
-    feed = {}
+    feed: dict[str, np.ndarray] = {}
     for name, spec in specs.items():
         if name == "position_ids":
             continue

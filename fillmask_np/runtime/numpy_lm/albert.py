@@ -14,7 +14,7 @@ from .blocks import PostNormLayer
 from .checkpoint import Checkpoint
 from .head import MLMHead, decoder_bias, decoder_weight
 from .hparams import hp_float, hp_int
-from .layers import LayerNorm, Linear, embed, load_linear, load_norm
+from .layers import LayerNorm, Linear, embed, load_linear, load_norm, load_qkv
 from .special import activation
 
 __all__ = ["AlbertNetwork", "load_albert"]
@@ -51,8 +51,7 @@ class AlbertNetwork:
 def _layer(ckpt: Checkpoint, name: str, hidden: int, inner: int, heads: int, eps: float, act: Any) -> PostNormLayer:
     """``albert_layer_groups.{g}.albert_layers.{j}`` as a ``PostNormLayer``."""
     square = (hidden, hidden)
-    attention = SelfAttention(*(load_linear(ckpt, f"{name}.attention.{p}", square) for p in ("query", "key", "value")),
-                              heads=heads)
+    attention = SelfAttention(*load_qkv(ckpt, f"{name}.attention", ("query", "key", "value"), square), heads=heads)
     return PostNormLayer(attention, load_linear(ckpt, f"{name}.attention.dense", square),
                          load_norm(ckpt, f"{name}.attention.LayerNorm", hidden, eps),
                          load_linear(ckpt, f"{name}.ffn", (inner, hidden)), act,

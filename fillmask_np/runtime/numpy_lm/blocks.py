@@ -9,7 +9,7 @@ import numpy as np
 
 from .attention import SelfAttention
 from .checkpoint import Checkpoint
-from .layers import LayerNorm, Linear, load_linear, load_norm
+from .layers import LayerNorm, Linear, load_linear, load_norm, load_qkv
 
 __all__ = ["PostNormLayer", "load_bert_layer"]
 
@@ -57,8 +57,8 @@ def load_bert_layer(ckpt: Checkpoint, name: str, hidden: int, inner: int, heads:
                     act: Callable[[np.ndarray], np.ndarray]) -> PostNormLayer:
     """BERT's ``encoder.layer.{i}`` (also RoBERTa's, XLM-R's, ELECTRA's) as a ``PostNormLayer``."""
     square = (hidden, hidden)
-    attention = SelfAttention(*(load_linear(ckpt, f"{name}.attention.self.{p}", square)
-                                for p in ("query", "key", "value")), heads=heads)
+    attention = SelfAttention(*load_qkv(ckpt, f"{name}.attention.self", ("query", "key", "value"), square),
+                              heads=heads)
     return PostNormLayer(attention, load_linear(ckpt, f"{name}.attention.output.dense", square),
                          load_norm(ckpt, f"{name}.attention.output.LayerNorm", hidden, eps),
                          load_linear(ckpt, f"{name}.intermediate.dense", (inner, hidden)), act,

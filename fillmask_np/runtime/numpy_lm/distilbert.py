@@ -14,7 +14,7 @@ from .blocks import PostNormLayer
 from .checkpoint import Checkpoint
 from .head import MLMHead, decoder_bias, decoder_weight
 from .hparams import hp_int
-from .layers import LayerNorm, embed, load_linear, load_norm
+from .layers import LayerNorm, embed, load_linear, load_norm, load_qkv
 from .special import activation
 
 __all__ = ["DistilBertNetwork", "load_distilbert"]
@@ -53,8 +53,8 @@ def load_distilbert(ckpt: Checkpoint, config: dict[str, Any], model_type: str) -
     layers = []
     for i in range(hp_int(config, "n_layers", 6)):
         name = f"transformer.layer.{i}"
-        attention = SelfAttention(*(load_linear(ckpt, f"{name}.attention.{p}", (dim, dim))
-                                    for p in ("q_lin", "k_lin", "v_lin")), heads=heads)
+        attention = SelfAttention(*load_qkv(ckpt, f"{name}.attention", ("q_lin", "k_lin", "v_lin"), (dim, dim)),
+                                  heads=heads)
         layers.append(PostNormLayer(attention, load_linear(ckpt, f"{name}.attention.out_lin", (dim, dim)),
                                     load_norm(ckpt, f"{name}.sa_layer_norm", dim, _EPS),
                                     load_linear(ckpt, f"{name}.ffn.lin1", (inner, dim)), act,

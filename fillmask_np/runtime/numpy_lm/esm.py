@@ -17,7 +17,7 @@ from .attention import attend, default_inv_freq, merge_heads, padding_bias, rota
 from .checkpoint import Checkpoint
 from .head import MLMHead, decoder_bias, decoder_weight
 from .hparams import hp_bool, hp_choice, hp_float, hp_int
-from .layers import LayerNorm, Linear, embed, load_linear, load_norm
+from .layers import LayerNorm, Linear, embed, load_linear, load_norm, load_qkv
 from .special import gelu
 
 __all__ = ["EsmNetwork", "load_esm"]
@@ -98,8 +98,7 @@ def load_esm(ckpt: Checkpoint, config: dict[str, Any], model_type: str) -> EsmNe
     for i in range(hp_int(config, "num_hidden_layers", 12)):
         name = f"encoder.layer.{i}"
         layers.append(EsmLayer(load_norm(ckpt, f"{name}.attention.LayerNorm", hidden, eps),
-                               tuple(load_linear(ckpt, f"{name}.attention.self.{p}", square)
-                                     for p in ("query", "key", "value")),
+                               load_qkv(ckpt, f"{name}.attention.self", ("query", "key", "value"), square),
                                load_linear(ckpt, f"{name}.attention.output.dense", square),
                                load_norm(ckpt, f"{name}.LayerNorm", hidden, eps),
                                load_linear(ckpt, f"{name}.intermediate.dense", (inner, hidden)),

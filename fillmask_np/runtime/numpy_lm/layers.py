@@ -13,7 +13,7 @@ import numpy as np
 from ...errors import ModelError
 from .checkpoint import Checkpoint
 
-__all__ = ["Linear", "LayerNorm", "embed", "load_linear", "load_norm"]
+__all__ = ["Linear", "LayerNorm", "embed", "load_linear", "load_norm", "load_qkv"]
 
 _NORM_BLOCK = 1 << 16  # elements a layer norm normalizes at once
 
@@ -74,6 +74,13 @@ def load_linear(ckpt: Checkpoint, name: str, shape: tuple[int, int], *, base: bo
     """The ``nn.Linear`` saved as ``name.weight`` [out, in] (and ``name.bias`` [out] when ``bias``)."""
     weight = ckpt.get(f"{name}.weight", base=base, shape=shape)
     return Linear(weight, ckpt.get(f"{name}.bias", base=base, shape=shape[:1]) if bias else None)
+
+
+def load_qkv(ckpt: Checkpoint, prefix: str, names: tuple[str, str, str],
+             shape: tuple[int, int]) -> tuple[Linear, Linear, Linear]:
+    """The query, key and value projections of one attention block, saved as ``{prefix}.{name}`` for ``names``."""
+    query, key, value = (load_linear(ckpt, f"{prefix}.{name}", shape) for name in names)
+    return query, key, value
 
 
 def load_norm(ckpt: Checkpoint, name: str, size: int, eps: float, *, base: bool = True,

@@ -23,9 +23,18 @@ __all__ = ["Network", "SUPPORTED_MODEL_TYPES", "load_network"]
 class Network(Protocol):
     """A family's forward pass: ``hidden`` [B, L, H] states, then ``head`` on the scored rows [M, H] -> [M, V]."""
 
-    words: np.ndarray  # [V, E] input embeddings: ids must be below V
-    head: MLMHead
-    uses_token_types: bool
+    # read-only members: the networks are frozen dataclasses
+    @property
+    def words(self) -> np.ndarray:  # [V, E] input embeddings: ids must be below V
+        ...
+
+    @property
+    def head(self) -> MLMHead:
+        ...
+
+    @property
+    def uses_token_types(self) -> bool:
+        ...
 
     def hidden(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray | None) -> np.ndarray: ...
 
