@@ -1,0 +1,36 @@
+"""bench/support_table.py's check: the README's tables equal the manifest's cells exactly and the NumPy backend's
+column (measured on the CPU at hand, whose float32 BLAS differs in the last bits between vendors) within
+NUMPY_SLACK, so the check passes on any x86-64 CPU and still fails on a stale table."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+PATH = Path(__file__).resolve().parents[2] / "bench" / "support_table.py"
+SPEC = importlib.util.spec_from_file_location("bench_support_table", PATH)
+support_table = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(support_table)
+
+HEAD = "| architecture | tokenizer | NumPy backend: max abs logit / CE rel. error |\n|---|---|---|"
+MEASURED = HEAD + "\n| BertForMaskedLM | wordpiece | 4.8e-06 / 1.1e-07 |\n| EsmForMaskedLM | residue | — |"
+
+
+def test_the_numpy_column_measured_on_another_cpu_is_the_same_table():
+    other_cpu = MEASURED.replace("4.8e-06 / 1.1e-07", "5.7e-06 / 9.4e-08")
+    assert support_table.same_tables(other_cpu, MEASURED)
+
+
+@pytest.mark.parametrize("cell", ["4.8e-05 / 1.1e-07", "4.8e-06 / 1.1e-06"])
+def test_a_numpy_figure_further_than_the_slack_is_stale(cell):
+    slack_logit, slack_ce = support_table.NUMPY_SLACK
+    assert abs(4.8e-05 - 4.8e-06) > slack_logit and abs(1.1e-06 - 1.1e-07) > slack_ce
+    assert not support_table.same_tables(MEASURED.replace("4.8e-06 / 1.1e-07", cell), MEASURED)
+
+
+@pytest.mark.parametrize("old, new", [("wordpiece", "bpe"), ("| — |", "| 1.0e-06 / 1.0e-08 |"),
+                                      ("\n| EsmForMaskedLM | residue | — |", "")])
+def test_any_other_cell_or_row_that_differs_is_stale(old, new):
+    assert not support_table.same_tables(MEASURED.replace(old, new), MEASURED)
