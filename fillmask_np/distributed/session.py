@@ -4,11 +4,14 @@ it was found (a local Ray started here is shut down; a cluster joined here is on
 from __future__ import annotations
 
 import contextlib
+import socket
 from typing import Any, Iterator
 
 from ..errors import FillMaskError
 
-__all__ = ["require_ray", "ray_session", "check_cpus", "quiet_data"]
+__all__ = ["require_ray", "ray_session", "check_reachable", "check_cpus", "quiet_data"]
+
+CONNECT_TIMEOUT_S = 10.0  # a cluster's head answers a TCP connection at once; ray.init would retry for minutes
 
 
 def require_ray(what: str = "fillmask_np.distributed") -> Any:
@@ -53,6 +56,7 @@ def ray_session(address: str | None, *, num_cpus: int) -> Iterator[Any]:
         options["num_cpus"] = int(num_cpus)
     else:
         options["address"] = address
+        check_reachable(address)  # ray.init retries an address that does not answer for minutes
     try:
         ray.init(**options)
     except (ConnectionError, RuntimeError, ValueError) as exc:
@@ -63,6 +67,32 @@ def ray_session(address: str | None, *, num_cpus: int) -> Iterator[Any]:
         yield ray
     finally:
         ray.shutdown()  # this call connected: disconnect (a local Ray started here stops with it)
+
+
+def check_reachable(address: str, *, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """Refuse a ``host:port`` or ``ray://host:port`` address that does not accept a TCP connection within
+    ``timeout`` seconds, in one line (``"auto"`` and other forms are left to Ray).
+
+    Args:
+        address: the Ray address as given.
+        timeout: seconds to wait for the connection.
+
+    >>> check_reachable("auto")
+    """
+    target = address[len("ray://"):] if address.startswith("ray://") else address
+    host, sep, port_text = target.rpartition(":")
+    if not sep or not host:
+        return
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise FillMaskError(f"Ray address {address!r} has port {port_text!r}, not a number in 1..65535; pass "
+                            f"host:port, e.g. 10.0.0.5:6379")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port_text)), timeout=timeout):
+            pass
+    except OSError as exc:
+        why = f"no answer within {timeout:g} s" if isinstance(exc, socket.timeout) else exc.strerror or str(exc)
+        raise FillMaskError(f"nothing answers at the Ray address {address!r} ({why}); start the cluster (ray start "
+                            f"--head) or check the address and port") from None
 
 
 def check_cpus(ray: Any, cpus_per_worker: int) -> None:
