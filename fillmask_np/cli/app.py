@@ -1,6 +1,8 @@
 """The ``fillmask-np`` command line: one module per command (``cmd_<command>.py``), dispatched here.
 
-Bad input prints one ``fillmask-np: error: ...`` line on stderr and exits 2 (no traceback).
+Bad input prints one ``fillmask-np: error: ...`` line on stderr and exits 2 (no traceback). A command is one run
+(``text.reading_run``): no output it writes may be a file it has read. SIGTERM stops it as Ctrl-C does
+(exit 143): the stack unwinds, so no temporary file is left behind.
 """
 
 from __future__ import annotations
@@ -8,10 +10,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 import warnings
-from types import ModuleType
-from typing import Sequence
+from contextlib import contextmanager
+from types import FrameType, ModuleType
+from typing import Iterator, Sequence
 
 from ..errors import FillMaskError, FillMaskWarning
 
@@ -47,11 +52,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     >>> main(["eval", "--json"])  # doctest: +SKIP
     """
+    from ..text import reading_run
+    from .options import refuse_empty_paths
+
     args = _parser().parse_args(argv)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), reading_run(), _sigterm_unwinds():
             warnings.simplefilter("always", FillMaskWarning)
             warnings.showwarning = _one_line_warning
+            refuse_empty_paths(args)
             status = _module(args.command).run(args)
         sys.stdout.flush()  # inside the try: a closed pipe shows here, not at exit
         return status
@@ -61,10 +70,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{_PROG}: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        print(f"{_PROG}: terminated", file=sys.stderr)
+        return 143  # 128 + SIGTERM
     except BrokenPipeError:  # `fillmask-np eval --json | head`: stop quietly, as other Unix tools do
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # Python flushes stdout at exit; that flush must not fail again
         return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by the closed pipe
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that ``finally`` blocks and ``AtomicFile`` clean up."""
+
+
+@contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """Turn SIGTERM into ``_Terminated`` for the block (main thread only; the previous handler comes back)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise _Terminated()
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _one_line_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:

@@ -109,8 +109,8 @@ def _generate(tokenizer: Tokenizer, samples: Iterator[tuple[int, int, str]], con
               counts: dict[str, int], progress: bool | None, manifest: MaskManifest | None) -> Iterator[MaskedBatch]:
     bar = Progress(enabled=sys.stderr.isatty() if progress is None else progress)
     chunk = config.batch_size * (_WINDOW_BATCHES if config.masking == "per_sample" else 1)
-    mask = ReplayMasker(manifest) if manifest is not None else draw_masker(
-        config, mask_token_id=tokenizer.mask_token_id, vocab_size=len(tokenizer))
+    drawn = draw_masker(config, mask_token_id=tokenizer.mask_token_id, vocab_size=len(tokenizer))
+    mask = ReplayMasker(manifest, drawn) if manifest is not None else drawn
     while True:
         window = list(islice(samples, chunk))
         if not window:

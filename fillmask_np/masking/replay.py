@@ -3,7 +3,10 @@
 Replaying reads the data again (the counts and the batches need every sample's tokens) and takes each
 sample's masked ids and labels from the manifest instead of drawing them, so the batches, and hence
 the numbers, are those of the run that wrote the manifest. Every row is checked against the data's
-own tokens: a manifest made from other data fails even when the data cannot be hashed.
+own tokens: a manifest made from other data fails even when the data cannot be hashed. And every batch's
+masks are drawn again with the header's settings (seed, masking, probabilities, ...) and must be the
+manifest's, position for position: a header whose settings were edited, or masks edited after the fact (a
+few labels leaked into the input ids), would otherwise be replayed and reported with false figures.
 """
 
 from __future__ import annotations
@@ -17,16 +20,23 @@ from .collator import IGNORE_INDEX
 from .manifest import ARRAY_KEYS, MaskManifest
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .batches import MaskedBatch
+    from .batches import MaskedBatch, Masker
 
 __all__ = ["ReplayMasker", "MaskRecorder"]
 
 
 class ReplayMasker:
-    """A ``batches.Masker`` that reads each sample's masked ids and labels from a manifest."""
+    """A ``batches.Masker`` that reads each sample's masked ids and labels from a manifest.
 
-    def __init__(self, manifest: MaskManifest) -> None:
+    Args:
+        manifest: the manifest to replay.
+        draw: the masker of the header's settings (``batches.draw_masker``); each batch replayed must be what
+            it draws, else ``MaskingError``. None skips that check (a manifest whose header cannot draw).
+    """
+
+    def __init__(self, manifest: MaskManifest, draw: Masker | None = None) -> None:
         self.manifest = manifest
+        self.draw = draw
         self.used = 0  # manifest rows handed out
 
     def __call__(self, indices: list, ids: np.ndarray, special: np.ndarray, offsets: np.ndarray | None,
@@ -47,7 +57,25 @@ class ReplayMasker:
                                                          f"special_tokens={self.manifest.header['special_tokens']!r}"))
             masked[r, :length], labels[r, :length] = row_ids, row_labels
             self.used += 1
+        if self.draw is not None:
+            self._check_drawn(self.draw(indices, np.array(ids, copy=True), special, offsets, lengths), indices,
+                              masked, labels)
         return masked, labels
+
+    def _check_drawn(self, drawn: tuple[np.ndarray, np.ndarray], indices: list, masked: np.ndarray,
+                     labels: np.ndarray) -> None:
+        """Refuse a batch whose replayed masks (``masked``, ``labels``: [b, L]) are not ``drawn`` by the header."""
+        drawn_ids, drawn_labels = drawn  # [b, L] each
+        differs = np.any((drawn_ids != masked) | (drawn_labels != labels), axis=1)  # [b]
+        if np.any(differs):
+            index = int(indices[int(np.flatnonzero(differs)[0])])
+            header = self.manifest.header
+            settings = ", ".join(f"{k}={header[k]!r}" for k in ("seed", "masking", "mlm_probability",
+                                                              "mask_replace_prob", "random_replace_prob",
+                                                              "whole_word"))
+            raise MaskingError(f"masks file {self.manifest.path or '<memory>'!r}: the masks of sample {index} are "
+                               f"not those its header's settings draw ({settings}): the header or the masks were "
+                               f"edited; write the file again with --save-masks / save_masks=")
 
     def _mismatch(self, index: int, what: str) -> str:
         return (f"masks file {self.manifest.path or '<memory>'!r}: the row of sample {int(index)} does not fit the "

@@ -2,7 +2,10 @@
 
 The output is an ``.onnx`` path or a directory (``DIR/model.onnx``; created when missing). It is refused
 before any work when it is the input model (or a link to it, by inode), a non-directory where a
-directory is meant (``/dev/null``, a text file), or in a directory that cannot be written. The model is
+directory is meant (``/dev/null``, a text file), in a directory that cannot be written, or in a folder that
+holds another model: a config.json, tokenizer or checkpoint file that is not byte for byte the source's would
+be overwritten or left beside the wrong weights. A folder whose such files are the source's (an earlier output
+of the same model, or a new folder) is written over. The model is
 built in a temporary directory; each produced file (the model, its ``.data`` file when large, config.json
 and the tokenizer files) is then copied to a temporary file beside its target and renamed over it, so a
 crash never leaves a partial model and no temporary directory is left behind.
@@ -15,7 +18,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..errors import InputFileError
-from ..text import AtomicFile, check_output, same_file
+from ..text import MODEL_FILE_NAMES, AtomicFile, check_output, same_file
 
 __all__ = ["output_model_path", "publish"]
 
@@ -36,8 +39,37 @@ def output_model_path(dst: str | Path, src_file: Path) -> Path:
         raise InputFileError(f"output {str(dst)!r}: {str(existing)!r} is not a directory; pick another path")
     # the directory, or the nearest one that exists and will hold the new ones, must be writable
     check_output(dst_file if existing == dst_file.parent else existing / dst_file.name,
-                 inputs=[src_file, Path(f"{src_file}.data")], what="optimize output")
+                 inputs=[src_file, Path(f"{src_file}.data")], what="optimize output", of_model=True)
+    _refuse_another_model(dst_file.parent, src_file.parent)
     return dst_file
+
+
+def _refuse_another_model(folder: Path, src_dir: Path) -> None:
+    """Refuse an output folder holding a model file (config.json, tokenizer, checkpoint) that differs from the
+    source's: writing there would overwrite that model's files or mix them with these."""
+    if not folder.is_dir() or same_file(folder, src_dir):
+        return
+    for path in sorted(folder.iterdir()):
+        name = path.name
+        if name not in MODEL_FILE_NAMES and name not in ("model.safetensors", "pytorch_model.bin"):
+            continue
+        if not _same_bytes(path, src_dir / name):
+            raise InputFileError(f"optimize output folder {str(folder)!r} holds another model's {name} (it is not the "
+                                 f"source's, {str(src_dir / name)!r}); writing there would overwrite or mix that "
+                                 f"model's files: pass a new or empty folder with -o")
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    """True when both are regular files with the same bytes."""
+    if not (a.is_file() and b.is_file()) or a.stat().st_size != b.stat().st_size:
+        return False
+    with open(a, "rb") as first, open(b, "rb") as second:
+        while True:
+            block = first.read(1 << 20)
+            if block != second.read(1 << 20):
+                return False
+            if not block:
+                return True
 
 
 def publish(model_file: Path, dst_file: Path, src_dir: Path, side_files: Iterable[str]) -> list[str]:

@@ -6,10 +6,13 @@ rest as a JSON ``header`` string; read with ``allow_pickle=False``). Its keys: `
 ``sources`` (sha256 of model, tokenizer, data and, for a comparison, the reference), ``provenance``
 (informational), ``totals`` (the ``state()`` of the run's totals) and ``extra`` (what a report keeps besides:
 worst tokens, per-token records, a comparison's thresholds). Floats round-trip exactly in both formats.
+``checksum`` is the sha256 of the canonical JSON (sorted keys, no spaces) of everything else, as it reads
+back: a partial whose numbers, counts or settings were edited, or whose bytes were damaged, is refused.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -25,7 +28,8 @@ __all__ = ["PARTIAL_FORMAT", "PARTIAL_SUFFIXES", "PARTIAL_VERSION", "check_parti
            "write_partial"]
 
 PARTIAL_FORMAT = "fillmask_np.partial"
-PARTIAL_VERSION = 2  # 2: the counts carry unk_tokens and text_tokens (metrics.EVAL_COUNT_KEYS, PLL_COUNT_KEYS)
+PARTIAL_VERSION = 3  # 2: the counts carry unk_tokens and text_tokens (metrics.EVAL_COUNT_KEYS, PLL_COUNT_KEYS);
+# 3: a checksum of its own content
 PARTIAL_SUFFIXES = (".json", ".npz")
 _COLUMNAR = ("totals", "extra")  # subtrees whose lists of numbers become arrays in an .npz
 _ARRAY = "__array__"
@@ -44,13 +48,17 @@ def write_partial(path: str | Path, document: dict[str, Any]) -> dict[str, str]:
     """Write ``document`` atomically as JSON or npz (by ``path``'s suffix); ``{"path", "sha256"}`` of the bytes written."""
     path = check_partial_path(path)
     document = {"format": PARTIAL_FORMAT, "version": PARTIAL_VERSION, **document}
+    as_json = path.suffix.lower() == ".json"
+    arrays: dict[str, Any] = {}
+    header = document if as_json else {k: _to_arrays(v, k, arrays) if k in _COLUMNAR else v for k, v in document.items()}
+    read_back = json.loads(json.dumps(document, allow_nan=True, default=_plain)) if as_json else \
+        {k: _from_arrays(v, arrays) if k in _COLUMNAR else v for k, v in header.items()}
+    header = {**header, "checksum": _checksum(read_back)}
     target = AtomicFile(path, what="partial file")
     with target as handle:
-        if path.suffix.lower() == ".json":
-            handle.write(json.dumps(document, allow_nan=True, default=_plain).encode("utf-8"))
+        if as_json:
+            handle.write(json.dumps(header, allow_nan=True, default=_plain).encode("utf-8"))
         else:
-            arrays: dict[str, np.ndarray] = {}
-            header = {k: _to_arrays(v, k, arrays) if k in _COLUMNAR else v for k, v in document.items()}
             np.savez_compressed(handle, header=np.array(json.dumps(header, allow_nan=True, default=_plain)), **arrays)
     return {"path": str(path), "sha256": str(target.sha256)}
 
@@ -74,6 +82,9 @@ def read_partial(path: str | Path) -> dict[str, Any]:
     if document.get("version") != PARTIAL_VERSION:
         raise DataError(f"{str(path)!r} is a version {document.get('version')!r} partial; this fillmask_np reads "
                         f"version {PARTIAL_VERSION}: score that shard again with this version")
+    if document.pop("checksum", None) != _checksum(document):
+        raise DataError(f"{str(path)!r} is an edited or damaged partial file: its content does not match its "
+                        f"checksum; score that shard again with --partial")
     shard = document.get("shard")
     shard_ok = shard is None or (isinstance(shard, list) and len(shard) == 2 and all(isinstance(x, int) for x in shard)
                                  and 0 <= shard[0] < shard[1])
@@ -83,6 +94,13 @@ def read_partial(path: str | Path) -> dict[str, Any]:
                         f"is missing or malformed); score that shard again with --partial")
     document["path"] = str(path)
     return document
+
+
+def _checksum(document: dict[str, Any]) -> str:
+    """sha256 of ``document``'s canonical JSON (sorted keys, compact; arrays as lists), ``checksum`` left out."""
+    body = {k: v for k, v in document.items() if k != "checksum"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=True, default=_plain)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _plain(value: Any) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError
+from ..text import check_input_file
 
 __all__ = ["SUPPORTED_INPUTS", "POSITIONS_INPUT", "OFFSET_POSITION_MODELS", "InputSpec", "read_config", "config_int",
            "max_positions", "fill_position_ids", "fixed", "read_inputs", "find_logits"]
@@ -45,6 +46,8 @@ def read_config(config_path: Path) -> dict[str, Any]:
     """
     if not config_path.exists():
         return {}
+    check_input_file(config_path, what="config.json", fix="fix it or remove it (the model's positions and special ids "
+                                                          "are read from it)")
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

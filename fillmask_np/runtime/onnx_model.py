@@ -76,6 +76,8 @@ class OnnxMaskedLM:
                                      f"export directory")
             path = path / "model.onnx"
         self.path = check_input_file(path, what="model file", fix="pass an .onnx file or an export directory")
+        if Path(f"{self.path}.data").exists():  # ONNX Runtime reads it: a FIFO there would hang the load
+            check_input_file(Path(f"{self.path}.data"), what="external data file", fix="export the model again")
         self.session = open_session(self.path, providers=providers, threads=threads, allow_spinning=allow_spinning)
         self.config = read_config(path.parent / "config.json")
         self.inputs, self.gathers_positions = read_inputs(self.session, path)
@@ -204,6 +206,7 @@ class OnnxMaskedLM:
             if out is None:
                 out = np.empty((len(positions), rows.shape[-1]), dtype=rows.dtype)
             out[pick] = rows
+        assert out is not None  # the last block always runs, so out is set
         return out
 
     def _arrays(self, input_ids: np.ndarray, attention_mask: np.ndarray,

@@ -15,7 +15,7 @@ import numpy.lib.format as npy_format
 
 from ..errors import FillMaskError, InputFileError, NumericsError, first_line
 from ..masking import IGNORE_INDEX
-from ..text import file_sha256
+from ..text import check_input_file, file_sha256
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..masking import MaskManifest
@@ -51,8 +51,7 @@ class TorchReference:
 
     def __init__(self, path: str | Path, masks: MaskManifest) -> None:
         self.path = Path(path)
-        if not self.path.is_file():
-            raise InputFileError(f"reference npz {str(self.path)!r} does not exist; pass an existing file")
+        check_input_file(self.path, what="reference npz", fix="pass the file the torch snippet wrote")
         try:
             with np.load(self.path, allow_pickle=False) as npz:
                 missing = [k for k in _REFERENCE_KEYS if k not in npz.files]

@@ -7,12 +7,16 @@ import stat
 from pathlib import Path
 
 from ..errors import InputFileError
+from .run_reads import note_read
 
 __all__ = ["check_input_file"]
 
 
 def check_input_file(path: str | Path, *, what: str, fix: str) -> Path:
     """``Path(path)`` if it is a readable regular file, else an ``InputFileError`` that says why not.
+
+    Every open of a user path goes through here first: a FIFO or a device is refused (reading one would hang or
+    never end), and the file is noted as read by the open run (``run_reads``), so that no output overwrites it.
 
     Args:
         path: the file.
@@ -41,4 +45,5 @@ def check_input_file(path: str | Path, *, what: str, fix: str) -> Path:
         raise InputFileError(f"{what} {str(path)!r} is not a regular file (a device, FIFO or socket); {fix}")
     if not os.access(path, os.R_OK):
         raise InputFileError(f"{what} {str(path)!r}: permission denied; {fix}")
+    note_read(path)
     return path

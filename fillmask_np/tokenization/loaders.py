@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputFileError, first_line
+from ..text import check_input_file
 from . import vocab_files
 from .special_tokens import other_special_names, read_config, special_names
 
@@ -26,9 +27,7 @@ def from_tokenizer_json(path: Path, overrides: dict[str, str]) -> dict[str, Any]
     """A ``tokenizer.json``, with special tokens named by a ``tokenizer_config.json`` beside it."""
     import tokenizers
 
-    if not path.is_file():
-        raise InputFileError(
-            f"tokenizer file {str(path)!r} does not exist; pass a tokenizer.json or a model directory")
+    check_input_file(path, what="tokenizer file", fix="pass a tokenizer.json or a model directory")
     try:
         backend = tokenizers.Tokenizer.from_file(str(path))
     except Exception as exc:  # tokenizers raises bare Exception on bad JSON
@@ -44,11 +43,11 @@ def from_directory(directory: Path, overrides: dict[str, str]) -> dict[str, Any]
     """A model directory: ``tokenizer.json``, else ``vocab.txt``, else ``vocab.json`` + ``merges.txt``."""
     if not directory.is_dir():
         raise InputFileError(f"tokenizer directory {str(directory)!r} does not exist")
-    if (directory / "tokenizer.json").is_file():
+    if (directory / "tokenizer.json").exists():  # a FIFO or a folder of that name is refused, not skipped
         return from_tokenizer_json(directory / "tokenizer.json", overrides)
-    if (directory / "vocab.txt").is_file():
+    if (directory / "vocab.txt").exists():
         return from_vocab_txt(directory / "vocab.txt", overrides)
-    if (directory / "vocab.json").is_file() and (directory / "merges.txt").is_file():
+    if (directory / "vocab.json").exists() and (directory / "merges.txt").exists():
         return from_vocab_json(directory / "vocab.json", directory / "merges.txt", overrides)
     raise InputFileError(
         f"{str(directory)!r} holds no tokenizer.json, vocab.txt, or vocab.json + merges.txt; "

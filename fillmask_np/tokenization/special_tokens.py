@@ -19,6 +19,7 @@ from typing import Any
 
 from ..config import SPECIAL_TOKEN_POLICIES, check_policy
 from ..errors import InputFileError, TokenizerError
+from ..text import check_input_file
 
 __all__ = ["SPECIAL_TOKEN_POLICIES", "check_policy", "ROLES", "CANDIDATES", "read_config", "special_names",
            "other_special_names"]
@@ -35,8 +36,9 @@ CANDIDATES = {  # fallbacks when no tokenizer_config.json names the special toke
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
+    if not path.exists():
         return {}
+    check_input_file(path, what="tokenizer settings file", fix="fix or remove the file")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputFileError, TokenizerError, first_line
+from ..text import check_input_file
 
 if TYPE_CHECKING:  # pragma: no cover
     import tokenizers
 
 
 def _read_wordpiece_vocab(path: Path) -> dict[str, int]:
+    check_input_file(path, what="vocabulary", fix="pass a UTF-8 vocab.txt")
     try:
         lines = path.read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError) as exc:
@@ -69,9 +71,7 @@ def byte_level_bpe(vocab_json: Path, merges_txt: Path, names: dict[str, str | No
     from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
 
     for path in (vocab_json, merges_txt):
-        if not path.is_file():
-            raise InputFileError(
-                f"{str(path)!r} does not exist; a byte-level BPE tokenizer needs vocab.json and merges.txt")
+        check_input_file(path, what=path.name, fix="a byte-level BPE tokenizer needs vocab.json and merges.txt")
     try:
         vocab = json.loads(vocab_json.read_text(encoding="utf-8"))
         model = models.BPE.from_file(str(vocab_json), str(merges_txt))

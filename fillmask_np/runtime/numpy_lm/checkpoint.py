@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import InputFileError, ModelError
-from ...text import file_sha256
+from ...text import check_input_file, file_sha256
 from .safetensors import SafetensorsFile
 
 __all__ = ["Checkpoint", "checkpoint_files", "SINGLE", "INDEX"]
@@ -33,7 +33,8 @@ def checkpoint_files(directory: Path) -> tuple[list[Path], dict[str, str] | None
     if not directory.is_dir():
         raise InputFileError(f"model directory {str(directory)!r} does not exist or is not a directory; pass the "
                              f"folder holding config.json and model.safetensors")
-    if (directory / INDEX).is_file():
+    if (directory / INDEX).exists():
+        check_input_file(directory / INDEX, what="safetensors index", fix="re-save the checkpoint")
         try:
             weight_map = json.loads((directory / INDEX).read_text(encoding="utf-8"))["weight_map"]
         except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
@@ -43,12 +44,13 @@ def checkpoint_files(directory: Path) -> tuple[list[Path], dict[str, str] | None
             raise InputFileError(f"{str(directory / INDEX)!r}: weight_map is not an object of file names")
         shards = sorted(set(weight_map.values()))
         for shard in shards:
-            if Path(shard).name != shard or not (directory / shard).is_file():
+            if Path(shard).name != shard or not (directory / shard).exists():
                 raise InputFileError(f"{str(directory / INDEX)!r} names shard {shard!r}, which is not a file in "
                                      f"{str(directory)!r}; copy every shard beside the index")
-        return [directory / s for s in shards], weight_map
-    if (directory / SINGLE).is_file():
-        return [directory / SINGLE], None
+        return [check_input_file(directory / s, what="safetensors shard", fix="re-save the checkpoint")
+                for s in shards], weight_map
+    if (directory / SINGLE).exists():
+        return [check_input_file(directory / SINGLE, what="weights file", fix="re-save the checkpoint")], None
     if any(directory.glob("pytorch_model*.bin")):
         raise InputFileError(f"model directory {str(directory)!r} has pytorch_model.bin but no model.safetensors; "
                              f"the NumPy backend never unpickles: convert it with {_CONVERT.format(d=directory)}")
