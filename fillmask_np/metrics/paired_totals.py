@@ -36,7 +36,7 @@ class PairedTotals:
         counts = np.bincount(row, minlength=b)  # [m] -> [b]
         agree = np.bincount(row, weights=rows.top1_agree, minlength=b)  # [m] -> [b], exact small integers
         kl, overlap, cosine = (row_fsums(v, row, b) for v in (rows.kl, rows.top5_overlap, rows.cosine))
-        for r in np.flatnonzero(counts):
+        for r in np.flatnonzero(counts).tolist():
             mine = row == r
             values = (int(indices[r]), int(counts[r]), kl[r], int(agree[r]), overlap[r], cosine[r],
                       float(np.min(rows.cosine[mine])), float(np.max(rows.max_abs[mine])))

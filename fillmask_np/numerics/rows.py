@@ -79,7 +79,7 @@ def row_scores(rows: np.ndarray, targets: np.ndarray, *, top: bool, index: np.nd
         return _row_scores_serial(rows, targets[s:e], top=top, index=index[s:e], ranks=ranks)
 
     parts = list(_pool(workers).map(block, zip(bounds[:-1].tolist(), bounds[1:].tolist())))
-    best = np.concatenate([p[2] for p in parts]) if top else None  # type: ignore[misc]
+    best = np.concatenate([p[2] for p in parts]) if top else None
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), best
 
 
@@ -99,7 +99,7 @@ def _row_scores_serial(rows: np.ndarray, targets: np.ndarray, *, top: bool, inde
     for start in range(0, m_rows, CHUNK_ROWS):
         tgt = targets[start : start + CHUNK_ROWS]  # [m]
         m = len(tgt)
-        if picked is None:
+        if picked is None or index is None:  # both set or both None
             chunk = as_float(rows[start : start + m])  # [m, V]
         else:
             chunk = as_float(np.take(rows, index[start : start + m], axis=0, out=picked[:m]))  # [m, V]

@@ -13,6 +13,7 @@ sees the token; a lossy model predicts it less well, which the relative change m
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
@@ -41,7 +42,8 @@ class CheckResult:
         return (self.cross_entropy_new - self.cross_entropy) / self.cross_entropy
 
 
-def _batches(model: OnnxMaskedLM, seed: int):
+def _batches(model: OnnxMaskedLM, seed: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                                               tuple[int, int]]]:
     """Yield seeded (ids, mask, token types, positions [M, 2]) batches the model accepts."""
     rng = np.random.default_rng([seed, 20240607])
     vocab = model.vocab_size or config_int(model.config, "vocab_size")

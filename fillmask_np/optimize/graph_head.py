@@ -52,7 +52,7 @@ def find_head(model: ModelProto, logits: str) -> HeadCut:
     if g.consumers.get(logits):
         raise ModelError(f"the logits {logits!r} feed other nodes of the graph; cannot rewrite the LM head")
     rank = 3
-    frontier, head, reason = {logits}, set(), ""
+    frontier, head, reason = {logits}, set[int](), ""
     candidates: list[tuple[str, frozenset[int]]] = []  # gather points, latest first
     while True:
         if len(frontier) == 1 and head:

@@ -6,6 +6,7 @@ Needs the ``onnx`` package; imported only through ``fillmask_np.optimize``.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 from onnx import ModelProto, NodeProto, TensorProto, helper, numpy_helper
@@ -65,12 +66,13 @@ class Graph:
                                                                                        None)],
                                       initializer=[t for n, t in self.inits.items() if n in used])
             model = helper.make_model(graph, opset_imports=self.model.opset_import, ir_version=self.model.ir_version)
-            return np.asarray(ReferenceEvaluator(model).run(None, {})[0])
+            outputs = ReferenceEvaluator(model).run(None, {})  # a list; a dict only with intermediate=True
+            return np.asarray(outputs[0] if isinstance(outputs, list) else outputs[name])
         except Exception:  # an op the reference evaluator lacks: treated as an unknown constant
             return None
 
 
-def attr(node: NodeProto, name: str, default=None):
+def attr(node: NodeProto, name: str, default: Any = None) -> Any:
     """The value of a node attribute, or ``default``."""
     for a in node.attribute:
         if a.name == name:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from onnx import ModelProto, TensorProto, helper, numpy_helper
+from onnx import GraphProto, ModelProto, TensorProto, helper, numpy_helper
 
 from ..errors import FillMaskError, ModelError, first_line
 from .graph_index import Graph
@@ -102,7 +102,7 @@ def _source_weights(g: Graph, name: str) -> list[str]:
     return sorted(found) or [name]
 
 
-def _used_names(graph) -> set[str]:
+def _used_names(graph: GraphProto) -> set[str]:
     """Every tensor name a node of ``graph`` or of its subgraphs (If/Loop bodies) reads, and its outputs."""
     used = {o.name for o in graph.output}
     for node in graph.node:

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Literal
 
 from ..config import validate_seed
-from ..errors import FillMaskError, ModelError
+from ..errors import FillMaskError, FillMaskWarning, ModelError
 from ..text import check_input_file
 from .outputs import output_model_path, publish
 from .outcome import CALIBRATION_SAMPLES, FP32_TOLERANCE, QUANTIZATIONS, OptimizeReport
@@ -40,7 +42,7 @@ SIDE_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special
               "vocab.json", "merges.txt", "added_tokens.json", "spiece.model", "sentencepiece.bpe.model")
 
 
-def _require_onnx():
+def _require_onnx() -> ModuleType:
     try:
         import onnx
     except ImportError as exc:
@@ -168,6 +170,9 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["st
                 result = compare(original, OnnxMaskedLM(final, logits_output=original.output_name), seed=seed)
                 report.max_abs_diff, report.top1_agreement = result.max_abs_diff, result.top1_agreement
                 report.ce_rel_change = result.ce_rel_change
+                message = report.int8_warning()
+                if message is not None:
+                    warnings.warn(message, FillMaskWarning, stacklevel=2)
         if check:
             written = OnnxMaskedLM(final, logits_output=original.output_name)
             report.batch_max_abs_diff = batch_difference(written, seed=seed)

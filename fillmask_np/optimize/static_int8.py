@@ -24,6 +24,7 @@ import contextlib
 import io
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from onnx import ModelProto
@@ -56,7 +57,7 @@ def _constant_matmuls(model: ModelProto) -> list[str]:
     return names
 
 
-def _reader(feeds: list[dict[str, np.ndarray]]):
+def _reader(feeds: list[dict[str, np.ndarray]]) -> Any:  # a CalibrationDataReader (onnxruntime has no types)
     """A ``CalibrationDataReader`` over ``feeds`` that can be limited to a range (one feed per collection)."""
     from onnxruntime.quantization import CalibrationDataReader
 
