@@ -15,13 +15,14 @@ from .checkpoint import Checkpoint
 from .head import MLMHead, decoder_bias, decoder_weight
 from .hparams import hp_float, hp_int
 from .layers import LayerNorm, Linear, embed, load_linear, load_norm, load_qkv
+from .network import AllPositions
 from .special import activation
 
 __all__ = ["AlbertNetwork", "load_albert"]
 
 
 @dataclass(frozen=True)
-class AlbertNetwork:
+class AlbertNetwork(AllPositions):
     """ALBERT's embeddings, mapping, shared layer groups and MLM head."""
 
     words: np.ndarray

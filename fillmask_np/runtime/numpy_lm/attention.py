@@ -7,12 +7,13 @@ softmax subtracts the row maximum and sums the exponentials in float64.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from .layers import Linear
 
-__all__ = ["SelfAttention", "padding_bias", "split_heads", "merge_heads", "attend", "softmax_", "rotary_tables",
+__all__ = ["Attention", "SelfAttention", "padding_bias", "split_heads", "merge_heads", "attend", "softmax_", "rotary_tables",
            "rotate", "default_inv_freq"]
 
 _MIN = np.finfo(np.float32).min
@@ -52,6 +53,14 @@ def attend(q: np.ndarray, k: np.ndarray, v: np.ndarray, bias: np.ndarray | None,
     if bias is not None:
         scores += bias
     return np.matmul(softmax_(scores), v)  # [B, h, L, L] @ [B, h, L, d] -> [B, h, L, d]
+
+
+class Attention(Protocol):
+    """A post-norm layer's attention: the context before its output projection, on every row or on some rows."""
+
+    def __call__(self, x: np.ndarray, bias: np.ndarray) -> np.ndarray: ...
+
+    def at(self, x: np.ndarray, bias: np.ndarray, batch: np.ndarray, position: np.ndarray) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)

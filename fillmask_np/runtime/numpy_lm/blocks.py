@@ -7,7 +7,7 @@ from typing import Callable
 
 import numpy as np
 
-from .attention import SelfAttention
+from .attention import Attention, SelfAttention
 from .checkpoint import Checkpoint
 from .layers import LayerNorm, Linear, load_linear, load_norm, load_qkv
 
@@ -21,7 +21,7 @@ class PostNormLayer:
     ``attention`` maps ([B, L, H], bias) to the [B, L, H] context before its output projection.
     """
 
-    attention: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    attention: Attention
     output: Linear
     attention_norm: LayerNorm
     ffn_in: Linear
@@ -40,12 +40,8 @@ class PostNormLayer:
 
     def at(self, x: np.ndarray, bias: np.ndarray, batch: np.ndarray, position: np.ndarray) -> np.ndarray:
         """The layer's output at rows (``batch[i]``, ``position[i]``) only -> [M, H]: everything after the
-        attention's keys and values is position-wise, so it runs on those rows alone (when the attention has an
-        ``at``; otherwise the whole layer runs and the rows are gathered)."""
-        at = getattr(self.attention, "at", None)
-        if at is None:
-            return self(x, bias)[batch, position]
-        h = self.output(at(x, bias, batch, position))  # [M, H]
+        attention is position-wise, so it runs on those rows alone."""
+        h = self.output(self.attention.at(x, bias, batch, position))  # [M, H]
         h += x[batch, position]
         h = self.attention_norm(h)
         out = self.ffn_out(self.act(self.ffn_in(h)))  # [M, H] -> [M, I] -> [M, H]

@@ -19,6 +19,7 @@ from .deberta_attention import DisentangledAttention
 from .head import MLMHead, decoder_bias, decoder_weight
 from .hparams import hp_bool, hp_float, hp_int
 from .layers import LayerNorm, Linear, embed, load_linear, load_norm
+from .network import AllPositions
 from .special import activation
 
 __all__ = ["DebertaNetwork", "load_deberta"]
@@ -27,7 +28,7 @@ _MIN = np.finfo(np.float32).min
 
 
 @dataclass(frozen=True)
-class DebertaNetwork:
+class DebertaNetwork(AllPositions):
     """DeBERTa-v2's embeddings, layers and MLM head."""
 
     words: np.ndarray

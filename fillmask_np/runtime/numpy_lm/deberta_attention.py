@@ -64,3 +64,8 @@ class DisentangledAttention:
             scores += np.take_along_axis(p2c, np.broadcast_to(index, scores.shape), axis=-1).swapaxes(-1, -2) / scale
         scores += bias
         return merge_heads(np.matmul(softmax_(scores), v))  # [B, h, L, d] -> [B, L, H]
+
+    def at(self, x: np.ndarray, bias: np.ndarray, batch: np.ndarray, position: np.ndarray) -> np.ndarray:
+        """The context at rows (``batch[i]``, ``position[i]``): every query runs (the p2c scores of a row need
+        every key's position projection), then the rows are gathered. -> [M, H]."""
+        return self(x, bias)[batch, position]  # [B, L, H] -> [M, H]

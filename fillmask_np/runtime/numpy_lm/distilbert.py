@@ -15,6 +15,7 @@ from .checkpoint import Checkpoint
 from .head import MLMHead, decoder_bias, decoder_weight
 from .hparams import hp_int
 from .layers import LayerNorm, embed, load_linear, load_norm, load_qkv
+from .network import AllPositions
 from .special import activation
 
 __all__ = ["DistilBertNetwork", "load_distilbert"]
@@ -23,7 +24,7 @@ _EPS = 1e-12  # DistilBERT's layer norms do not read layer_norm_eps
 
 
 @dataclass(frozen=True)
-class DistilBertNetwork:
+class DistilBertNetwork(AllPositions):
     """DistilBERT's embeddings, blocks and MLM head."""
 
     words: np.ndarray

@@ -18,6 +18,7 @@ from .checkpoint import Checkpoint
 from .head import MLMHead, decoder_bias, decoder_weight
 from .hparams import hp_bool, hp_choice, hp_float, hp_int
 from .layers import LayerNorm, Linear, embed, load_linear, load_norm, load_qkv
+from .network import AllPositions
 from .special import gelu
 
 __all__ = ["EsmNetwork", "load_esm"]
@@ -49,7 +50,7 @@ class EsmLayer:
 
 
 @dataclass(frozen=True)
-class EsmNetwork:
+class EsmNetwork(AllPositions):
     """ESM's embeddings, layers, final norm and MLM head."""
 
     words: np.ndarray

@@ -114,11 +114,7 @@ class NumpyMaskedLM:
         ids, mask, types = self._inputs(input_ids, attention_mask, token_type_ids)
         positions = check_positions(positions, ids.shape)
         batch, position = positions[:, 0], positions[:, 1]
-        hidden_at = getattr(self.network, "hidden_at", None)
-        if hidden_at is not None:
-            rows = hidden_at(ids, mask, types, batch, position)  # [M, H]
-        else:
-            rows = self.network.hidden(ids, mask, types)[batch, position]  # [B, L, H] -> [M, H]
+        rows = self.network.hidden_at(ids, mask, types, batch, position)  # [M, H]
         return self.network.head(rows)  # [M, H] -> [M, V]
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray,

@@ -18,6 +18,7 @@ from .checkpoint import Checkpoint
 from .head import MLMHead, decoder_bias, decoder_weight
 from .hparams import hp_bool, hp_float, hp_int
 from .layers import LayerNorm, Linear, embed, load_linear, load_norm
+from .network import AllPositions
 from .special import activation
 
 __all__ = ["ModernBertNetwork", "load_modernbert"]
@@ -53,7 +54,7 @@ class ModernBertLayer:
 
 
 @dataclass(frozen=True)
-class ModernBertNetwork:
+class ModernBertNetwork(AllPositions):
     """ModernBERT's embeddings, layers, final norm and MLM head."""
 
     words: np.ndarray

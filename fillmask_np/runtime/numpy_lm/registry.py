@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Protocol
-
-import numpy as np
+from typing import Any, Callable
 
 from ...errors import ModelError
 from .albert import load_albert
@@ -14,29 +12,10 @@ from .checkpoint import Checkpoint
 from .deberta import load_deberta
 from .distilbert import load_distilbert
 from .esm import load_esm
-from .head import MLMHead
 from .modernbert import load_modernbert
+from .network import Network
 
 __all__ = ["Network", "SUPPORTED_MODEL_TYPES", "load_network"]
-
-
-class Network(Protocol):
-    """A family's forward pass: ``hidden`` [B, L, H] states, then ``head`` on the scored rows [M, H] -> [M, V]."""
-
-    # read-only members: the networks are frozen dataclasses
-    @property
-    def words(self) -> np.ndarray:  # [V, E] input embeddings: ids must be below V
-        ...
-
-    @property
-    def head(self) -> MLMHead:
-        ...
-
-    @property
-    def uses_token_types(self) -> bool:
-        ...
-
-    def hidden(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray | None) -> np.ndarray: ...
 
 
 _Loader = Callable[[Checkpoint, dict[str, Any], str], Network]
