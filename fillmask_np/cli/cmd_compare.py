@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
 from .options import (data_args, data_label, data_source, load, load_model, masking_args, masking_options, model_args,
                       progress_arg, shard_args, distinct_outputs)
+from .printing import file_row, print_json, print_rows, shard_rows
 
 _EXIT = {"PASS": 0, "AT_RISK": 0, "REGRESSION": 1}
 # (option, help) of each threshold; the defaults are metrics.Thresholds' (not imported here: --help stays light,
@@ -104,20 +104,17 @@ def run(args: argparse.Namespace) -> int:
     if args.html:
         render_html(report, args.html, texts=data, text_field=args.text_field, inputs=inputs)
     if args.json:
-        print(json.dumps(report.to_dict(), indent=1))
+        print_json(report.to_dict())
     else:
         print_table(report, candidate.name, args.reference, data_label(args, data))
-        if report.saved_partial:
-            print(f"{'partial':<16} {report.saved_partial['path']} (sha256 {report.saved_partial['sha256'][:16]}...)")
-        if args.html:
-            print(f"{'html report':<16} {args.html}")
+        print_rows(file_row("partial", report.saved_partial) + ([("html report", args.html)] if args.html else []),
+                   width=16)
     return _EXIT[report.verdict]
 
 
 def print_table(report: Any, candidate: str, reference: str, data: str) -> None:
     """Print a ``CompareReport`` as the command's table (``candidate``, ``reference``, ``data``: how to name them)."""
     from ..metrics import unknown_summary
-    from .cmd_eval import shard_rows
 
     c, r, s = report.candidate, report.reference, report.settings
     ci = report.delta_ci95
@@ -154,8 +151,7 @@ def print_table(report: Any, candidate: str, reference: str, data: str) -> None:
         ("verdict", report.verdict + (" (every criterion within its AT_RISK threshold)" if report.verdict == "PASS"
                                       else ": " + "; ".join(report.reasons))),
     ]
-    for key, value in lines:
-        print(f"{key:<16} {value}")
+    print_rows(lines, width=16)
 
 
 def _criterion(c: dict) -> tuple[str, str]:

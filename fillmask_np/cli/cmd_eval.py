@@ -10,11 +10,11 @@ writes every masked token's row (``report.per_token``); ``--html r.html`` writes
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from .options import (data_args, data_label, data_source, distinct_outputs, load, masking_args, masking_options,
                       model_args, progress_arg, shard_args)
+from .printing import file_row, print_json, print_rows, shard_rows
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -81,22 +81,10 @@ def run(args: argparse.Namespace) -> int:
                **report.to_dict()}
         del out["tokens"]  # they go to --tokens
         out.update(tokens_file=args.tokens, html_file=args.html, saved_masks=saved, provenance=record)
-        print(json.dumps(out, indent=1))
+        print_json(out)
         return 0
     print_table(model.name, data_label(args, data), report, saved, args.tokens, args.html)
     return 0
-
-
-def shard_rows(report: Any) -> list[tuple[str, str]]:
-    """The table's row saying which shard(s) a report covers, if not the whole corpus."""
-    s = report.settings
-    if s.get("shard"):
-        i, n = s["shard"].split("/")
-        return [("shard", f"{i} of {n} (samples k with k % {n} == {i}); merge the {n} partials for the corpus")]
-    if s.get("shards_covered") is not None:
-        return [("shards", f"{len(s['shards_covered'])} of {s['shards_total']} merged "
-                           f"({', '.join(map(str, s['shards_covered']))}): NOT the whole corpus")]
-    return []
 
 
 def _on_ray(args: argparse.Namespace, options: dict[str, Any]) -> Any:
@@ -154,16 +142,12 @@ def print_table(model: str, data: str, report: Any, saved: dict | None = None, t
         ("top-1 accuracy", f"{100 * report.top1_accuracy:.2f} %"),
         ("top-5 accuracy", f"{100 * report.top5_accuracy:.2f} %"),
     ]
-    if saved:
-        rows.append(("saved masks", f"{saved['path']} (sha256 {saved['sha256'][:16]}...)"))
-    if report.saved_partial:
-        rows.append(("partial", f"{report.saved_partial['path']} (sha256 {report.saved_partial['sha256'][:16]}...)"))
+    rows += file_row("saved masks", saved) + file_row("partial", report.saved_partial)
     if tokens_file:
         rows.append(("token records", tokens_file))
     if html_file:
         rows.append(("html report", html_file))
-    for key, value in rows:
-        print(f"{key:<15} {value}")
+    print_rows(rows, width=15)
     if report.worst_tokens:
         print(f"\nworst {len(report.worst_tokens)} masked tokens (loss in nats, rank of the label, label -> top "
               f"prediction, sample:token position, context as the model saw it):")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from .options import load, model_args
+from .printing import print_json
 
 
 def _schedule(value: str) -> Any:
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         decode = lambda i: tokenizer.decode([i], skip_special_tokens=False)  # noqa: E731
         report = {"settings": out.settings, "results": [g.as_dict(decode) for g in out], **out.cost(),
                   "history": history, "provenance": provenance(model, tokenizer)}
-        print(json.dumps(report, indent=1, ensure_ascii=False))
+        print_json(report, ascii_only=False)
         return 0
     for g in out:
         label = f"{g.prompt_index}" + (f".{g.sample_index}" if args.num_samples > 1 else "")

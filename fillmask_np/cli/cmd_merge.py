@@ -8,7 +8,8 @@ unless ``--allow-partial``. A merged comparison exits 1 on a REGRESSION, as ``co
 from __future__ import annotations
 
 import argparse
-import json
+
+from .printing import print_json
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         out = {"merged_from": list(args.partials), **report.to_dict()}
         out.pop("tokens", None)  # per-token records are not printed (eval --tokens writes them to a file)
-        print(json.dumps(out, indent=1))
+        print_json(out)
     elif isinstance(report, CompareReport):
         compare_table(report, model, str(record.get("reference", {}).get("path", "?")), data)
     elif isinstance(report, EvalReport):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
+
+from .printing import print_json
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -51,5 +52,8 @@ def run(args: argparse.Namespace) -> int:
                             seed=args.seed, logits_output=args.logits_output, calibration=args.calibration,
                             calibration_samples=CALIBRATION_SAMPLES if args.calibration_samples is None
                             else args.calibration_samples)
-    print(json.dumps(report.to_dict(), indent=1) if args.json else "\n".join(report.summary()))
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        print("\n".join(report.summary()))
     return 0

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from typing import Any
 
 from .options import data_args, data_label, data_source, load, model_args, distinct_outputs, progress_arg, shard_args
+from .printing import file_row, print_json, print_rows, shard_rows
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         out = {"model": model.name, "tokenizer": tokenizer.source, "data": data_label(args, data),
                **report.to_dict(), "html_file": args.html, "provenance": record}
         out["tokens"] = None  # recorded for --html only: the JSON is the same with or without it
-        print(json.dumps(out, indent=1))
+        print_json(out)
         return 0
     print_table(model.name, data_label(args, data), report, args.html)
     if not model.gathers_positions:
@@ -73,7 +73,6 @@ def run(args: argparse.Namespace) -> int:
 def print_table(model: str, data: str, report: Any, html: str | None = None) -> None:
     """Print a ``PLLReport`` as the command's table (``model`` and ``data``: how to name them)."""
     from ..metrics import unknown_summary
-    from .cmd_eval import shard_rows
 
     s = report.settings
     rows = [
@@ -88,9 +87,7 @@ def print_table(model: str, data: str, report: Any, html: str | None = None) -> 
         ("PPPL", f"{report.pseudo_perplexity:.3f}"),
         *shard_rows(report),
     ]
-    if report.saved_partial:
-        rows.append(("partial", f"{report.saved_partial['path']} (sha256 {report.saved_partial['sha256'][:16]}...)"))
+    rows += file_row("partial", report.saved_partial)
     if html:
         rows.append(("html report", html))
-    for key, value in rows:
-        print(f"{key:<14} {value}")
+    print_rows(rows, width=14)

@@ -4,10 +4,10 @@ or an iterative fill."""
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from .options import load, model_args
+from .printing import print_json
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -47,8 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         one = {"text": texts[0], "result": results[0]} if len(texts) == 1 and not args.data else {
             "texts": texts, "results": results}
-        print(json.dumps({**one, "settings": settings, "provenance": provenance(model, tokenizer)}, indent=1,
-                         ensure_ascii=False))
+        print_json({**one, "settings": settings, "provenance": provenance(model, tokenizer)}, ascii_only=False)
         return 0
     for number, (text, result) in enumerate(zip(texts, results), start=1):
         if len(texts) > 1:
