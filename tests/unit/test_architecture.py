@@ -5,6 +5,7 @@ model probed with hasattr/getattr, modules of one job (bounded size), every stag
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -119,13 +120,54 @@ def test_no_module_imports_a_private_name_from_another_folder():
     assert crossing == []
 
 
-def test_models_are_used_through_the_protocol_not_probed():
-    probes = []
+MODEL_WORDS = re.compile(r"model|network|attention|layer|session|candidate|reference")
+
+
+def _protocol_members() -> set[str]:
+    """The names the package's Protocol classes declare (MaskedLM, Network, Attention, ...)."""
+    members = set()
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("hasattr", "getattr")
-                    and node.args and isinstance(node.args[0], ast.Name) and "model" in node.args[0].id):
-                probes.append(f"{path.relative_to(REPO)}:{node.lineno}")
+            if isinstance(node, ast.ClassDef) and any(ast.unparse(b).endswith("Protocol") for b in node.bases):
+                members |= {n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+                members |= {n.target.id for n in node.body
+                            if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)}
+    return members - {"__call__"}
+
+
+def _probes(source: str, members: set[str]) -> list[int]:
+    """Lines of attribute probes on a model or a part of one: ``hasattr(obj, ...)`` or ``getattr(obj, "name",
+    default)`` where ``obj`` (any expression: ``model``, ``self.network``, ``layer.attention``) names a model part
+    or the name is a protocol member. A getattr with a computed name and no default (reflection) is not a probe."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) >= 2):
+            continue
+        name = node.args[1].value if isinstance(node.args[1], ast.Constant) else None
+        probe = node.func.id == "hasattr" or (node.func.id == "getattr" and (len(node.args) == 3 or node.keywords))
+        if probe and (MODEL_WORDS.search(ast.unparse(node.args[0]).lower()) or name in members):
+            lines.append(node.lineno)
+    return lines
+
+
+@pytest.mark.parametrize("source", ['hasattr(model, "path")', 'getattr(self.network, "hidden_at", None)',
+                                    'getattr(self.attention, "at", None)', 'getattr(obj, "masked_logits", None)',
+                                    'hasattr(candidate.session, x)'])
+def test_an_attribute_probe_on_a_model_is_found(source):
+    assert _probes(source, {"masked_logits"}) == [1]
+
+
+@pytest.mark.parametrize("source", ["getattr(args, key)", "getattr(report, k)", 'hasattr(os, "sched_getaffinity")',
+                                    "model.masked_logits(ids, mask, None, at)"])
+def test_reflection_and_probes_on_other_objects_are_not_model_probes(source):
+    assert _probes(source, {"masked_logits"}) == []
+
+
+def test_models_are_used_through_the_protocol_not_probed():
+    members = _protocol_members()
+    assert {"masked_logits", "hidden_at", "at"} <= members
+    probes = [f"{path.relative_to(REPO)}:{line}" for path in sorted(PACKAGE.rglob("*.py"))
+              for line in _probes(path.read_text(encoding="utf-8"), members)]
     assert probes == []
 
 
