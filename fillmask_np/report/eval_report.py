@@ -82,7 +82,7 @@ class EvalReport:
     @classmethod
     def from_totals(cls, totals: Totals, settings: dict[str, Any]) -> EvalReport:
         """The report of an evaluation's running ``totals``; ``DataError`` when nothing was scored."""
-        counts = totals.counts
+        counts: dict[str, Any] = totals.counts  # Any: the count fields are matched by name, not by type
         if counts["n_samples"] == 0:
             raise DataError("the dataset has no non-empty sample; pass a file with one text per line")
         if totals.masked == 0:
@@ -95,6 +95,6 @@ class EvalReport:
                       "cross_entropy": [s / n for s, n in zip(rows["nll"], rows["n_masked"])]}
         report = cls(cross_entropy=ce, perplexity=float(np.exp(ce)), top1_accuracy=totals.top1 / masked,
                      top5_accuracy=totals.top5 / masked, n_scored_samples=len(rows["index"]), n_masked=masked,
-                     settings=settings, per_sample=per_sample, **totals.counts)
+                     settings=settings, per_sample=per_sample, **counts)
         report.totals = totals
         return report

@@ -62,6 +62,7 @@ class PLLReport:
         if not totals.samples["index"]:
             raise DataError(f"no token to score in {totals.counts['n_samples']} samples: they encode to special "
                             f"tokens only; check that the texts are not empty after tokenization")
+        counts: dict[str, Any] = totals.counts  # Any: the count fields are matched by name, not by type
         rows = sorted(zip(*(totals.samples[k] for k in PLL_SAMPLE_KEYS)))  # by sample index
         index, position, pll, n_scored = (list(c) for c in zip(*rows))
         total = math.fsum(pll)
@@ -71,4 +72,4 @@ class PLLReport:
         pppl = math.exp(nll) if nll < _EXP_OVERFLOW else float("inf")
         return cls(pseudo_perplexity=pppl, pseudo_log_likelihood=total, nll_per_token=nll,
                    n_scored_tokens=count, n_scored_samples=len(index), variant=variant, settings=settings,
-                   per_sample=per_sample, tokens=totals.tokens(), totals=totals, **totals.counts)
+                   per_sample=per_sample, tokens=totals.tokens(), totals=totals, **counts)

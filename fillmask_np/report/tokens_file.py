@@ -42,7 +42,9 @@ def write_tokens(path: str | Path, columns: dict[str, np.ndarray]) -> None:
     suffix = path.suffix.lower()
     with AtomicFile(path, what="tokens file") as handle:
         if suffix == ".npz":
-            np.savez_compressed(handle, **{k: np.asarray(v) for k, v in columns.items()})
+            # Any: numpy's stub would check a **dict of arrays against savez_compressed's allow_pickle: bool too
+            arrays: dict[str, Any] = {k: np.asarray(v) for k, v in columns.items()}
+            np.savez_compressed(handle, **arrays)
             return
         if suffix == ".parquet":
             pa, pq = _pyarrow()

@@ -112,7 +112,7 @@ def line_chart(xs: np.ndarray, ys: np.ndarray, tips: Sequence[str], *, name: str
     return figure(name, title, caption, _svg(name, title, body))
 
 
-def bar_chart(names: Sequence[str], values: Sequence[float], tips: Sequence[str], *, name: str, title: str,
+def bar_chart(names: Sequence[str], values: Sequence[float] | np.ndarray, tips: Sequence[str], *, name: str, title: str,
               caption: str, xlabel: str, ylabel: str, y_max: float | None = None) -> str:
     """One bar per category (``names`` [K], ``values`` [K]); ``y_max`` fixes the top (1.0 for shares)."""
     k = max(1, len(values))

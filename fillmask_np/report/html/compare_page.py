@@ -33,11 +33,11 @@ def sample_deltas(report: CompareReport) -> dict[str, np.ndarray]:
                                                             report.reference.per_sample["cross_entropy"])))
     cand = dict(zip(report.candidate.per_sample["index"], report.candidate.per_sample["cross_entropy"]))
     both = sorted(set(ref) & set(cand))
-    out = {"index": np.array(both, dtype=np.int64),
-           "position": np.array([ref[i][0] for i in both], dtype=np.int64),
-           "n_masked": np.array([ref[i][1] for i in both], dtype=np.int64),
-           "ce_reference": np.array([ref[i][2] for i in both], dtype=np.float64),
-           "ce_candidate": np.array([cand[i] for i in both], dtype=np.float64)}
+    out: dict[str, np.ndarray] = {"index": np.array(both, dtype=np.int64),
+                                  "position": np.array([ref[i][0] for i in both], dtype=np.int64),
+                                  "n_masked": np.array([ref[i][1] for i in both], dtype=np.int64),
+                                  "ce_reference": np.array([ref[i][2] for i in both], dtype=np.float64),
+                                  "ce_candidate": np.array([cand[i] for i in both], dtype=np.float64)}
     out["delta"] = out["ce_candidate"] - out["ce_reference"]
     return out
 

@@ -69,7 +69,7 @@ class PageInputs:
     """What a page shows besides its report: the tokenizer, the data the samples are read from, provenance, and how
     many samples (the ``samples`` worst and ``samples`` more drawn with ``seed``)."""
 
-    tokenizer: Tokenizer | None = None
+    tokenizer: Tokenizer
     texts: TextSource | None = None
     text_field: str | None = None
     provenance: dict[str, Any] | None = None

@@ -32,18 +32,18 @@ def html_report(report: Report, *, tokenizer: Tokenizer | None = None, texts: Te
                 text_field: str | None = None, provenance: dict[str, Any] | None = None, samples: int = 50,
                 seed: int = 0) -> str:
     """The page of ``report`` as a string (arguments as ``render_html``)."""
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 0:
-        raise FillMaskError(f"samples={samples!r} must be a non-negative number of samples to show")
+    samples = check_count("samples", samples, hint="samples the page shows")
     if isinstance(report, CompareReport):
         return compare_html(report, texts=texts, text_field=text_field, samples=samples, provenance=provenance)
-    inputs = PageInputs(tokenizer, texts, text_field, provenance, samples, seed)
     if not isinstance(report, (EvalReport, PLLReport)):
         raise FillMaskError(f"render_html takes an EvalReport, PLLReport or CompareReport, got "
                             f"{type(report).__name__}")
     if tokenizer is None:
         raise FillMaskError("render_html needs the report's tokenizer to show its tokens: pass tokenizer=")
-    page = eval_html if isinstance(report, EvalReport) else pll_html
-    return page(report, inputs)
+    inputs = PageInputs(tokenizer, texts, text_field, provenance, samples, seed)
+    if isinstance(report, EvalReport):
+        return eval_html(report, inputs)
+    return pll_html(report, inputs)
 
 
 def render_html(report: Report, path: str | Path, *, tokenizer: Tokenizer | None = None,

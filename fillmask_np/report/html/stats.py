@@ -86,7 +86,8 @@ def calibration(top_prob: np.ndarray, hits: np.ndarray, *, bins: int = 10) -> Ca
     return Calibration(edges, conf, acc, counts, ece)
 
 
-def pick_samples(score: Sequence[float], n_worst: int, n_random: int, seed: int) -> tuple[list[int], list[int]]:
+def pick_samples(score: Sequence[float] | np.ndarray, n_worst: int, n_random: int,
+                 seed: int) -> tuple[list[int], list[int]]:
     """Rows of ``per_sample`` to show: the ``n_worst`` highest ``score`` (highest first; ties: the earlier row),
     and ``n_random`` of the others drawn with ``numpy.random.default_rng(seed)`` (in row order).
 
