@@ -4,7 +4,7 @@ pseudo-log-likelihood run and a paired comparison, with per-token records and th
 from __future__ import annotations
 
 from .counts import (EVAL_COUNT_KEYS, EVAL_REPORT_COUNTS, PLL_COUNT_KEYS, PLL_REPORT_COUNTS, new_counts,
-                     unknown_share, unknown_summary, warn_unknown)
+                     too_many_unknown, unknown_share, unknown_summary, warn_unknown)
 from .criteria import SEVERITY, Criterion, judge
 from .eval_totals import SAMPLE_KEYS, Totals
 from .paired_totals import PAIRED_SAMPLE_KEYS, PAIRED_TOKEN_KEYS, PairedTotals
@@ -18,5 +18,5 @@ __all__ = ["COLUMNS", "Criterion", "DEFAULT_THRESHOLDS", "EVAL_COUNT_KEYS", "EVA
            "PLL_REPORT_COUNTS", "PAIRED_SAMPLE_KEYS", "PAIRED_TOKEN_KEYS", "PLL_SAMPLE_KEYS",
            "PLLTotals", "SAMPLE_KEYS", "PairedTotals", "SEVERITY", "Scored", "TOKEN_KEYS", "Thresholds",
            "TokenCollector", "Totals", "check_disjoint", "judge", "mark_target", "merge_counts", "new_counts", "passes",
-           "relative", "row_fsums", "score_rows", "unknown_share", "unknown_summary", "validate_thresholds", "verdict",
+           "relative", "row_fsums", "score_rows", "too_many_unknown", "unknown_share", "unknown_summary", "validate_thresholds", "verdict",
            "warn_unknown", "worst_rows"]

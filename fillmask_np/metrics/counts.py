@@ -16,7 +16,7 @@ from ..config import UNK_SHARE_LIMIT
 from ..errors import UnknownTokensWarning
 
 __all__ = ["EVAL_COUNT_KEYS", "EVAL_REPORT_COUNTS", "PLL_COUNT_KEYS", "PLL_REPORT_COUNTS", "UNKNOWN_HINT",
-           "new_counts", "unknown_share", "unknown_summary", "warn_unknown"]
+           "new_counts", "too_many_unknown", "unknown_share", "unknown_summary", "warn_unknown"]
 
 # an evaluation's (and each side of a comparison's) counts, kept while the corpus is read and masked: samples read,
 # their real tokens (specials included), empty samples skipped, samples with nothing maskable, samples in which the
@@ -63,6 +63,18 @@ def unknown_summary(counts: Mapping[str, int]) -> str:
             f"({100 * unknown_share(counts):.1f} %)")
 
 
+def too_many_unknown(counts: Mapping[str, int]) -> str | None:
+    """What is wrong when more than ``UNK_SHARE_LIMIT`` of the text's tokens are unknown (share and hint); else None.
+
+    >>> too_many_unknown({"unk_tokens": 1, "text_tokens": 20}) is None
+    True
+    """
+    if unknown_share(counts) <= UNK_SHARE_LIMIT:
+        return None
+    return (f"{unknown_summary(counts)} are the tokenizer's unknown token, above {100 * UNK_SHARE_LIMIT:g} %: "
+            f"{UNKNOWN_HINT}")
+
+
 def warn_unknown(counts: Mapping[str, int]) -> bool:
     """Warn (``UnknownTokensWarning``) when more than ``UNK_SHARE_LIMIT`` of the text's tokens are unknown.
 
@@ -71,9 +83,8 @@ def warn_unknown(counts: Mapping[str, int]) -> bool:
     Returns:
         whether it warned.
     """
-    if unknown_share(counts) <= UNK_SHARE_LIMIT:
-        return False
-    warnings.warn(f"{unknown_summary(counts)} are the tokenizer's unknown token, above {100 * UNK_SHARE_LIMIT:g} %: "
-                  f"{UNKNOWN_HINT}; the figures score the unknown token, not the text", UnknownTokensWarning,
-                  stacklevel=3)
-    return True
+    message = too_many_unknown(counts)
+    if message is not None:
+        warnings.warn(f"{message}; the figures score the unknown token, not the text", UnknownTokensWarning,
+                      stacklevel=3)
+    return message is not None

@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import FillMaskError, first_line
+from ..limits import check_count
 from ..masking import mask_tokens
+from ..metrics import too_many_unknown
 from ..runtime import POSITIONS_INPUT, OnnxMaskedLM, config_int
 from ..runtime.feeds import build_feed
 from ..text import check_input_file, default_text_path, iter_texts
@@ -60,8 +62,7 @@ def calibration_text(source: str | Path | None, model_dir: Path, *, samples: int
     Raises:
         FillMaskError: a missing, unreadable or empty file, no tokenizer in ``model_dir``, a bad ``samples``.
     """
-    if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
-        raise FillMaskError(f"calibration_samples={samples!r} must be a positive number of lines")
+    check_count("calibration_samples", samples, hint="lines of calibration text")
     path = default_text_path() if source is None else source
     fix = "pass a UTF-8 text file with one calibration sample per line"
     path = check_input_file(path, what="calibration file", fix=fix)
@@ -73,7 +74,17 @@ def calibration_text(source: str | Path | None, model_dir: Path, *, samples: int
     except FillMaskError as exc:
         raise FillMaskError(f"static int8 encodes its calibration text with the model's tokenizer, and none loads "
                             f"from {str(model_dir)!r} ({first_line(exc)}); use dynamic int8 instead") from exc
+    _check_readable(tok, texts, str(path))
     return CalibrationText(texts=texts, name=str(path), tokenizer=tok, samples=samples)
+
+
+def _check_readable(tok: Tokenizer, texts: list[str], name: str) -> None:
+    """Refuse a calibration text whose tokens are more than ``config.UNK_SHARE_LIMIT`` the tokenizer's unknown one."""
+    unknown, text = tok.count_unknown(tok.encode_rows(texts, max_length=MAX_LENGTH))
+    problem = too_many_unknown({"unk_tokens": unknown, "text_tokens": text})
+    if problem is not None:
+        raise FillMaskError(f"calibration file {name!r}: {problem}; the int8 scales would be set from [UNK]: pass "
+                            f"--calibration FILE (calibration=) with text the model reads")
 
 
 def calibration_feeds(model: OnnxMaskedLM, text: CalibrationText, *, seed: int) -> Calibration:
