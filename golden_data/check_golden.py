@@ -11,6 +11,8 @@ Rules (tolerances come from the reference ``manifest.json``):
 * every file listed in either manifest exists in both folders, and each file's sha256 matches its
   own manifest entry;
 * text, tokenizer, vocabulary and config files are byte-identical;
+* every ``model.safetensors``: same tensor names, dtypes, shapes and metadata, values within
+  ``regen_weights_ulps`` float32 ulps (of the reference value) -- never compared byte for byte;
 * in every ``cases/*.npz``: same keys, dtypes and shapes; integer arrays bit-identical; text arrays (the
   replay manifests' JSON header, sha256 and torch version) identical; ``logits`` within
   ``regen_logits_atol``; ``loss`` and ``cross_entropy`` within ``regen_loss_rtol``; ``per_token_loss``
@@ -26,6 +28,9 @@ Rules (tolerances come from the reference ``manifest.json``):
   absent, is only a warning.  The variants' measured errors (``VARIANT_MEASUREMENTS``) are re-measured by
   the check above instead of compared: float16 logits may round differently on another machine.
 
+A tolerance that exporter/specs.py has and an older reference manifest lacks is taken from specs.py (and
+named); the reference's own values always win.
+
 Prints one line per checked item and exits 1 on any mismatch, 0 otherwise.
 """
 
@@ -40,8 +45,10 @@ from typing import Any
 
 import numpy as np
 import onnxruntime as ort
+from safetensors import safe_open
 
 from exporter.files import sha256_file
+from exporter.specs import TOLERANCES
 from exporter.variant_feeds import run_variant
 
 GOLDEN_DIR = Path(__file__).resolve().parent
@@ -218,6 +225,35 @@ def compare_float_array(
     ), f"{key} max {difference:.2g}"
 
 
+def read_safetensors(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """A safetensors file's tensors (as numpy) and its metadata."""
+    with safe_open(str(path), framework="np") as handle:
+        return {key: handle.get_tensor(key) for key in handle.keys()}, dict(handle.metadata() or {})
+
+
+def check_safetensors(new_path: Path, ref_path: Path, tolerances: dict[str, float], report: Report) -> None:
+    """Same tensor names, dtypes, shapes and metadata; values within ``regen_weights_ulps`` ulps of the reference."""
+    name = ref_path.parent.parent.name + "/" + ref_path.parent.name + "/" + ref_path.name
+    (new, new_meta), (ref, ref_meta) = read_safetensors(new_path), read_safetensors(ref_path)
+    if set(new) != set(ref) or new_meta != ref_meta:
+        report.fail(name, f"tensors {sorted(set(new) ^ set(ref))} or metadata {new_meta} != {ref_meta} differ")
+        return
+    ulps, problems, worst = tolerances["regen_weights_ulps"], [], 0.0
+    for key in sorted(ref):
+        if new[key].dtype != ref[key].dtype or new[key].shape != ref[key].shape:
+            problems.append(f"{key}: {new[key].dtype}{new[key].shape} != {ref[key].dtype}{ref[key].shape}")
+            continue
+        difference = np.abs(new[key].astype(np.float64) - ref[key].astype(np.float64))  # [*shape]
+        bound = ulps * np.spacing(np.abs(ref[key])).astype(np.float64)  # 1 ulp at each reference value
+        worst = max(worst, float(difference.max(initial=0.0)))
+        if (bad := int((difference > bound).sum())) or not np.isfinite(new[key]).all():
+            problems.append(f"{key}: {bad} of {difference.size} values more than {ulps} ulp apart (or not finite)")
+    if problems:
+        report.fail(name, "; ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""))
+    else:
+        report.ok(name, f"{len(ref)} tensors, names, dtypes and shapes identical, max abs diff {worst:.2g}")
+
+
 def check_onnx_model(
     new_path: Path,
     ref_dir: Path,
@@ -291,9 +327,13 @@ def check_folders(new_dir: Path, ref_dir: Path) -> int:
     except (OSError, json.JSONDecodeError) as error:
         print(f"FAIL  manifest.json: {error}")
         return 1
-    tolerances = ref_manifest["tolerances"]
+    tolerances = {**TOLERANCES, **ref_manifest["tolerances"]}
+    predated = sorted(set(TOLERANCES) - set(ref_manifest["tolerances"]))
+    ref_manifest = {**ref_manifest, "tolerances": tolerances}
     print(
-        f"reference: {ref_dir}\nnew:       {new_dir}\ntolerances: {json.dumps(tolerances, sort_keys=True)}\n"
+        f"reference: {ref_dir}\nnew:       {new_dir}\ntolerances: {json.dumps(tolerances, sort_keys=True)}"
+        + (f" ({', '.join(predated)} from exporter/specs.py: the reference manifest predates them)" if predated else "")
+        + "\n"
     )
     for name in check_file_lists(new_dir, ref_dir, new_manifest, ref_manifest, report):
         new_path, ref_path = new_dir / name, ref_dir / name
@@ -303,6 +343,8 @@ def check_folders(new_dir: Path, ref_dir: Path) -> int:
             check_variant_model(new_path, ref_dir, Path(name).parent.name, ref_manifest, report)
         elif name.endswith(".onnx"):
             check_onnx_model(new_path, ref_dir, Path(name).parent.name, ref_manifest, tolerances, report)
+        elif name.endswith(".safetensors"):
+            check_safetensors(new_path, ref_path, tolerances, report)
         elif new_path.read_bytes() == ref_path.read_bytes():
             report.ok(name, "byte-identical")
         else:

@@ -10,7 +10,9 @@ a. train a WordPiece tokenizer (BERT, DistilBERT, ELECTRA), byte-level BPE token
    synthetic protein text (``text/protein_*.txt``), and save the tokenizers with their slow-tokenizer
    vocabulary files where such files exist;
 b. build seeded tiny ``*ForMaskedLM`` models from configs (BERT, RoBERTa, DistilBERT, ALBERT, ELECTRA
-   generator, XLM-RoBERTa, DeBERTa-v2, ModernBERT, ESM-2) and train them briefly with MLM;
+   generator, XLM-RoBERTa, DeBERTa-v2, ModernBERT, ESM-2) and train them briefly with MLM, or, with
+   ``--weights-from DIR``, load the weights committed in ``DIR/models/<model>/model.safetensors`` and the
+   training records of ``DIR/manifest.json`` instead (what CI does);
 c. export them to ONNX with the dynamo exporter and verify ONNX Runtime against torch;
 d. write golden masking/logit/loss cases (``cases/<case>.npz``), then re-export BERT and RoBERTa as the
    ONNX *export variants* users commonly produce (int32 inputs, no token_type_ids, fixed shapes, renamed
@@ -30,15 +32,18 @@ The steps live in the ``exporter`` package next to this script, one module per s
 
 Usage::
 
-    python golden_data/export_golden.py [--out DIR] [--shared PATH] [--no-splade] [--jobs N] [--models a,b]
+    python golden_data/export_golden.py [--out DIR] [--weights-from DIR] [--shared PATH] [--no-splade]
+                                        [--jobs N] [--models a,b]
 
 ``--models`` exports only the named models (and their cases; no variants): a development shortcut,
 the committed golden data is always a full export.
 
 Everything is deterministic: torch seeds, deterministic algorithms, a single torch thread per process
-and numpy ``Generator`` objects only (never the global numpy random state).  The models are trained in
-float64 (then cast to float32), so that a re-run on another CPU reproduces the float data within the
-manifest's ``regen_*`` tolerances; on the same kind of machine the export is byte-identical.
+and numpy ``Generator`` objects only (never the global numpy random state).  From the committed weights
+(``--weights-from golden_data``), a re-run on any x86-64 CPU reproduces the float data within the
+manifest's ``regen_*`` tolerances.  Training (the default) is done in float64, then cast to float32; it
+reproduces the committed weights byte for byte on the same kind of CPU, but not on another vendor's
+(another kernel's rounding: most weights 1 ulp apart, and the ESM-2 and ModernBERT runs drift further).
 """
 
 from __future__ import annotations
@@ -65,6 +70,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=REPO_DIR.parent / "shared",
         help="shared material (default: <repo>/../shared)",
     )
+    parser.add_argument(
+        "--weights-from",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="load the committed weights and training records of this golden_data folder instead of training",
+    )
     parser.add_argument("--no-splade", action="store_true", help="skip the splade-tiny WikiText reference")
     parser.add_argument(
         "--jobs",
@@ -89,7 +101,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     try:
         manifest = run_export(
-            out, args.shared.resolve(), with_splade=not args.no_splade, jobs=args.jobs, models=args.models
+            out,
+            args.shared.resolve(),
+            with_splade=not args.no_splade,
+            jobs=args.jobs,
+            models=args.models,
+            weights_from=args.weights_from.resolve() if args.weights_from else None,
         )
     except ExportError as error:
         print(f"EXPORT FAILED: {error}", file=sys.stderr)

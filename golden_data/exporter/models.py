@@ -91,6 +91,11 @@ def model_inputs(
     return inputs
 
 
+def float32_state_dict(model: PreTrainedModel) -> dict[str, np.ndarray]:
+    """Every state-dict entry (tied weights under each of their names) as a float32 numpy copy."""
+    return {key: value.detach().to(torch.float32).numpy().copy() for key, value in model.state_dict().items()}
+
+
 def load_trained_model(
     spec: ModelSpec, tok: PreTrainedTokenizerFast, weights: dict[str, np.ndarray]
 ) -> PreTrainedModel:

@@ -20,6 +20,7 @@ import transformers
 from tokenizers import Tokenizer
 
 from .cases import make_case
+from .committed import committed_weights
 from .exported import EVAL_FILES, Timer, export_model
 from .families import FAMILY_CASE_SPECS, select
 from .files import read_lines, sha256_file
@@ -98,9 +99,17 @@ def file_hashes(out: Path) -> dict[str, str]:
 
 
 def run_export(
-    out: Path, shared: Path, with_splade: bool, jobs: int, models: Sequence[str] | None = None
+    out: Path,
+    shared: Path,
+    with_splade: bool,
+    jobs: int,
+    models: Sequence[str] | None = None,
+    weights_from: Path | None = None,
 ) -> dict[str, Any]:
-    """Run every export step into ``out`` and return the manifest (``models``: a subset, for development)."""
+    """Run every export step into ``out`` and return the manifest (``models``: a subset, for development).
+
+    ``weights_from``: a golden_data folder whose committed weights and training records replace training.
+    """
     configure_torch()
     timer = Timer()
     specs = select(models)
@@ -115,9 +124,14 @@ def run_export(
         for spec in specs
     }
     train_paths = {corpus: train for corpus, (train, _) in paths.items()}
-    trained = timer.measure(
-        f"train all models (jobs={jobs})", lambda: train_all(model_dirs, train_paths, jobs)
-    )
+    if weights_from is None:
+        trained = timer.measure(
+            f"train all models (jobs={jobs})", lambda: train_all(model_dirs, train_paths, jobs)
+        )
+    else:
+        trained = timer.measure(
+            f"load the weights of {weights_from}", lambda: committed_weights(weights_from, list(model_dirs))
+        )
     exported = {
         spec.name: export_model(
             spec,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
+import json
 import multiprocessing
 import os
-import pickle
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,8 +25,8 @@ from transformers import (
 
 from .families import ALL_SPEC_BY_NAME
 from .family_models import family_mlm_head, prepare_float64_training
-from .files import read_lines
-from .models import build_model, configure_torch, model_inputs, pad_batch
+from .files import read_lines, save_npz, write_json
+from .models import build_model, configure_torch, float32_state_dict, model_inputs, pad_batch
 from .specs import IGNORE_INDEX, MAX_SEQUENCE_LENGTH, ExportError, ModelSpec, TrainSpec
 from .tokenization import load_fast_tokenizer
 
@@ -174,10 +174,7 @@ def train_worker(name: str, model_dir: str, train_path: str) -> tuple[dict[str, 
     record = train_mlm(spec, model, tok, lines)
     record["attn_implementation"] = str(model.config._attn_implementation)
     seconds = time.perf_counter() - t0
-    weights = {
-        key: value.detach().to(torch.float32).numpy().copy() for key, value in model.state_dict().items()
-    }
-    return weights, {"record": record, "seconds": round(seconds, 1)}
+    return float32_state_dict(model), {"record": record, "seconds": round(seconds, 1)}
 
 
 def train_all(
@@ -218,22 +215,33 @@ def _cache_key(args: tuple[str, str, str]) -> str:
 
 
 def _dev_cache(arguments: dict[str, tuple[str, str, str]]) -> dict[str, Any]:
-    """Weights trained by an earlier export with identical sources (only when FILLMASK_NP_TRAIN_CACHE is set)."""
+    """Weights trained by an earlier export with identical sources (only when FILLMASK_NP_TRAIN_CACHE is set).
+
+    Each model is ``<key>.npz`` (its float32 state dict, read with ``allow_pickle=False``) plus ``<key>.json``
+    (its training record and seconds), written last, so a ``.json`` marks a complete entry.
+    """
     root = os.environ.get(_CACHE_ENV)
-    found = {}
+    found: dict[str, Any] = {}
     for name, args in arguments.items():
-        path = Path(root or "/nonexistent") / f"{_cache_key(args)}.pkl"
-        if root and path.is_file():
-            found[name] = pickle.loads(path.read_bytes())
+        stem = Path(root or "/nonexistent") / _cache_key(args)
+        weights_path, info_path = stem.with_name(stem.name + ".npz"), stem.with_name(stem.name + ".json")
+        if root and weights_path.is_file() and info_path.is_file():
+            with np.load(weights_path, allow_pickle=False) as archive:
+                weights = {key: archive[key] for key in archive.files}
+            found[name] = (weights, json.loads(info_path.read_text(encoding="utf-8")))
     return found
 
 
 def _save_dev_cache(arguments: dict[str, tuple[str, str, str]], results: dict[str, Any]) -> None:
+    """Store the trained weights for later exports (only when FILLMASK_NP_TRAIN_CACHE is set)."""
     root = os.environ.get(_CACHE_ENV)
     if not root:
         return
     Path(root).mkdir(parents=True, exist_ok=True)
     for name, args in arguments.items():
-        path = Path(root) / f"{_cache_key(args)}.pkl"
-        if not path.is_file():
-            path.write_bytes(pickle.dumps(results[name]))
+        stem = Path(root) / _cache_key(args)
+        info_path = stem.with_name(stem.name + ".json")
+        if not info_path.is_file():
+            weights, info = results[name]
+            save_npz(stem.with_name(stem.name + ".npz"), weights)
+            write_json(info_path, info)
