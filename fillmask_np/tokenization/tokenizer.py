@@ -90,7 +90,13 @@ class Tokenizer:
     # ----------------------------------------------------------------------------- special ids
     def _id(self, role: str) -> int | None:
         token = self._tokens[role]
-        return None if token is None else int(self.backend.token_to_id(token))
+        return None if token is None else self._vocab_id(token)
+
+    def _vocab_id(self, token: str) -> int:
+        found = self.backend.token_to_id(token)
+        if found is None:  # the constructor keeps only tokens of the vocabulary
+            raise TokenizerError(f"token {token!r} is not in the vocabulary of tokenizer {self.source!r}")
+        return found
 
     def has_token(self, role: str) -> bool:
         """Whether the tokenizer names a token for ``role`` ("mask", "pad", "cls", "sep", "unk")."""
@@ -104,12 +110,12 @@ class Tokenizer:
                 f"tokenizer {self.source!r} has no mask token (looked for {list(CANDIDATES['mask'])}); "
                 f"pass mask_token=... or use a masked-LM tokenizer"
             )
-        return self._tokens["mask"]  # type: ignore[return-value]
+        return self._tokens["mask"]
 
     @property
     def mask_token_id(self) -> int:
         """Id of the mask token (``[MASK]``, ``<mask>``)."""
-        return int(self.backend.token_to_id(self.mask_token))
+        return self._vocab_id(self.mask_token)
 
     @property
     def pad_token_id(self) -> int:
@@ -137,7 +143,7 @@ class Tokenizer:
         """Ids of the named special tokens (bos, eos, unk, sep, pad, cls, mask) and the config's
         additional/extra special tokens, sorted: Hugging Face's ``tokenizer.all_special_ids``."""
         names = [t for t in self._tokens.values() if t is not None] + self._other_specials
-        return sorted({int(self.backend.token_to_id(t)) for t in names})
+        return sorted({self._vocab_id(t) for t in names})
 
     def __len__(self) -> int:
         """Vocabulary size with added tokens, as Hugging Face's ``len(tokenizer)``."""
