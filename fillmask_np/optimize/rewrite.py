@@ -31,7 +31,8 @@ from types import ModuleType
 from typing import Any, Literal
 
 from ..config import validate_seed
-from ..errors import FillMaskError, FillMaskWarning, ModelError
+from ..errors import FillMaskError, FillMaskWarning, InputFileError, ModelError
+from ..runtime import pick_backend
 from ..text import check_input_file
 from .outputs import output_model_path, publish
 from .outcome import CALIBRATION_SAMPLES, FP32_TOLERANCE, QUANTIZATIONS, OptimizeReport
@@ -54,6 +55,10 @@ def _require_onnx() -> ModuleType:
 def _paths(src: str | Path, dst: str | Path) -> tuple[Path, Path]:
     """The input model file and the output model file, both checked before any work (see ``outputs``)."""
     src = Path(src) if isinstance(src, (str, Path)) else src
+    if isinstance(src, Path) and src.is_dir() and pick_backend(src) == "numpy":
+        raise InputFileError(f"{str(src)!r} is a Hugging Face checkpoint directory (no model.onnx); optimize rewrites "
+                             f"an ONNX export: export one first (optimum-cli export onnx --model {src} --task "
+                             f"fill-mask OUT) and optimize OUT, or evaluate the checkpoint as it is (NumPy backend)")
     src_file = src / "model.onnx" if isinstance(src, Path) and src.is_dir() else src
     src_file = check_input_file(src_file, what="model", fix="pass an .onnx file or an export directory")
     return src_file, output_model_path(dst, src_file)

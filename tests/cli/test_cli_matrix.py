@@ -306,8 +306,8 @@ def test_optimize_writes_a_model_that_scores_as_its_source(evals, model_kinds, t
     assert table.status == 0 and "max abs logit difference" in table.out
 
 
-@pytest.mark.parametrize("kind,said", [("checkpoint_dir", "does not exist"), ("optimized_dir", "optimized already"),
-                                       ("int8_dir", "optimized already")])
+@pytest.mark.parametrize("kind,said", [("checkpoint_dir", "checkpoint directory (no model.onnx)"),
+                                       ("optimized_dir", "optimized already"), ("int8_dir", "optimized already")])
 def test_optimize_refuses_what_it_cannot_rewrite_in_one_line(model_kinds, tmp_path, kind, said):
     run = cli("optimize", model_kinds[kind], "-o", tmp_path / "out")
     assert run.status == 2 and run.err.startswith("fillmask-np: error: ") and run.err.count("\n") == 1
