@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
 from .errors import FillMaskError, MaskingError, TokenizerError
+from .limits import check_count
 
 __all__ = ["MaskingConfig", "MASKING_MODES", "UNK_SHARE_LIMIT", "SPECIAL_TOKEN_POLICIES", "SETTING_KEYS", "validate_probabilities",
            "validate_seed", "check_policy", "masking_config"]
@@ -24,10 +25,6 @@ SPECIAL_TOKEN_POLICIES = ("template", "all_special_ids")
 UNK_SHARE_LIMIT = 0.05
 SETTING_KEYS = ("seed", "masking", "mlm_probability", "mask_replace_prob", "random_replace_prob", "whole_word",
                 "special_tokens", "max_length", "batch_size", "limit")
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def validate_probabilities(mlm_probability: float, mask_replace_prob: float, random_replace_prob: float) -> None:
@@ -63,9 +60,7 @@ def validate_seed(seed: int) -> int:
     >>> validate_seed(42)
     42
     """
-    if not _is_int(seed) or seed < 0:
-        raise MaskingError(f"seed={seed!r} must be a non-negative integer, e.g. 0 or 42")
-    return int(seed)
+    return check_count("seed", seed, hint="e.g. 0 or 42", error=MaskingError)
 
 
 def check_policy(policy: str) -> str:
@@ -126,19 +121,14 @@ class MaskingConfig:
         validate_probabilities(self.mlm_probability, mask_p, random_p)
         check_policy(self.special_tokens)
         seed = validate_seed(self.seed)
-        if self.limit is not None and (not _is_int(self.limit) or self.limit < 1):
-            raise FillMaskError(f"limit={self.limit!r} must be at least 1 (or None for the whole corpus)")
+        limit = check_count("limit", self.limit, allow_none=True, hint="or None for the whole corpus")
         if self.masking not in MASKING_MODES:
             raise FillMaskError(f"masking={self.masking!r} is not 'per_sample' or 'hf'")
-        if not _is_int(self.batch_size) or self.batch_size < 1:
-            raise FillMaskError(f"batch_size={self.batch_size!r} must be a positive integer, e.g. 16")
-        if self.max_length is not None and (not _is_int(self.max_length) or self.max_length < 1):
-            raise FillMaskError(f"max_length={self.max_length!r} must be a positive number of tokens (or None for "
-                                f"the model's limit)")
+        batch_size = check_count("batch_size", self.batch_size, hint="samples per batch, e.g. 16")
+        max_length = check_count("max_length", self.max_length, allow_none=True, hint="or None for the model's limit")
         for name, value in (("seed", seed), ("mask_replace_prob", mask_p), ("random_replace_prob", random_p),
-                            ("whole_word", bool(self.whole_word)), ("batch_size", int(self.batch_size)),
-                            ("max_length", None if self.max_length is None else int(self.max_length)),
-                            ("limit", None if self.limit is None else int(self.limit))):
+                            ("whole_word", bool(self.whole_word)), ("batch_size", batch_size),
+                            ("max_length", max_length), ("limit", limit)):
             object.__setattr__(self, name, value)
 
     @classmethod

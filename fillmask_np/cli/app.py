@@ -53,14 +53,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["eval", "--json"])  # doctest: +SKIP
     """
     from ..text import reading_run
+    from .argv_checks import attach_dashed_shard, check_counts
     from .options import refuse_empty_paths
 
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(attach_dashed_shard(sys.argv[1:] if argv is None else argv))
     try:
         with warnings.catch_warnings(), reading_run(), _sigterm_unwinds():
             warnings.simplefilter("always", FillMaskWarning)
             warnings.showwarning = _one_line_warning
             refuse_empty_paths(args)
+            check_counts(args)
             status = _module(args.command).run(args)
         sys.stdout.flush()  # inside the try: a closed pipe shows here, not at exit
         return status

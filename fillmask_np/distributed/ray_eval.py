@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import numbers
 import os
 import sys
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from ..config import MaskingConfig
 from ..errors import FillMaskError, InputFileError
+from ..limits import check_count
 from ..metrics import Totals
 from ..tasks import LOGITS_BUDGET, eval_config, eval_report
 from ..text import non_empty
@@ -70,12 +70,6 @@ def driver_config(model: Path, tokenizer: Path | None, backend: str, config: Mas
                              f"checkpoint directory")
     opened = open_model(model, backend=backend)  # type: ignore[arg-type]
     return eval_config(opened, load_tokenizer(model, tokenizer), config, **masking)
-
-
-def _positive(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise FillMaskError(f"{name}={value!r} must be a positive integer")
-    return int(value)
 
 
 def _blocks(ray: Any, samples: Iterator[tuple[int, int, str]], size: int) -> list[Any]:
@@ -135,13 +129,13 @@ def evaluate(data: Any, *, model: str | Path, tokenizer: str | Path | None = Non
     if (config.masking if isinstance(config, MaskingConfig) else masking.get("masking")) == "hf":
         raise FillMaskError("masking='hf' is not supported by the Ray backend: HF's collator masks batch by batch, "
                             "so the masks depend on the batches; use masking='per_sample' or fillmask_np.evaluate")
-    workers, cpus = _positive("workers", workers), _positive("cpus_per_worker", cpus_per_worker)
+    workers, cpus = check_count("workers", workers), check_count("cpus_per_worker", cpus_per_worker)
     model = Path(model).resolve() if isinstance(model, (str, Path)) else model
     tok = Path(tokenizer).resolve() if isinstance(tokenizer, (str, Path)) else tokenizer
     if not isinstance(model, Path) or not (tok is None or isinstance(tok, Path)):
         raise InputFileError(f"model={model!r} and tokenizer={tokenizer!r} must be paths (the workers open them)")
     settings = driver_config(model, tok, backend, config, masking)
-    size = _positive("block_samples", block_samples or 16 * settings.batch_size)
+    size = check_count("block_samples", block_samples or 16 * settings.batch_size)
     show = sys.stderr.isatty() if progress is None else bool(progress)
     actor = dict(model=str(model), tokenizer=None if tok is None else str(tok), backend=backend, threads=cpus,
                  config=settings.as_dict(), logits_budget=int(logits_budget), exit_once=os.environ.get(FAULT_ENV))

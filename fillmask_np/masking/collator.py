@@ -28,6 +28,7 @@ import numpy as np
 
 from ..config import validate_probabilities, validate_seed
 from ..errors import MaskingError
+from ..limits import is_int
 
 __all__ = ["mask_tokens", "sample_rng", "validate_probabilities", "validate_seed"]
 
@@ -100,8 +101,7 @@ def mask_tokens(
             f"input_ids shape {inputs.shape} and special_tokens_mask shape {special.shape} must be the "
             f"same 2-D [batch, length] shape; add a batch axis with ids[None, :]"
         )
-    if any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in (vocab_size, mask_token_id)) or \
-            int(vocab_size) < 1 or int(mask_token_id) < 0:
+    if not (is_int(vocab_size) and is_int(mask_token_id)) or int(vocab_size) < 1 or int(mask_token_id) < 0:
         raise MaskingError(f"vocab_size={vocab_size!r} and mask_token_id={mask_token_id!r} must be a positive "
                            f"size and a non-negative id; pass len(tokenizer) and tokenizer.mask_token_id")
     labels = inputs.copy()

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..config import SETTING_KEYS, MaskingConfig
 from ..errors import FillMaskError, MaskingError
+from ..limits import is_int
 from .collator import IGNORE_INDEX
 
 __all__ = ["FORMAT", "HEADER_KEYS", "ARRAY_KEYS", "parse_header", "check_arrays", "check_masked_ids"]
@@ -44,7 +45,7 @@ def parse_header(array: np.ndarray, name: str) -> dict[str, Any]:
         raise MaskingError(f"masks file {name!r}: header lacks {missing}; write the file with save_masks")
     for key in _INT_KEYS:
         value = header[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        if not is_int(value) or value < 0:
             raise MaskingError(f"masks file {name!r}: header {key}={value!r} is not a non-negative integer")
     try:
         MaskingConfig.from_header(header)

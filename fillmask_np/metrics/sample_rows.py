@@ -4,12 +4,12 @@ lists and read back, and disjoint parts merged (``Totals``, ``PLLTotals``, ``Pai
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any, Sequence
 
 import numpy as np
 
 from ..errors import DataError
+from ..limits import is_int
 
 __all__ = ["check_disjoint", "columns_from_state", "counts_from_state", "merge_columns", "merge_counts", "row_fsums"]
 
@@ -71,8 +71,7 @@ def counts_from_state(state: Any, keys: Sequence[str], what: str) -> dict[str, i
     if sorted(saved) != sorted(keys):
         raise DataError(f"{what} totals count {sorted(saved)}, not {sorted(keys)}; the partial was written by another "
                         f"version of fillmask_np or edited: score that shard again")
-    bad = [k for k in keys if isinstance(saved[k], bool) or not isinstance(saved[k], numbers.Integral)
-           or saved[k] < 0]
+    bad = [k for k in keys if not is_int(saved[k]) or saved[k] < 0]
     if bad:
         raise DataError(f"{what} totals have a count {bad[0]}={saved[bad[0]]!r} that is not a non-negative integer; "
                         f"the partial is damaged: score that shard again")

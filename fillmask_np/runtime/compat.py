@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 
 from ..errors import FillMaskError, FillMaskWarning, TokenizerError
+from ..limits import is_int
 from ..text import file_sha256
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -90,7 +91,7 @@ def check_tokenizer_fits(name: str, vocab_size: int | None, config: dict[str, An
             "mask_token_id": mask_id, "bos_token_id": tokenizer.cls_token_id, "eos_token_id": tokenizer.sep_token_id}
     for key, mine in ours.items():
         theirs = config.get(key)
-        if mine is None or isinstance(theirs, bool) or not isinstance(theirs, int) or theirs == mine:
+        if mine is None or not is_int(theirs) or theirs == mine:
             continue
         message = (f"model {name!r}: config.json says {key}={theirs} but tokenizer {tokenizer.source!r} has "
                    f"{mine}")

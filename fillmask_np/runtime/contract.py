@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError
+from ..limits import is_int
 from ..text import check_input_file
 
 __all__ = ["SUPPORTED_INPUTS", "POSITIONS_INPUT", "OFFSET_POSITION_MODELS", "InputSpec", "read_config", "config_int",
@@ -64,7 +65,7 @@ def read_config(config_path: Path) -> dict[str, Any]:
 
 def config_int(config: dict[str, Any], key: str) -> int | None:
     value = config.get(key)
-    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
+    return int(value) if is_int(value) else None
 
 
 def max_positions(config: dict[str, Any]) -> int | None:

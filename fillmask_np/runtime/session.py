@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import numbers
 import os
 import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import FillMaskWarning, ModelError, first_line
+from ..limits import check_count
 
 __all__ = ["open_session", "check_threads", "cpu_count"]
 
@@ -26,9 +26,7 @@ def check_threads(threads: Any) -> int | None:
     """
     if threads is None:
         return None
-    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
-        raise ModelError(f"threads={threads!r} must be a positive number of threads (or None for ONNX Runtime's "
-                         f"choice)")
+    threads = check_count("threads", threads, hint="or None for ONNX Runtime's choice", error=ModelError)
     cpus = cpu_count()
     if threads > cpus:
         warnings.warn(f"threads={int(threads)} is more than the {cpus} CPUs this process may use; using {cpus}",

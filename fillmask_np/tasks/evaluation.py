@@ -22,10 +22,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from ..config import MaskingConfig, masking_config
 from ..errors import FillMaskError
+from ..limits import check_count
 from ..masking import MaskManifest, MaskRecorder, manifest_header, masked_batches, replay_config
 from ..masking import save_masks as write_masks
 from ..metrics import TokenCollector, Totals
@@ -100,8 +99,7 @@ def evaluate(
 
     >>> report = evaluate(model, tok, ["The cat sat on the mat."], seed=42)  # doctest: +SKIP
     """
-    if isinstance(worst, bool) or not isinstance(worst, (int, np.integer)) or worst < 0:
-        raise FillMaskError(f"worst={worst!r} must be a non-negative number of tokens (0: none)")
+    worst = check_count("worst", worst, hint="the number of worst tokens to list; 0: none")
     if return_top5 and not return_tokens:
         raise FillMaskError("return_top5=True adds columns to the per-token records; pass return_tokens=True too")
     check_pair(model, tokenizer)
@@ -123,7 +121,7 @@ def evaluate(
     collector = TokenCollector(keep_all=bool(return_tokens), worst=int(worst), top5=bool(return_top5))
     score_batches(model, tokenizer, batches, totals, collector, recorder, logits_budget=logits_budget)
     report = eval_report(totals, config, manifest, shard=shard)
-    if recorder is not None:
+    if recorder is not None and save_masks is not None:
         header = manifest_header(tokenizer, texts, config, n_samples=report.n_samples, n_rows=0)
         written = write_masks(save_masks, recorder.manifest(header, tokenizer.pad_token_id))
         report.saved_masks = {"path": str(written.path), "sha256": str(written.sha256)}

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, Sequence
 import numpy as np
 
 from ..errors import FillMaskError
+from ..limits import check_count
 from .iterative import fill_iterative
 from .prompts import Prompt, batch_log_probs, candidate, encode_prompts, sequence
 from .sampling import Sampler, check_rng, check_sampling
@@ -85,7 +86,7 @@ def fill_mask(model: MaskedLM, tokenizer: Tokenizer, text: str | Sequence[str], 
     >>> fill_mask(model, tok, "The [MASK] sat on the [MASK].", strategy="iterative")[-1]["sequence"]  # doctest: +SKIP
     'the cat sat on the mat.'
     """
-    top_k = _check_top_k(top_k)
+    top_k = check_count("top_k", top_k, hint="candidates listed per mask")
     if strategy not in STRATEGIES:
         raise FillMaskError(f"strategy={strategy!r} is not one of {list(STRATEGIES)}")
     sampling = bool(sample) or temperature is not None or top_p is not None
@@ -93,8 +94,7 @@ def fill_mask(model: MaskedLM, tokenizer: Tokenizer, text: str | Sequence[str], 
         raise FillMaskError("sample, temperature and top_p apply to strategy='iterative'; pass it, or drop them")
     if not sampling and (seed is not None or rng is not None):
         raise FillMaskError(f"seed={seed!r} / rng={rng!r} only matter when sampling; pass sample=True or drop them")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise FillMaskError(f"batch_size={batch_size!r} must be a positive integer, e.g. 16")
+    batch_size = check_count("batch_size", batch_size, hint="texts per model call, e.g. 16")
     one = isinstance(text, str)
     texts = [text] if one else text
     if not isinstance(texts, (list, tuple)) or not texts:
@@ -117,12 +117,6 @@ def fill_mask(model: MaskedLM, tokenizer: Tokenizer, text: str | Sequence[str], 
                             top_k=top_k, top_p=top_p) for _ in prompts]
     results = fill_iterative(model, tokenizer, prompts, candidates=ids, samplers=samplers, batch_size=batch_size)
     return results[0] if one else results
-
-
-def _check_top_k(top_k: int) -> int:
-    if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1:
-        raise FillMaskError(f"top_k={top_k!r} must be at least 1")
-    return int(top_k)
 
 
 def _independent(model: MaskedLM, tokenizer: Tokenizer, prompts: list[Prompt], top_k: int,

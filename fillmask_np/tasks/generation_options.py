@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import numbers
 import sys
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
@@ -11,6 +10,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import FillMaskError
+from ..limits import check_count
 from .sampling import Sampler, check_rng, check_sampling
 from .schedules import Schedule, check_schedule
 from .unmasking import UNMASK_ORDERS
@@ -18,18 +18,6 @@ from .unmasking import UNMASK_ORDERS
 __all__ = ["GenerateOptions", "check_options", "prompt_texts"]
 
 _ALL = sys.maxsize  # top_k None when sampling: every candidate
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _positive(name: str, value: Any, *, allow_none: bool, zero: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if not _is_int(value) or value < (0 if zero else 1):
-        least = "0 or more" if zero else "at least 1"
-        raise FillMaskError(f"{name}={value!r} must be an integer {least}")
 
 
 @dataclass(frozen=True)
@@ -87,9 +75,9 @@ def check_options(o: GenerateOptions) -> GenerateOptions:
     if o.unmask not in UNMASK_ORDERS:
         raise FillMaskError(f"unmask={o.unmask!r} is not one of {list(UNMASK_ORDERS)}")
     for name in ("num_samples", "batch_size"):
-        _positive(name, getattr(o, name), allow_none=False)
-    _positive("max_steps", o.max_steps, allow_none=True)
-    _positive("history_top_k", o.history_top_k, allow_none=False, zero=True)
+        check_count(name, getattr(o, name))
+    check_count("max_steps", o.max_steps, allow_none=True)
+    check_count("history_top_k", o.history_top_k, hint="candidates recorded per step; 0: none")
     if o.sample not in (None, True, False):
         raise FillMaskError(f"sample={o.sample!r} must be True, False or None")
     warpers = {"temperature": o.temperature, "top_k": o.top_k, "top_p": o.top_p}
@@ -113,8 +101,8 @@ def prompt_texts(texts: str | Sequence[str] | None, prefix: str | Sequence[str] 
     >>> prompt_texts(None, "MKT", 5, None), prompt_texts(None, None, None, 3)
     ((['MKT'], 5), ([''], 3))
     """
-    _positive("new_tokens", new_tokens, allow_none=True)
-    _positive("length", length, allow_none=True)
+    check_count("new_tokens", new_tokens, allow_none=True)
+    check_count("length", length, allow_none=True)
     if length is not None:
         if texts is not None or prefix is not None or new_tokens is not None:
             raise FillMaskError("length= generates from nothing: drop the texts / prefix / new_tokens, or use "

@@ -34,6 +34,7 @@ import numpy as np
 
 from ..config import check_policy
 from ..errors import FillMaskError
+from ..limits import check_count
 from ..masking import CopyBatch, Sample, check_variant, pack
 from ..metrics import PLLTotals, warn_unknown
 from ..numerics import row_nll_and_rank
@@ -100,16 +101,11 @@ def pseudo_log_likelihood(
     check_variant(variant)
     check_policy(special_tokens)
     shard = check_shard(shard)
-    for name, value in (("token_budget", token_budget), ("logits_budget", logits_budget)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise FillMaskError(f"{name}={value!r} must be a positive integer")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1):
-        raise FillMaskError(f"limit={limit!r} must be at least 1 (or None for the whole corpus)")
+    token_budget = check_count("token_budget", token_budget, hint="tokens scored per model call")
+    logits_budget = check_count("logits_budget", logits_budget, hint="logits held at once")
+    limit = check_count("limit", limit, allow_none=True, hint="or None for the whole corpus")
     check_pair(model, tokenizer)
-    if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, (int, np.integer))
-                                   or max_length < 1):
-        raise FillMaskError(f"max_length={max_length!r} must be a positive number of tokens (or None for the "
-                            f"model's limit)")
+    max_length = check_count("max_length", max_length, allow_none=True, hint="or None for the model's limit")
     max_length = check_max_length(model, tokenizer, max_length)
     if partial is not None:  # refused before any work
         partial = check_partial(partial, model, tokenizer, texts)

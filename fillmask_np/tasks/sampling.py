@@ -14,6 +14,7 @@ import numpy as np
 
 from ..config import validate_seed
 from ..errors import FillMaskError
+from ..limits import check_count
 
 __all__ = ["Sampler", "check_sampling", "check_rng"]
 
@@ -64,14 +65,12 @@ def check_sampling(temperature: float | None, top_k: int | None, top_p: float | 
     """
     temperature = 1.0 if temperature is None else temperature
     top_p = 1.0 if top_p is None else top_p
-    top_k = default_top_k if top_k is None else top_k
+    top_k = default_top_k if top_k is None else check_count("top_k", top_k, hint="candidates to sample from")
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not (
             math.isfinite(temperature) and temperature > 0):
         raise FillMaskError(f"temperature={temperature!r} must be a positive number, e.g. 0.7 or 1.0")
     if isinstance(top_p, bool) or not isinstance(top_p, (int, float)) or not 0 < top_p <= 1:
         raise FillMaskError(f"top_p={top_p!r} must be in (0, 1], e.g. 0.9")
-    if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1:
-        raise FillMaskError(f"top_k={top_k!r} must be at least 1")
     return float(temperature), int(top_k), float(top_p)
 
 

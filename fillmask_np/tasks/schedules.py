@@ -21,19 +21,15 @@ every step leaves at least one mask per step still to come (MaskGIT's clamp).
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Sequence, Union
 
 from ..errors import FillMaskError
+from ..limits import check_count, is_int
 
 __all__ = ["SCHEDULES", "Schedule", "unmask_counts", "check_schedule"]
 
 SCHEDULES = ("linear", "cosine")
 Schedule = Union[str, Sequence[int]]
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def check_schedule(schedule: Schedule, steps: int | None) -> tuple[Schedule, int | None]:
@@ -48,15 +44,13 @@ def check_schedule(schedule: Schedule, steps: int | None) -> tuple[Schedule, int
     >>> check_schedule([2, 1], None)
     ((2, 1), 2)
     """
-    if steps is not None and (not _is_int(steps) or steps < 1):
-        raise FillMaskError(f"steps={steps!r} must be a positive number of unmasking steps, e.g. 4 (or None: one "
-                            f"mask per step)")
+    steps = check_count("steps", steps, allow_none=True, hint="unmasking steps, e.g. 4; or None: one mask per step")
     if isinstance(schedule, str):
         if schedule not in SCHEDULES:
             raise FillMaskError(f"schedule={schedule!r} is not one of {list(SCHEDULES)} or a list of counts per "
                                 f"step such as [3, 2, 1]")
         return schedule, None if steps is None else int(steps)
-    if not isinstance(schedule, Sequence) or not schedule or not all(_is_int(c) and c >= 1 for c in schedule):
+    if not isinstance(schedule, Sequence) or not schedule or not all(is_int(c) and c >= 1 for c in schedule):
         raise FillMaskError(f"schedule={schedule!r} must be 'linear', 'cosine' or a non-empty list of positive "
                             f"counts, one per step, e.g. [3, 2, 1]")
     counts = tuple(int(c) for c in schedule)

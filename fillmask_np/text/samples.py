@@ -7,16 +7,22 @@ source, so that sample numbers, hence masks, are those of one run over the whole
 
 from __future__ import annotations
 
-import numbers
 from typing import Any, Iterator
 
 from ..errors import FillMaskError
+from ..limits import COUNT_BOUNDS, is_int
 
 __all__ = ["non_empty", "check_shard", "shard_label"]
 
 
-def check_shard(shard: Any) -> tuple[int, int] | None:
-    """``shard`` as ``(i, n)`` with ``0 <= i < n``, from a pair or an ``"i/n"`` string; None stays None.
+def check_shard(shard: Any, *, flag: str | None = None) -> tuple[int, int] | None:
+    """``shard`` as ``(i, n)`` with ``0 <= i < n <= 1000000``, from a pair or an ``"i/n"`` string; None stays None.
+
+    Args:
+        shard: the shard as given.
+        flag: the command-line flag that gave it (``"--shard"``); messages then name the flag, not the keyword.
+    Returns:
+        ``(i, n)``, or None.
 
     >>> check_shard("3/8"), check_shard((0, 1)), check_shard(None)
     ((3, 8), (0, 1), None)
@@ -31,10 +37,10 @@ def check_shard(shard: Any) -> tuple[int, int] | None:
         except ValueError:
             pair = None
     if (not isinstance(pair, (list, tuple)) or len(pair) != 2
-            or not all(isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in pair)
-            or not 0 <= pair[0] < pair[1]):
-        raise FillMaskError(f"shard={shard!r} must be i/n with 0 <= i < n (the i-th of n shards, counting from 0), "
-                            f"e.g. 3/8 or (3, 8)")
+            or not all(is_int(p) for p in pair) or not 0 <= pair[0] < pair[1] <= COUNT_BOUNDS["shards"][1]):
+        label = f"{flag} {shard!r}" if flag else f"shard={shard!r}"
+        raise FillMaskError(f"{label} must be i/n with 0 <= i < n (the i-th of n shards, counting from 0; n at most "
+                            f"{COUNT_BOUNDS['shards'][1]}), e.g. 3/8 or (3, 8)")
     return int(pair[0]), int(pair[1])
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Union
 
 from ...errors import FillMaskError
+from ...limits import check_count
 from ...text import AtomicFile, check_output
 from ..compare_report import CompareReport
 from ..eval_report import EvalReport

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...errors import ModelError
+from ...limits import is_int
 
 __all__ = ["hp_int", "hp_float", "hp_choice", "hp_bool"]
 
@@ -18,7 +19,7 @@ def hp_int(config: dict[str, Any], key: str, default: int | None = None, *, mini
     value = config.get(key, default)
     if value is None and default is not None:
         value = default
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if not is_int(value) or value < minimum:
         raise ModelError(f"config.json {key}={value!r} is not an integer >= {minimum}; fix config.json (it must be "
                          f"the one saved with the weights)")
     return value

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import InputFileError
+from ...limits import is_int
 
 __all__ = ["SafetensorsFile", "DTYPES"]
 
@@ -124,11 +125,10 @@ def _check_entry(path: Path, name: str, entry: Any, data_size: int) -> dict[str,
     dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
     if dtype not in DTYPES:
         raise _bad(path, f"tensor {name!r} has dtype {dtype!r}, not one of {sorted(DTYPES)}")
-    if not isinstance(shape, list) or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0
-                                              for d in shape):
+    if not isinstance(shape, list) or not all(is_int(d) and d >= 0 for d in shape):
         raise _bad(path, f"tensor {name!r} has shape {shape!r}, not a list of non-negative integers")
     if (not isinstance(offsets, list) or len(offsets) != 2
-            or not all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)):
+            or not all(is_int(o) for o in offsets)):
         raise _bad(path, f"tensor {name!r} has data_offsets {offsets!r}, not [begin, end]")
     begin, end = offsets
     if not 0 <= begin <= end <= data_size:

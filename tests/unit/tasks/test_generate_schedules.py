@@ -62,7 +62,7 @@ def test_an_explicit_schedule_is_its_counts():
     ((6, None, [1, 0, 5]), "must be 'linear', 'cosine' or a non-empty list of positive counts"),
     ((6, None, []), "non-empty list"),
     ((6, None, "exp"), "schedule='exp' is not one of"),
-    ((6, 0, "linear"), "steps=0 must be a positive number"),
+    ((6, 0, "linear"), "steps=0 must be an integer from 1"),
     ((6, 2.5, "linear"), "steps=2.5"),
     ((3, 4, "cosine"), r"steps=4 is more than the 3 mask\(s\) of the prompt"),
 ])

@@ -1,0 +1,101 @@
+"""Every integer option, checked one way: ``check_count`` (an integer, never a bool, between its bounds).
+
+``COUNT_BOUNDS`` holds each option's least and largest value, by its API keyword and, where the flag's name
+differs, by the command line's (``--batch-tokens`` is ``token_budget=``). The upper bounds are far above
+any real run and stop the values that would run for hours or exhaust memory (``--bootstrap 1000000000``).
+The CLI checks its arguments with the flag's name (``--limit 0``), the API with the keyword's (``limit=0``).
+A leaf module: it imports nothing of the package but ``errors``, and no numpy.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Literal, TypeGuard, overload
+
+from .errors import FillMaskError
+
+__all__ = ["COUNT_BOUNDS", "MAX_SEED", "check_count", "is_int"]
+
+MAX_SEED = 2**63 - 1  # fits the int64 a mask manifest stores it in
+_HUGE = 10**9  # samples, tokens or ids: more than any corpus or vocabulary this library reads at once
+
+COUNT_BOUNDS: dict[str, tuple[int, int]] = {  # option -> (least, largest) allowed value
+    "seed": (0, MAX_SEED),
+    "bootstrap_seed": (0, MAX_SEED),
+    "limit": (1, 10**12),
+    "batch_size": (1, 1_000_000),
+    "max_length": (1, 1_000_000),
+    "threads": (1, 1_000_000),  # capped at the CPU count with a warning
+    "workers": (1, 4096),
+    "cpus_per_worker": (1, 4096),
+    "bootstrap": (0, 100_000),
+    "worst": (0, 1_000_000),
+    "top_k": (1, _HUGE),
+    "history_top_k": (0, _HUGE),
+    "steps": (1, 1_000_000),
+    "max_steps": (1, 1_000_000),
+    "num_samples": (1, 100_000),
+    "new_tokens": (1, 1_000_000),
+    "length": (1, 1_000_000),
+    "token_budget": (1, _HUGE),
+    "batch_tokens": (1, _HUGE),
+    "logits_budget": (1, 10**12),
+    "block_samples": (1, _HUGE),
+    "samples": (0, 100_000),  # samples an HTML page shows
+    "calibration_samples": (1, 1_000_000),
+    "shards": (1, 1_000_000),
+}
+
+
+def is_int(value: Any) -> TypeGuard[int]:
+    """True for an integer (Python or numpy), False for a bool, a float or anything else.
+
+    >>> is_int(3), is_int(True), is_int(3.0)
+    (True, False, False)
+    """
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+@overload
+def check_count(name: str, value: Any, *, flag: str | None = ..., allow_none: Literal[False] = ..., hint: str = "",
+                error: type[FillMaskError] = ...) -> int: ...
+
+
+@overload
+def check_count(name: str, value: Any, *, flag: str | None = ..., allow_none: bool = ..., hint: str = "",
+                error: type[FillMaskError] = ...) -> int | None: ...
+
+
+def check_count(name: str, value: Any, *, flag: str | None = None, allow_none: bool = False, hint: str = "",
+                error: type[FillMaskError] = FillMaskError) -> int | None:
+    """``value`` as an int, or ``error`` naming the option, the value and its bounds (``COUNT_BOUNDS[name]``).
+
+    Args:
+        name: the option's keyword (a key of ``COUNT_BOUNDS``).
+        value: what was given.
+        flag: the command-line flag that gave it (``"--limit"``); messages then name the flag, not the keyword.
+        allow_none: None is allowed (and returned): the option's default.
+        hint: what the value means, in brackets after the message (e.g. "0 skips the interval", "or None for
+            the model's limit").
+        error: the ``FillMaskError`` subclass to raise.
+    Returns:
+        ``int(value)``, or None when allowed and given.
+
+    >>> check_count("limit", 5), check_count("limit", None, allow_none=True)
+    (5, None)
+    >>> check_count("limit", 2.5)
+    Traceback (most recent call last):
+    ...
+    fillmask_np.errors.FillMaskError: limit=2.5 must be an integer from 1 to 1000000000000, not a float
+    """
+    if value is None and allow_none:
+        return None
+    least, largest = COUNT_BOUNDS[name]
+    label = f"{flag} {value!r}" if flag else f"{name}={value!r}"
+    span = f"from {least} to {largest}"
+    tail = f" ({hint})" if hint else " (or None)" if allow_none and not flag else ""
+    if not is_int(value):
+        raise error(f"{label} must be an integer {span}, not a {type(value).__name__}{tail}")
+    if not least <= value <= largest:
+        raise error(f"{label} must be an integer {span}{tail}")
+    return int(value)
