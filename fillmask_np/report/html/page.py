@@ -78,10 +78,13 @@ class PageInputs:
 
 
 def corpus_cards(report: Any) -> list[tuple[str, str, Any, str]]:
-    """The count cards every corpus report shares: samples read, their tokens, empty and truncated samples."""
+    """The count cards every corpus report shares: samples read, their tokens, empty samples, unknown tokens and
+    truncated samples."""
     return [("n_samples", "samples read", report.n_samples, "non-empty samples"),
             ("n_tokens", "tokens", report.n_tokens, "of the samples read, specials included"),
             ("n_empty", "empty samples", report.n_empty, "skipped"),
+            ("unk_tokens", "unknown tokens", report.unk_tokens,
+             f"of {report.text_tokens} text tokens: the tokenizer's [UNK], text it could not read"),
             ("n_truncated", "truncated samples", report.n_truncated,
              f"cut to {report.settings.get('max_length')} tokens")]
 

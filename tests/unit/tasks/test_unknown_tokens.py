@@ -107,3 +107,11 @@ def test_the_bound_is_inclusive_five_percent():
 
 def test_no_text_token_is_a_share_of_zero():
     assert unknown_share(new_counts()) == 0.0
+
+
+def test_the_html_report_shows_the_unknown_tokens(esm, tmp_path):
+    model, tok = esm
+    with pytest.warns(fm.UnknownTokensWarning):
+        report = fm.evaluate(model, tok, [ENGLISH] * 3, seed=0, return_tokens=True, return_top5=True)
+    page = fm.render_html(report, tmp_path / "r.html", tokenizer=tok, texts=[ENGLISH] * 3).read_text("utf-8")
+    assert 'data-metric="unk_tokens" data-value="18"' in page and "of 24 text tokens" in page
