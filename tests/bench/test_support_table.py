@@ -34,3 +34,8 @@ def test_a_numpy_figure_further_than_the_slack_is_stale(cell):
                                       ("\n| EsmForMaskedLM | residue | — |", "")])
 def test_any_other_cell_or_row_that_differs_is_stale(old, new):
     assert not support_table.same_tables(MEASURED.replace(old, new), MEASURED)
+
+
+@pytest.mark.golden  # the table's figures are torch's, read from the manifest and the golden cases
+def test_readme_support_tables_are_generated_from_the_manifest():
+    assert support_table.main(["--check"]) == 0, "run: python bench/support_table.py --write"

@@ -9,8 +9,6 @@ import fillmask_np as fm
 
 from helpers import EVAL_TXT, GOLDEN, load_golden, load_manifest
 
-pytestmark = pytest.mark.golden
-
 MANIFEST = load_manifest()
 
 

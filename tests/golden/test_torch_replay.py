@@ -1,15 +1,14 @@
-"""Mask manifests replayed in PyTorch: the README snippet, its golden run, and fillmask_np on the same masks.
+"""Mask manifests replayed in PyTorch: the README snippet's golden run, and fillmask_np on the same masks.
 
 The golden exporter writes, for each model of the manifest's ``replay`` section, the mask manifest of
 eval.txt (built with HF's collator) and the output of ``golden_data/score_masks_torch.py`` run unchanged on
-the torch model. Here: the README shows that very file, the golden files have the documented format,
-``evaluate(save_masks=)`` writes the same manifest, and ``evaluate(masks=)`` / ``compare`` on it agree
-with torch.
+the torch model (the README shows that very file: test_torch_snippet.py). Here: the golden files have the
+documented format, ``evaluate(save_masks=)`` writes the same manifest, and ``evaluate(masks=)`` /
+``compare`` on it agree with torch.
 """
 
 from __future__ import annotations
 
-import ast
 import json
 
 import numpy as np
@@ -25,7 +24,6 @@ MANIFEST = load_manifest()
 REPLAY = MANIFEST.get("replay", {})
 MODELS = sorted(REPLAY)
 TOL = MANIFEST["tolerances"]
-SNIPPET = REPO / "golden_data" / "score_masks_torch.py"
 EVAL_TXT = GOLDEN / "text" / "eval.txt"
 ARRAY_KEYS = ("sample_index", "input_ids", "attention_mask", "labels")
 HEADER_KEYS = {"format", "tokenizer_sha256", "data_sha256", "seed", "masking", "mlm_probability",
@@ -44,22 +42,6 @@ def _reference(name: str) -> dict[str, np.ndarray]:
 
 def _rel(value: float, reference: float) -> float:
     return abs(value - reference) / abs(reference)
-
-
-def test_readme_shows_the_torch_snippet_file_verbatim():
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    start, end = "<!-- torch-snippet:start -->\n```python\n", "```\n<!-- torch-snippet:end -->"
-    assert readme.count(start) == 1 and readme.count(end) == 1
-    block = readme.split(start)[1].split(end)[0]
-    assert block == SNIPPET.read_text(encoding="utf-8")
-
-
-def test_torch_snippet_needs_only_numpy_torch_and_transformers():
-    tree = ast.parse(SNIPPET.read_text(encoding="utf-8"))
-    modules = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-               for alias in node.names}
-    modules |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert modules - {"hashlib", "sys", "pathlib"} == {"numpy", "torch", "transformers"}
 
 
 def test_the_golden_manifest_replays_bert_and_roberta_masks_in_torch():
