@@ -51,14 +51,18 @@ def history_arrays(result: Generations, top_k: int) -> dict[str, np.ndarray]:
     """The arrays of ``HISTORY_ARRAYS`` for ``result`` (``top_k`` columns in ``top_ids`` / ``top_probs``)."""
     fills: list[tuple[int, int, int, int, float]] = []
     masked: list[tuple[int, int, int]] = []
-    tops_ids, tops_probs = [], []
+    tops_ids: list[np.ndarray] = []  # [R, k] per step
+    tops_probs: list[np.ndarray] = []
     for g, gen in enumerate(result):
         for t, step in enumerate(gen.steps):
             fills += [(g, t, int(p), int(i), float(q)) for p, i, q in zip(step.positions, step.tokens, step.probs)]
             masked += [(g, t, int(p)) for p in step.masked]
-            k = 0 if step.top_ids is None else top_k
-            tops_ids.append(np.zeros((len(step.masked), top_k), np.int64) if not k else step.top_ids)
-            tops_probs.append(np.zeros((len(step.masked), top_k)) if not k else step.top_probs)
+            if step.top_ids is None or step.top_probs is None:  # set together, with history_top_k
+                tops_ids.append(np.zeros((len(step.masked), top_k), np.int64))
+                tops_probs.append(np.zeros((len(step.masked), top_k)))
+            else:
+                tops_ids.append(step.top_ids)
+                tops_probs.append(step.top_probs)
     fill = np.array(fills, dtype=np.float64).reshape(-1, 5)  # [F, 5]
     mask = np.array(masked, dtype=np.int64).reshape(-1, 3)  # [Q, 3]
     unfilled = [(g, int(p)) for g, gen in enumerate(result) for p in gen.unfilled]
@@ -92,7 +96,8 @@ def write_history(path: str | Path, result: Generations, top_k: int, provenance:
     """
     header = {"format": HISTORY_FORMAT, "settings": result.settings, "seed": result.settings.get("seed"),
               "cost": result.cost(), "provenance": provenance, "arrays": HISTORY_ARRAYS}
-    arrays = history_arrays(result, top_k)
+    # Any: numpy's stub would check a **dict of arrays against savez's allow_pickle: bool too
+    arrays: dict[str, Any] = history_arrays(result, top_k)
     target = AtomicFile(path, what="--history")
     with target as handle:
         np.savez(handle, header=np.array(json.dumps(header, ensure_ascii=False)), **arrays)

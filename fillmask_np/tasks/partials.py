@@ -54,9 +54,11 @@ def save_partial(path: str | Path, report: EvalReport | PLLReport | CompareRepor
     extra: dict[str, Any] = {}
     if isinstance(report, CompareReport):
         sources["reference"] = (reference or {}).get("sha256")
-        totals = {"candidate": report.candidate.totals.state(), "reference": report.reference.totals.state(),
+        candidate, reference_totals = report.candidate.totals, report.reference.totals
+        assert candidate is not None and reference_totals is not None  # compare sets them with report.totals
+        totals = {"candidate": candidate.state(), "reference": reference_totals.state(),
                   "paired": report.totals.state()}
-        extra["thresholds"] = report.thresholds
+        extra["thresholds"], extra["profile"] = report.thresholds, report.profile
         record = report.provenance
     else:
         totals = report.totals.state()
