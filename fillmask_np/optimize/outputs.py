@@ -22,6 +22,8 @@ from ..text import MODEL_FILE_NAMES, AtomicFile, check_output, same_file
 
 __all__ = ["output_model_path", "publish"]
 
+_CHECKPOINT_NAMES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
+
 
 def output_model_path(dst: str | Path, src_file: Path) -> Path:
     """The model file to write for ``-o dst``; refused (one line) when it cannot be written or is an input."""
@@ -40,18 +42,25 @@ def output_model_path(dst: str | Path, src_file: Path) -> Path:
     # the directory, or the nearest one that exists and will hold the new ones, must be writable
     check_output(dst_file if existing == dst_file.parent else existing / dst_file.name,
                  inputs=[src_file, Path(f"{src_file}.data")], what="optimize output", of_model=True)
-    _refuse_another_model(dst_file.parent, src_file.parent)
+    _refuse_another_model(dst_file, src_file.parent)
     return dst_file
 
 
-def _refuse_another_model(folder: Path, src_dir: Path) -> None:
+def _refuse_another_model(dst_file: Path, src_dir: Path) -> None:
     """Refuse an output folder holding a model file (config.json, tokenizer, checkpoint) that differs from the
-    source's: writing there would overwrite that model's files or mix them with these."""
+    source's, or a checkpoint folder: writing there would overwrite that model's files, mix them with these, or
+    change what the folder loads as."""
+    folder = dst_file.parent
     if not folder.is_dir() or same_file(folder, src_dir):
         return
+    checkpoint = [n for n in _CHECKPOINT_NAMES if (folder / n).exists()]
+    if checkpoint and not dst_file.exists():
+        raise InputFileError(f"optimize output folder {str(folder)!r} is a checkpoint folder ({checkpoint[0]}) "
+                             f"without {dst_file.name}; writing one there would change what it loads as "
+                             f"(--backend auto picks the ONNX model): pass a new or empty folder with -o")
     for path in sorted(folder.iterdir()):
         name = path.name
-        if name not in MODEL_FILE_NAMES and name not in ("model.safetensors", "pytorch_model.bin"):
+        if name not in MODEL_FILE_NAMES and name not in _CHECKPOINT_NAMES:
             continue
         if not _same_bytes(path, src_dir / name):
             raise InputFileError(f"optimize output folder {str(folder)!r} holds another model's {name} (it is not the "

@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import FillMaskError
 from ..numerics import log_softmax
 from ..runtime import check_pair
+from ..tokenization import MAX_CHARS_PER_TOKEN
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..runtime import MaskedLM
@@ -52,6 +53,7 @@ def encode_prompts(model: MaskedLM, tokenizer: Tokenizer, texts: Sequence[str], 
             raise FillMaskError(f"text must be a str, got {type(text).__name__} (texts[{i}]); pass texts with mask "
                                 f"tokens")
     check_pair(model, tokenizer)
+    _refuse_overlong(model, texts)
     prompts = []
     for text, row in zip(texts, tokenizer.encode_rows(list(texts))):
         ids, types = row.ids, row.type_ids  # [L]
@@ -62,12 +64,27 @@ def encode_prompts(model: MaskedLM, tokenizer: Tokenizer, texts: Sequence[str], 
                                     types[at:]])
         masks = np.flatnonzero(ids == tokenizer.mask_token_id)  # [K]
         if len(masks) == 0:
-            raise FillMaskError(f"no mask token {tokenizer.mask_token!r} in {text!r}; put {tokenizer.mask_token} "
+            raise FillMaskError(f"no mask token {tokenizer.mask_token!r} in {_head(text)}; put {tokenizer.mask_token} "
                                 f"where a word should be predicted{fix}")
         extra = f" with {new_tokens} new tokens" if new_tokens else ""
         check_length(model, len(ids), what=f"text {text[:60]!r}{extra}" if text else f"a prompt of {len(masks)} masks")
         prompts.append(Prompt(ids, types, masks))
     return prompts
+
+
+def _head(text: str) -> str:
+    """``text``'s repr, its first 60 characters only when longer (a message quotes a prompt, not a file)."""
+    return repr(text) if len(text) <= 60 else f"{text[:60]!r}... ({len(text)} characters)"
+
+
+def _refuse_overlong(model: MaskedLM, texts: Sequence[str]) -> None:
+    """Refuse, before tokenizing it, a text longer than the model's token limit can hold (``MAX_CHARS_PER_TOKEN``
+    characters a token): tokenizing a 10 MB line only to refuse it would take gigabytes."""
+    limit = model.max_length
+    for i, text in enumerate(texts):
+        if limit is not None and len(text) > limit * MAX_CHARS_PER_TOKEN:
+            raise FillMaskError(f"text {_head(text)} (texts[{i}]) is longer than the model's limit of {limit} tokens "
+                                f"can hold ({limit} x {MAX_CHARS_PER_TOKEN} characters); shorten the text")
 
 
 def check_length(model: MaskedLM, length: int, *, what: str) -> None:

@@ -5,6 +5,6 @@ from __future__ import annotations
 
 from .batch import Encoded, Row, pad_rows
 from .special_tokens import SPECIAL_TOKEN_POLICIES, check_policy
-from .tokenizer import Tokenizer
+from .tokenizer import MAX_CHARS_PER_TOKEN, Tokenizer
 
-__all__ = ["Encoded", "Row", "SPECIAL_TOKEN_POLICIES", "Tokenizer", "check_policy", "pad_rows"]
+__all__ = ["MAX_CHARS_PER_TOKEN", "Encoded", "Row", "SPECIAL_TOKEN_POLICIES", "Tokenizer", "check_policy", "pad_rows"]
