@@ -12,7 +12,7 @@ Rules (tolerances come from the reference ``manifest.json``):
   own manifest entry;
 * text, tokenizer, vocabulary and config files are byte-identical;
 * every ``model.safetensors``: same tensor names, dtypes, shapes and metadata, values within
-  ``regen_weights_ulps`` float32 ulps (of the reference value) -- never compared byte for byte;
+  ``regen_weights_atol + regen_weights_ulps`` float32 ulps of the reference value -- never byte for byte;
 * in every ``cases/*.npz``: same keys, dtypes and shapes; integer arrays bit-identical; text arrays (the
   replay manifests' JSON header, sha256 and torch version) identical; ``logits`` within
   ``regen_logits_atol``; ``loss`` and ``cross_entropy`` within ``regen_loss_rtol``; ``per_token_loss``
@@ -232,22 +232,24 @@ def read_safetensors(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]
 
 
 def check_safetensors(new_path: Path, ref_path: Path, tolerances: dict[str, float], report: Report) -> None:
-    """Same tensor names, dtypes, shapes and metadata; values within ``regen_weights_ulps`` ulps of the reference."""
+    """Same tensor names, dtypes, shapes and metadata; values within ``regen_weights_atol`` + ``regen_weights_ulps``
+    ulps of the reference value."""
     name = ref_path.parent.parent.name + "/" + ref_path.parent.name + "/" + ref_path.name
     (new, new_meta), (ref, ref_meta) = read_safetensors(new_path), read_safetensors(ref_path)
     if set(new) != set(ref) or new_meta != ref_meta:
         report.fail(name, f"tensors {sorted(set(new) ^ set(ref))} or metadata {new_meta} != {ref_meta} differ")
         return
-    ulps, problems, worst = tolerances["regen_weights_ulps"], [], 0.0
+    atol, ulps = tolerances["regen_weights_atol"], tolerances["regen_weights_ulps"]
+    problems, worst = [], 0.0
     for key in sorted(ref):
         if new[key].dtype != ref[key].dtype or new[key].shape != ref[key].shape:
             problems.append(f"{key}: {new[key].dtype}{new[key].shape} != {ref[key].dtype}{ref[key].shape}")
             continue
         difference = np.abs(new[key].astype(np.float64) - ref[key].astype(np.float64))  # [*shape]
-        bound = ulps * np.spacing(np.abs(ref[key])).astype(np.float64)  # 1 ulp at each reference value
+        bound = atol + ulps * np.spacing(np.abs(ref[key])).astype(np.float64)  # [*shape]
         worst = max(worst, float(difference.max(initial=0.0)))
         if (bad := int((difference > bound).sum())) or not np.isfinite(new[key]).all():
-            problems.append(f"{key}: {bad} of {difference.size} values more than {ulps} ulp apart (or not finite)")
+            problems.append(f"{key}: {bad} of {difference.size} values more than {atol} + {ulps} ulp apart (or not finite)")
     if problems:
         report.fail(name, "; ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""))
     else:

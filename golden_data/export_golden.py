@@ -43,7 +43,7 @@ and numpy ``Generator`` objects only (never the global numpy random state).  Fro
 (``--weights-from golden_data``), a re-run on any x86-64 CPU reproduces the float data within the
 manifest's ``regen_*`` tolerances.  Training (the default) is done in float64, then cast to float32; it
 reproduces the committed weights byte for byte on the same kind of CPU, but not on another vendor's
-(another kernel's rounding: most weights 1 ulp apart, and the ESM-2 and ModernBERT runs drift further).
+(another kernel's rounding: some weights 1 ulp apart, and the ESM-2 and ModernBERT runs drift further).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """b. Instead of training: the committed weights (``--weights-from DIR``), what CI re-derives everything from.
 
 Training in float64 reproduces the float32 weights only on the same kind of CPU (another vendor's kernels
-round differently: most weights 1 ulp apart, and the ESM-2 and ModernBERT runs drift further).  The
+round differently: some weights 1 ulp apart, and the ESM-2 and ModernBERT runs drift further).  The
 committed ``models/<model>/model.safetensors`` are therefore the source the reproducibility check starts
 from: each is read back with transformers' own loader (which undoes the renames and the tied-weight
 deduplication of ``save_pretrained``) into the full float32 state dict that ``training.train_worker`` hands

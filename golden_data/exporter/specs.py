@@ -24,10 +24,14 @@ TOLERANCES = {
     # float64 training.
     "regen_logits_atol": 1e-4,
     "regen_loss_rtol": 1e-5,
-    # model.safetensors, compared value by value: the float64 training's rounding differences stay far below
-    # float32 resolution, but can still move a weight across a float32 rounding boundary, i.e. by 1 ulp (a
-    # retrain on AMD EPYC against the weights trained on Intel Xeon: <= 6e-8 apart, 1 ulp of weights below 1,
-    # except ESM-2 and ModernBERT, whose training drifts further).  From the committed weights: 0 apart.
+    # model.safetensors, compared value by value (|new - ref| <= atol + ulps * float32 ulp of ref): the float64
+    # training's rounding differences stay far below float32 resolution, but can still move a weight across a
+    # float32 rounding boundary, i.e. by 1 ulp; the attention key biases, whose gradient is exactly zero (softmax
+    # ignores them) and which weight decay shrinks to <= 7.5e-12, are rounding noise that differs entirely.
+    # Measured: distilbert retrained on AMD EPYC against the committed (Intel Xeon) weights: 5 weights 1 ulp
+    # apart, the key biases <= 4.7e-12 apart.  ESM-2 and ModernBERT retrain further apart (not checked across
+    # CPU vendors: CI re-derives from the committed weights, 0 apart).
+    "regen_weights_atol": 1e-10,
     "regen_weights_ulps": 1,
 }
 
