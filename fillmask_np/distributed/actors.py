@@ -19,6 +19,7 @@ from ..config import MaskingConfig
 from ..errors import InputFileError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..runtime import Backend
     from ..tokenization import Tokenizer
 
 __all__ = ["FAULT_ENV", "ScoreActor", "load_tokenizer"]
@@ -72,7 +73,7 @@ class ScoreActor:
         exit_once: the ``FAULT_ENV`` hook's file, or None.
     """
 
-    def __init__(self, *, model: str, tokenizer: str | None, backend: str, threads: int, config: dict[str, Any],
+    def __init__(self, *, model: str, tokenizer: str | None, backend: Backend, threads: int, config: dict[str, Any],
                  logits_budget: int, exit_once: str | None = None) -> None:
         from ..runtime import open_model, pick_backend
 

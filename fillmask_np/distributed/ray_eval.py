@@ -41,6 +41,7 @@ from .session import check_cpus, quiet_data, ray_session, require_ray
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..report import EvalReport
+    from ..runtime import Backend
 
 __all__ = ["evaluate", "driver_config", "UNSUPPORTED"]
 
@@ -49,7 +50,7 @@ UNSUPPORTED = {"masks": "a masks file replays one run's batches", "save_masks": 
                "workers", "shard": "the workers already split the corpus"}
 
 
-def driver_config(model: Path, tokenizer: Path | None, backend: str, config: MaskingConfig | None,
+def driver_config(model: Path, tokenizer: Path | None, backend: Backend, config: MaskingConfig | None,
                   masking: dict[str, Any]) -> MaskingConfig:
     """The settings ``evaluate`` would use, checked on the driver: the model and tokenizer load, the options are
     valid, ``max_length`` is resolved.
@@ -68,7 +69,7 @@ def driver_config(model: Path, tokenizer: Path | None, backend: str, config: Mas
     if not model.exists():
         raise InputFileError(f"model {str(model)!r} does not exist; pass an .onnx file, an export directory or a "
                              f"checkpoint directory")
-    opened = open_model(model, backend=backend)  # type: ignore[arg-type]
+    opened = open_model(model, backend=backend)
     return eval_config(opened, load_tokenizer(model, tokenizer), config, **masking)
 
 
@@ -76,7 +77,8 @@ def _blocks(ray: Any, samples: Iterator[tuple[int, int, str]], size: int) -> lis
     """Object refs of pyarrow tables of ``size`` numbered samples (columns index, position, text)."""
     import pyarrow as pa
 
-    refs, block = [], []
+    refs: list[Any] = []  # object refs
+    block: list[tuple[int, int, str]] = []
 
     def put() -> None:
         index, position, text = zip(*block)
@@ -95,7 +97,7 @@ def _blocks(ray: Any, samples: Iterator[tuple[int, int, str]], size: int) -> lis
 
 
 def evaluate(data: Any, *, model: str | Path, tokenizer: str | Path | None = None, text_field: str | None = None,
-             workers: int = 2, cpus_per_worker: int = 1, address: str | None = None, backend: str = "auto",
+             workers: int = 2, cpus_per_worker: int = 1, address: str | None = None, backend: Backend = "auto",
              config: MaskingConfig | None = None, logits_budget: int = LOGITS_BUDGET, progress: bool | None = None,
              block_samples: int | None = None, **masking: Any) -> EvalReport:
     """Score a corpus on a Ray cluster: ``fillmask_np.evaluate``'s report, bit for bit, from ``workers`` actors.

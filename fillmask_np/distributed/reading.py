@@ -13,7 +13,7 @@ import glob
 import importlib
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Generator, Iterator
 
 from ..errors import DataError, FillMaskError, InputFileError
 from ..text import check_input_file
@@ -81,7 +81,7 @@ def data_paths(data: str | Path | list[str | Path]) -> list[str]:
     return paths
 
 
-def dataset_texts(ds: Any, column: str, *, first_row: int = 0) -> Iterator[tuple[int, str]]:
+def dataset_texts(ds: Any, column: str, *, first_row: int = 0) -> Generator[tuple[int, str], None, None]:
     """``(row, text)`` of column ``column`` of a Ray Dataset, in order (``preserve_order`` on while it streams).
 
     Args:
@@ -110,7 +110,7 @@ def dataset_texts(ds: Any, column: str, *, first_row: int = 0) -> Iterator[tuple
         options.preserve_order = before
 
 
-def source_texts(ray: Any, data: Any, *, text_field: str | None) -> Iterator[tuple[int, str]]:
+def source_texts(ray: Any, data: Any, *, text_field: str | None) -> Generator[tuple[int, str], None, None]:
     """``(position, text)`` of every sample of ``data`` in source order, empty ones included.
 
     Args:
@@ -139,7 +139,7 @@ def _read(reader: Any, paths: list[str], **options: Any) -> Any:
                              f"paths") from None
 
 
-def _file_texts(ds: Any, text_field: str | None) -> Iterator[tuple[int, str]]:
+def _file_texts(ds: Any, text_field: str | None) -> Generator[tuple[int, str], None, None]:
     """Each file whole (one row: ``bytes``, ``path``), in the order given, decoded as ``evaluate`` reads it."""
     options = ds.context.execution_options
     before, options.preserve_order = options.preserve_order, True

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import FillMaskError, InputFileError
 
-__all__ = ["BACKENDS", "open_model", "pick_backend"]
+if TYPE_CHECKING:  # pragma: no cover
+    from .protocol import MaskedLM
 
+__all__ = ["BACKENDS", "Backend", "open_model", "pick_backend", "unused_sibling"]
+
+Backend = Literal["auto", "onnx", "numpy"]
 BACKENDS = ("auto", "onnx", "numpy")
 _CHECKPOINT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
 
@@ -33,7 +37,7 @@ def pick_backend(path: str | Path, backend: str = "auto") -> str:
     return "onnx"  # its loader says what is missing
 
 
-def open_model(path: str | Path, *, backend: Literal["auto", "onnx", "numpy"] = "auto", **onnx_options: Any) -> Any:
+def open_model(path: str | Path, *, backend: Backend = "auto", **onnx_options: Any) -> MaskedLM:
     """The ``MaskedLM`` at ``path``: an ``OnnxMaskedLM`` (with ``onnx_options``: threads, providers, ...) or a
     ``NumpyMaskedLM``, as ``pick_backend`` decides.
 
@@ -52,3 +56,22 @@ def open_model(path: str | Path, *, backend: Literal["auto", "onnx", "numpy"] = 
     from .onnx_model import OnnxMaskedLM
 
     return OnnxMaskedLM(path, **onnx_options)
+
+
+def unused_sibling(info: dict[str, Any]) -> str | None:
+    """For a model whose directory holds both a checkpoint and ``model.onnx``, one line saying which one was run
+    and how to run the other; None otherwise. ``info`` is the model's ``describe()`` record.
+
+    >>> unused_sibling({"backend": "numpy", "path": "/nowhere"}) is None
+    True
+    """
+    path = Path(str(info.get("path", "")))
+    if info.get("backend") == "onnx" and path.name == "model.onnx":
+        beside = [f for f in _CHECKPOINT_FILES if (path.parent / f).exists()]
+        if beside:
+            return (f"{str(path.parent)!r} holds a checkpoint ({beside[0]}) and model.onnx: model.onnx was run "
+                    f"(ONNX Runtime); backend='numpy' (--reference-backend numpy) runs the checkpoint")
+    if info.get("backend") == "numpy" and (path / "model.onnx").exists():
+        return (f"{str(path)!r} holds a checkpoint and model.onnx: the checkpoint was run (NumPy backend); "
+                f"backend='onnx' (--reference-backend onnx) runs model.onnx")
+    return None
