@@ -97,7 +97,8 @@ class PairedTotals:
             raise DataError("comparison totals have per-token columns of different lengths; the partial is damaged")
         floats = ("kl", "overlap", "cosine", "min_cosine", "max_abs")
         totals.samples = columns_from_state(samples, PAIRED_SAMPLE_KEYS, floats, "comparison")
-        totals.token_parts = [tuple(tokens)]  # type: ignore[list-item]
+        sample, position, delta = tokens
+        totals.token_parts = [(sample, position, delta)]
         return totals
 
     @classmethod

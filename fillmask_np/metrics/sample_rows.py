@@ -37,10 +37,11 @@ def merge_counts(parts: Sequence[dict[str, int]]) -> dict[str, int]:
 
 def check_disjoint(indices: Sequence[int], what: str) -> None:
     """Raise ``DataError`` naming the first index given twice (parts that overlap)."""
-    if len(set(indices)) != len(indices):
-        seen: set[int] = set()
-        twice = next(i for i in indices if i in seen or seen.add(i))  # type: ignore[func-returns-value]
-        raise DataError(f"{what} {twice} is in two of the parts merged: they overlap; merge each shard once")
+    seen: set[int] = set()
+    for index in indices:
+        if index in seen:
+            raise DataError(f"{what} {index} is in two of the parts merged: they overlap; merge each shard once")
+        seen.add(index)
 
 
 def merge_columns(parts: Sequence[dict[str, list]], keys: Sequence[str]) -> dict[str, list]:

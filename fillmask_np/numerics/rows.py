@@ -44,7 +44,8 @@ def row_nll_rank_top(rows: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray,
     The row maximum is read at the argmax, so the NLL and rank are bit-identical to ``row_nll_and_rank``'s.
     """
     nll, rank, top = row_scores(rows, targets, top=True)
-    return nll, rank, top  # type: ignore[return-value]
+    assert top is not None  # row_scores(top=True) returns the argmax
+    return nll, rank, top
 
 
 def _workers() -> int:
