@@ -219,6 +219,8 @@ def test_pppl_partials_of_two_shards_merge_into_the_whole_run(pppls, model_kinds
     whole = ok_json(*argv) if kind == "checkpoint_dir" else pppls[kind]["report"]
     for key in ("pseudo_perplexity", "pseudo_log_likelihood", "n_scored_tokens"):
         assert merged[key] == whole[key], key
+    table = cli("merge", *parts)
+    assert table.status == 0 and f"PPPL           {whole['pseudo_perplexity']:.3f}\n" in table.out
 
 
 # ----------------------------------------------------------------------------------------------- predict, generate
@@ -293,6 +295,8 @@ def test_compare_partials_of_two_shards_merge_into_the_whole_comparison(model_ki
     merged = ok_json("merge", *parts)
     for key in ("verdict", "delta_cross_entropy", "mean_kl", "top1_agreement", "n_masked"):
         assert merged[key] == whole[key], key
+    table = cli("merge", *parts)
+    assert table.status == 0 and f"verdict          {whole['verdict']}" in table.out
 
 
 # ------------------------------------------------------------------------------------------------------- optimize
