@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from fillmask_np.metrics import EVAL_REPORT_COUNTS
 from fillmask_np.report.html import format_metric
 
 from helpers import EVAL_TXT, REPO
@@ -101,8 +102,7 @@ def test_the_script_ran_and_nothing_reached_the_console(loaded):
 def test_the_metrics_in_the_dom_are_the_json_reports(loaded):
     _, printed, _, dom, _ = loaded
     shown = Elements(dom).metrics
-    names = ("cross_entropy", "perplexity", "top1_accuracy", "top5_accuracy", "n_masked", "n_samples",
-             "n_scored_samples", "n_tokens", "n_empty", "n_unmaskable", "n_no_mask_drawn", "n_truncated")
+    names = ("cross_entropy", "perplexity", "top1_accuracy", "top5_accuracy", *EVAL_REPORT_COUNTS)
     assert set(names) <= set(shown)
     for name in names:
         exact, text = shown[name]

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from fillmask_np.cli import main
+from fillmask_np.metrics import EVAL_REPORT_COUNTS
 
 from helpers import EVAL_TXT
 
@@ -27,8 +28,7 @@ def test_eval_html_holds_the_json_figures_and_provenance(tmp_path, capsys):
     page = path.read_text(encoding="utf-8")
     assert out["html_file"] == str(path) and "tokens" not in out
     values = _values(page)
-    for key in ("cross_entropy", "perplexity", "top1_accuracy", "top5_accuracy", "n_masked", "n_samples",
-                "n_scored_samples", "n_tokens", "n_empty", "n_unmaskable", "n_no_mask_drawn", "n_truncated"):
+    for key in ("cross_entropy", "perplexity", "top1_accuracy", "top5_accuracy", *EVAL_REPORT_COUNTS):
         assert values[key] == out[key], key
     prov = out["provenance"]
     for digest in (prov["model"]["sha256"], prov["tokenizer"]["sha256"], prov["data"]["sha256"]):

@@ -83,6 +83,7 @@ def corpus_cards(report: Any) -> list[tuple[str, str, Any, str]]:
     return [("n_samples", "samples read", report.n_samples, "non-empty samples"),
             ("n_tokens", "tokens", report.n_tokens, "of the samples read, specials included"),
             ("n_empty", "empty samples", report.n_empty, "skipped"),
+            ("text_tokens", "text tokens", report.text_tokens, "no special token other than the unknown one"),
             ("unk_tokens", "unknown tokens", report.unk_tokens,
              f"of {report.text_tokens} text tokens: the tokenizer's [UNK], text it could not read"),
             ("n_truncated", "truncated samples", report.n_truncated,
