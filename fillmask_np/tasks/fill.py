@@ -96,7 +96,7 @@ def fill_mask(model: MaskedLM, tokenizer: Tokenizer, text: str | Sequence[str], 
         raise FillMaskError(f"seed={seed!r} / rng={rng!r} only matter when sampling; pass sample=True or drop them")
     batch_size = check_count("batch_size", batch_size, hint="texts per model call, e.g. 16")
     one = isinstance(text, str)
-    texts = [text] if one else text
+    texts = [text] if isinstance(text, str) else text
     if not isinstance(texts, (list, tuple)) or not texts:
         raise FillMaskError(f"text={text!r} must be a str or a non-empty list of str")
     resolved = None if targets is None else resolve_targets(tokenizer, targets)
@@ -109,7 +109,7 @@ def fill_mask(model: MaskedLM, tokenizer: Tokenizer, text: str | Sequence[str], 
         raise FillMaskError(f"targets {multi!r} are several tokens each; strategy='iterative' fills one token "
                             f"per mask: use strategy='independent' or single-token targets")
     ids = None if resolved is None else np.array([t.pieces[0] for t in resolved], dtype=np.int64)  # [C]
-    samplers = [None] * len(prompts)
+    samplers: list[Sampler | None] = [None] * len(prompts)
     if sampling:
         temperature, top_k, top_p = check_sampling(temperature, top_k, top_p, default_top_k=5)
         check_rng(seed, rng, why="sampling")
