@@ -95,7 +95,7 @@ def test_the_logits_budget_splits_passes_by_masked_rows_without_changing_results
     model, tok = fm.OnnxMaskedLM(directory), fm.Tokenizer.from_dir(directory)
     whole = fm.evaluate(model, tok, EVAL_TXT, seed=3)
     split = fm.evaluate(model, tok, EVAL_TXT, seed=3, logits_budget=3000)  # about 3 masked rows per pass
-    assert split.cross_entropy == pytest.approx(whole.cross_entropy, rel=1e-12)  # the sums' order differs
+    assert split.cross_entropy == whole.cross_entropy  # correctly rounded sums: the order of the rows is moot
     assert split.per_sample == whole.per_sample and split.n_masked == whole.n_masked
 
 

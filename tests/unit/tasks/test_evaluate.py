@@ -44,9 +44,9 @@ def test_per_sample_results_do_not_depend_on_batch_size(bert_model, bert_tok, ba
     base = fm.evaluate(bert_model, bert_tok, TEXTS, seed=1, batch_size=8)
     other = fm.evaluate(bert_model, bert_tok, TEXTS, seed=1, batch_size=batch_size)
     assert other.n_masked == base.n_masked
-    assert other.cross_entropy == pytest.approx(base.cross_entropy, rel=1e-6)
+    assert other.cross_entropy == base.cross_entropy  # the README: results do not change with batch size
     assert other.top1_accuracy == base.top1_accuracy and other.top5_accuracy == base.top5_accuracy
-    assert other.per_sample["index"] == base.per_sample["index"]
+    assert other.per_sample == base.per_sample
 
 
 def test_hf_masking_replays_the_collator_batch_by_batch(bert_model, bert_tok):
@@ -136,9 +136,8 @@ def test_splitting_batches_by_the_logits_budget_does_not_change_results(bert_mod
     whole = fm.evaluate(bert_model, bert_tok, TEXTS, seed=4, masking=masking, batch_size=8, logits_budget=1 << 40)
     one_row = fm.evaluate(bert_model, bert_tok, TEXTS, seed=4, masking=masking, batch_size=8, logits_budget=1)
     assert one_row.n_masked == whole.n_masked
-    assert one_row.cross_entropy == pytest.approx(whole.cross_entropy, rel=1e-6)
-    assert one_row.per_sample["index"] == whole.per_sample["index"]
-    assert one_row.per_sample["cross_entropy"] == pytest.approx(whole.per_sample["cross_entropy"], rel=1e-6)
+    assert one_row.cross_entropy == whole.cross_entropy  # the same rows, in passes of another size
+    assert one_row.per_sample == whole.per_sample
 
 
 def test_progress_is_drawn_on_stderr_when_asked(bert_model, bert_tok, capsys):
