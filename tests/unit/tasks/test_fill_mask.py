@@ -157,9 +157,7 @@ def test_multi_token_scores_do_not_depend_on_the_run_size(bert_model, bert_tok, 
     batched = fm.fill_mask(bert_model, bert_tok, TWO, targets=words)
     monkeypatch.setattr(_fill_targets, "_ROWS_PER_RUN", 1)
     one_by_one = fm.fill_mask(bert_model, bert_tok, TWO, targets=words)
-    for a, b in zip(batched, one_by_one):
-        assert [c["token"] for c in a] == [c["token"] for c in b]
-        np.testing.assert_allclose([c["score"] for c in a], [c["score"] for c in b], rtol=1e-5)
+    assert batched == one_by_one  # ONNX Runtime: a copy's logits do not depend on its run, so bit for bit
 
 
 def test_with_several_masks_a_multi_token_target_leaves_the_other_mask_masked(bert_model, bert_tok):

@@ -194,8 +194,7 @@ def test_fill_mask_takes_a_list_of_texts_batched(bert_model, bert_tok):
         for a, b in zip(batched, alone):
             flat_a = [c for group in a for c in (group if isinstance(group, list) else [group])]
             flat_b = [c for group in b for c in (group if isinstance(group, list) else [group])]
-            assert [c["token"] for c in flat_a] == [c["token"] for c in flat_b]
-            assert [c["score"] for c in flat_a] == pytest.approx([c["score"] for c in flat_b], abs=1e-6)
+            assert flat_a == flat_b  # ONNX Runtime: a text's logits do not depend on its batch, so bit for bit
 
 
 def test_fill_mask_sampling_over_a_list_matches_each_text_alone(bert_model, bert_tok):
@@ -203,6 +202,4 @@ def test_fill_mask_sampling_over_a_list_matches_each_text_alone(bert_model, bert
     texts = [TWO, "[MASK] [MASK] cat"]
     batched = fm.fill_mask(bert_model, bert_tok, texts, **options)
     for steps, alone in zip(batched, [fm.fill_mask(bert_model, bert_tok, t, **options) for t in texts]):
-        assert [(s["mask"], s["token"], s["sequence"]) for s in steps] == [(s["mask"], s["token"], s["sequence"])
-                                                                           for s in alone]
-        assert [s["score"] for s in steps] == pytest.approx([s["score"] for s in alone], abs=1e-6)
+        assert steps == alone  # masks, tokens, sequences and scores, bit for bit
