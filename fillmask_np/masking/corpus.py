@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 from ..config import MaskingConfig
 from ..errors import FillMaskError
 from ..text import Progress, TextSource, iter_texts, non_empty
+from ..tokenization import count_unknown
 from .batches import MaskedBatch, draw_masker, hf_batch, per_sample_batches
 from .manifest import MaskManifest, load_masks
 from .replay import ReplayMasker
@@ -121,7 +122,7 @@ def _generate(tokenizer: Tokenizer, samples: Iterator[tuple[int, int, str]], con
         position_of = {i: position for i, position, _ in window}  # sample index -> place in the source
         counts["n_truncated"] += sum(r.truncated for r in rows)
         counts["n_tokens"] += sum(len(r.ids) for r in rows)
-        unknown, text = tokenizer.count_unknown(rows)
+        unknown, text = count_unknown(tokenizer, rows)
         counts["unk_tokens"] += unknown
         counts["text_tokens"] += text
         if config.masking == "per_sample":

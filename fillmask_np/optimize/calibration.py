@@ -22,7 +22,7 @@ from ..metrics import too_many_unknown
 from ..runtime import POSITIONS_INPUT, OnnxMaskedLM, config_int
 from ..runtime.feeds import build_feed
 from ..text import check_input_file, default_text_path, iter_texts
-from ..tokenization import Tokenizer
+from ..tokenization import Tokenizer, count_unknown
 
 __all__ = ["Calibration", "CalibrationText", "calibration_feeds", "calibration_text"]
 
@@ -80,7 +80,7 @@ def calibration_text(source: str | Path | None, model_dir: Path, *, samples: int
 
 def _check_readable(tok: Tokenizer, texts: list[str], name: str) -> None:
     """Refuse a calibration text whose tokens are more than ``config.UNK_SHARE_LIMIT`` the tokenizer's unknown one."""
-    unknown, text = tok.count_unknown(tok.encode_rows(texts, max_length=MAX_LENGTH))
+    unknown, text = count_unknown(tok, tok.encode_rows(texts, max_length=MAX_LENGTH))
     problem = too_many_unknown({"unk_tokens": unknown, "text_tokens": text})
     if problem is not None:
         raise FillMaskError(f"calibration file {name!r}: {problem}; the int8 scales would be set from [UNK]: pass "

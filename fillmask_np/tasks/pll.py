@@ -41,6 +41,7 @@ from ..numerics import row_nll_and_rank
 from ..report import PLLReport
 from ..runtime import check_max_length, check_pair
 from ..text import Progress, TextSource, check_shard, iter_texts, non_empty, shard_label
+from ..tokenization import count_unknown
 from .evaluation import LOGITS_BUDGET
 from .partials import check_partial, save_partial
 
@@ -157,7 +158,7 @@ def _prepare(tokenizer: Tokenizer, window: list[tuple[int, int, str]], totals: P
     rows = tokenizer.encode_rows(texts, max_length=max_length, special_tokens=special_tokens,
                                  word_ids=variant == "within_word_l2r")
     words = [row.word_ids for row in rows]  # None for the original variant
-    unknown, text = tokenizer.count_unknown(rows)
+    unknown, text = count_unknown(tokenizer, rows)
     totals.counts["unk_tokens"] += unknown
     totals.counts["text_tokens"] += text
     prepared = []

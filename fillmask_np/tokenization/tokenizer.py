@@ -237,21 +237,6 @@ class Tokenizer:
                             offsets, words))
         return rows
 
-    def count_unknown(self, rows: Sequence[Row]) -> tuple[int, int]:
-        """``(unknown, text)`` token counts of encoded rows: the tokens that are the unknown token ([UNK], <unk>),
-        and the tokens that are no special token other than it (the text's own tokens, read or not).
-
-        Args:
-            rows: rows from ``encode_rows`` (either special-token policy: the counts look at the ids only).
-        Returns:
-            the two counts; unknown is 0 when the tokenizer has no unknown token.
-        """
-        unk = self.unk_token_id
-        specials = np.asarray([i for i in self.all_special_ids if i != unk], dtype=np.int64)
-        ids = np.concatenate([r.ids for r in rows]) if len(rows) else np.zeros(0, dtype=np.int64)  # [sum of L]
-        unknown = 0 if unk is None else int(np.count_nonzero(ids == unk))
-        return unknown, int(np.count_nonzero(~np.isin(ids, specials)))
-
     def pad(self, rows: Sequence[Row], *, length: int,
             pad_to_multiple_of: int | None = None) -> Encoded:
         """Right-pad rows from ``encode_rows`` to ``length`` (rounded up to ``pad_to_multiple_of``)."""
