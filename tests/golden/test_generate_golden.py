@@ -79,9 +79,9 @@ def test_a_padded_row_in_a_batch_is_the_torch_run_alone(name):
     model, tok, arrays = _load(name)
     runs = SECTION[name]["runs"]
     longer = next(r["prompt"]["prefix"] for r in runs if "prefix" in r["prompt"])
-    for index, run in enumerate(runs):
-        if "length" not in run["prompt"]:
-            continue
+    generated = [(index, run) for index, run in enumerate(runs) if "length" in run["prompt"]]
+    assert generated, f"the generate section has no whole-sequence run of {name}"
+    for index, run in generated:
         out = fm.generate(model, tok, ["", longer], new_tokens=run["prompt"]["length"], **_options(run))
         assert len(out[1].ids) > len(out[0].ids)  # the reference row is padded in the batch
         _assert_same(out[0], run, _expected(arrays, index))
