@@ -9,7 +9,9 @@ every token that is no special token other than it (what the share is of).
 
 from __future__ import annotations
 
+import sys
 import warnings
+from pathlib import Path
 from typing import Mapping, Sequence
 
 from ..config import UNK_SHARE_LIMIT
@@ -86,5 +88,17 @@ def warn_unknown(counts: Mapping[str, int]) -> bool:
     message = too_many_unknown(counts)
     if message is not None:
         warnings.warn(f"{message}; the figures score the unknown token, not the text", UnknownTokensWarning,
-                      stacklevel=3)
+                      stacklevel=_caller_level())
     return message is not None
+
+
+_PACKAGE = str(Path(__file__).resolve().parents[1])  # fillmask_np/
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside fillmask_np: the warning names the user's call (and Python's
+    once-per-place filter counts each of the user's calls, not one place in the library)."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -55,6 +55,7 @@ def test_evaluate_counts_unknown_tokens_and_warns_with_their_share(esm):
     with pytest.warns(fm.UnknownTokensWarning, match=r"18 of 24 text tokens \(75\.0 %\)") as caught:
         report = fm.evaluate(model, tok, [ENGLISH] * 3, seed=0)
     assert len(caught) == 1 and "alphabet" in str(caught[0].message)
+    assert caught[0].filename == __file__  # it names the user's call, not a line of the library
     assert (report.unk_tokens, report.text_tokens) == (18, 24)
     assert report.to_dict()["unk_tokens"] == 18 and report.to_dict()["text_tokens"] == 24
 
