@@ -26,6 +26,7 @@ VARIANTS = {"bert_fixed_1x128", "bert_fixed_4x64", "bert_fp16", "bert_int32", "b
 TOLERANCES = {"loss_rtol_ort_logits", "loss_rtol_torch_logits", "ort_logits_atol"}
 MODEL_FILES = ("config.json", "model.onnx", "model.safetensors", "tokenizer.json", "tokenizer_config.json")
 VARIANT_FILES = ("config.json", "model.onnx")
+SLOW_TOKENIZER_FILES = {"wordpiece": ("vocab.txt",)}  # by tokenizer_kind; and RoBERTa's vocab.json + merges.txt
 TEXTS = ("text/eval.txt", "text/protein_eval.txt")
 
 
@@ -37,6 +38,10 @@ def files_read_by_tests() -> list[str]:
     files += [spec["file"] for spec in m.get("generate", {}).values()]
     files += [name for spec in m.get("replay", {}).values() for name in (spec["masks"], spec["reference"])]
     files += [f"{spec['dir']}/{name}" for spec in m.get("models", {}).values() for name in MODEL_FILES]
+    files += [f"{spec['dir']}/{name}" for spec in m.get("models", {}).values()
+              for name in SLOW_TOKENIZER_FILES.get(spec["tokenizer_kind"], ())]
+    roberta = m.get("models", {}).get("roberta", {}).get("dir", "models/roberta")
+    files += [f"{roberta}/vocab.json", f"{roberta}/merges.txt"]
     files += [f"{spec['dir']}/{name}" for spec in m.get("variants", {}).values() for name in VARIANT_FILES]
     return sorted(set(files) | set(TEXTS))
 
