@@ -27,6 +27,7 @@ from ..tokenization import Tokenizer, count_unknown
 __all__ = ["Calibration", "CalibrationText", "calibration_feeds", "calibration_text"]
 
 MAX_LENGTH = 512  # calibration samples are truncated to this, or to the model's limit when lower
+_CHECK_CHUNK = 1024  # lines encoded at a time when counting the calibration text's unknown tokens
 _SEED_SALT = 7_201_311  # keeps the calibration draws apart from evaluate's sample_rng(seed, i) streams
 
 
@@ -80,8 +81,12 @@ def calibration_text(source: str | Path | None, model_dir: Path, *, samples: int
 
 def _check_readable(tok: Tokenizer, texts: list[str], name: str) -> None:
     """Refuse a calibration text whose tokens are more than ``config.UNK_SHARE_LIMIT`` the tokenizer's unknown one."""
-    unknown, text = count_unknown(tok, tok.encode_rows(texts, max_length=MAX_LENGTH))
-    problem = too_many_unknown({"unk_tokens": unknown, "text_tokens": text})
+    counts = {"unk_tokens": 0, "text_tokens": 0}
+    for start in range(0, len(texts), _CHECK_CHUNK):  # a chunk at a time: a large file's rows never all in memory
+        unknown, text = count_unknown(tok, tok.encode_rows(texts[start:start + _CHECK_CHUNK], max_length=MAX_LENGTH))
+        counts["unk_tokens"] += unknown
+        counts["text_tokens"] += text
+    problem = too_many_unknown(counts)
     if problem is not None:
         raise FillMaskError(f"calibration file {name!r}: {problem}; the int8 scales would be set from [UNK]: pass "
                             f"--calibration FILE (calibration=) with text the model reads")
