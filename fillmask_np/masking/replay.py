@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import MaskingError
+from ..tokenization import pad_ids
 from .collator import IGNORE_INDEX
-from .manifest import ARRAY_KEYS, MaskManifest
+from .manifest import MaskManifest
 
 if TYPE_CHECKING:  # pragma: no cover
     from .batches import MaskedBatch, Masker
@@ -109,14 +110,7 @@ class MaskRecorder:
     def manifest(self, header: dict[str, Any], pad_token_id: int) -> MaskManifest:
         """The rows in sample order, right-padded to the longest with ``pad_token_id``."""
         rows = sorted(self.rows, key=lambda item: item[0])
-        width = max((len(ids) for _, ids, _ in rows), default=0)
-        arrays = dict(sample_index=np.array([i for i, _, _ in rows], dtype=np.int64),
-                      input_ids=np.full((len(rows), width), pad_token_id, dtype=np.int64),
-                      attention_mask=np.zeros((len(rows), width), dtype=np.int64),
-                      labels=np.full((len(rows), width), IGNORE_INDEX, dtype=np.int64))
-        for r, (_, ids, labels) in enumerate(rows):
-            arrays["input_ids"][r, : len(ids)] = ids
-            arrays["attention_mask"][r, : len(ids)] = 1
-            arrays["labels"][r, : len(ids)] = labels
-        index, ids, attention, labels = (arrays[k] for k in ARRAY_KEYS)
+        index = np.array([i for i, _, _ in rows], dtype=np.int64)  # [R]
+        ids, attention, _ = pad_ids([ids for _, ids, _ in rows], pad_token_id=pad_token_id)  # [R, L] each
+        labels = pad_ids([labels for _, _, labels in rows], pad_token_id=IGNORE_INDEX)[0]  # [R, L]
         return MaskManifest({**header, "n_rows": len(rows)}, index, ids, attention, labels)

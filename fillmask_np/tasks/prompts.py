@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 
 from ..errors import FillMaskError
+from ..metrics import warn_unknown
 from ..numerics import log_softmax
 from ..runtime import check_pair
-from ..tokenization import MAX_CHARS_PER_TOKEN
+from ..tokenization import MAX_CHARS_PER_TOKEN, count_unknown, pad_ids
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..runtime import MaskedLM
@@ -46,7 +47,8 @@ def encode_prompts(model: MaskedLM, tokenizer: Tokenizer, texts: Sequence[str], 
             ``</s>``, ``<eos>``), or at the end when it adds none: the text is a prefix to continue.
         fix: more advice for the no-mask message (e.g. "or pass new_tokens=N").
     Returns:
-        one ``Prompt`` per text, ids and types [L] unpadded, masks [K] in text order.
+        one ``Prompt`` per text, ids and types [L] unpadded, masks [K] in text order. Warns
+        (``UnknownTokensWarning``) when more than ``config.UNK_SHARE_LIMIT`` of the texts' tokens are unknown.
     """
     for i, text in enumerate(texts):
         if not isinstance(text, str):
@@ -54,8 +56,11 @@ def encode_prompts(model: MaskedLM, tokenizer: Tokenizer, texts: Sequence[str], 
                                 f"tokens")
     check_pair(model, tokenizer)
     _refuse_overlong(model, texts)
+    rows = tokenizer.encode_rows(list(texts))
+    unknown, known_or_not = count_unknown(tokenizer, rows)
+    warn_unknown({"unk_tokens": unknown, "text_tokens": known_or_not})
     prompts = []
-    for text, row in zip(texts, tokenizer.encode_rows(list(texts))):
+    for text, row in zip(texts, rows):
         ids, types = row.ids, row.type_ids  # [L]
         if new_tokens:
             at = len(ids) - 1 if len(ids) and row.special_tokens_mask[-1] else len(ids)
@@ -100,12 +105,8 @@ def batch_log_probs(model: MaskedLM, tokenizer: Tokenizer, prompts: Sequence[Pro
     The prompts are right-padded with the pad id (attention mask 0) into one [B, L] batch; one prompt
     runs unpadded.
     """
-    width = max(len(p.ids) for p in prompts)
-    ids = np.full((len(prompts), width), tokenizer.pad_token_id, dtype=np.int64)  # [B, L]
-    types = np.zeros((len(prompts), width), dtype=np.int64)  # [B, L]
-    attention = np.zeros((len(prompts), width), dtype=np.int64)  # [B, L]
-    for b, p in enumerate(prompts):
-        ids[b, :len(p.ids)], types[b, :len(p.ids)], attention[b, :len(p.ids)] = p.ids, p.type_ids, 1
+    ids, attention, types = pad_ids([p.ids for p in prompts], [p.type_ids for p in prompts],
+                                    pad_token_id=tokenizer.pad_token_id)  # [B, L] each
     at = np.concatenate([np.stack([np.full(len(p.masks), b), p.masks], axis=1)
                          for b, p in enumerate(prompts)]).astype(np.int64)  # [M, 2] (row, position)
     rows = model.masked_logits(ids, attention, types, at,

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import FillMaskError
 from ..numerics import row_nll_and_rank
+from ..tokenization import pad_ids
 from .prompts import Prompt, check_length
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -84,12 +85,8 @@ def pll_log_scores(model: MaskedLM, tokenizer: Tokenizer, prompt: Prompt, target
     total = np.zeros(len(prompt.masks) * len(targets), dtype=np.float64)  # [K * T]
     for start in range(0, len(rows), _ROWS_PER_RUN):
         chunk = rows[start:start + _ROWS_PER_RUN]
-        width = max(len(r[0]) for r in chunk)
-        ids = np.full((len(chunk), width), tokenizer.pad_token_id, dtype=np.int64)  # [m, W]
-        types = np.zeros((len(chunk), width), dtype=np.int64)  # [m, W]
-        attention = np.zeros((len(chunk), width), dtype=np.int64)  # [m, W]
-        for r, (copy, copy_types, _, _, _) in enumerate(chunk):
-            ids[r, :len(copy)], types[r, :len(copy)], attention[r, :len(copy)] = copy, copy_types, 1
+        ids, attention, types = pad_ids([c[0] for c in chunk], [c[1] for c in chunk],
+                                        pad_token_id=tokenizer.pad_token_id)  # [m, W] each
         at = np.array([(r, c[2]) for r, c in enumerate(chunk)], dtype=np.int64)  # [m, 2]
         logits = model.masked_logits(ids, attention, types, at, pad_token_id=tokenizer.pad_token_id)  # [m, V]
         nll, _ = row_nll_and_rank(logits, np.array([c[3] for c in chunk], dtype=np.int64))  # [m]

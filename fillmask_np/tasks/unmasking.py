@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..numerics import check_finite
+from ..tokenization import pad_ids
 from .candidates import Allowed
 from .generation_result import GenerationStep
 from .sampling import Sampler
@@ -166,12 +167,8 @@ def run_rows(model: MaskedLM, rows: list[RowState], *, pad_token_id: int, allowe
         live = [row for row in rows if row.active]
         if not live:
             return
-        width = max(len(row.ids) for row in live)
-        ids = np.full((len(live), width), pad_token_id, dtype=np.int64)  # [B, L]
-        types = np.zeros((len(live), width), dtype=np.int64)  # [B, L]
-        attention = np.zeros((len(live), width), dtype=np.int64)  # [B, L]
-        for b, row in enumerate(live):
-            ids[b, :len(row.ids)], types[b, :len(row.ids)], attention[b, :len(row.ids)] = row.ids, row.type_ids, 1
+        ids, attention, types = pad_ids([row.ids for row in live], [row.type_ids for row in live],
+                                        pad_token_id=pad_token_id)  # [B, L] each
         positions = np.concatenate([np.stack([np.full(len(row.remaining), b), row.remaining], axis=1)
                                     for b, row in enumerate(live)]).astype(np.int64)  # [M, 2]
         logits = model.masked_logits(ids, attention, types, positions, pad_token_id=pad_token_id)  # [M, V]

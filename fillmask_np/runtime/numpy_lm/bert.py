@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import ModelError
-from ..contract import fill_position_ids
+from ..contract import OFFSET_POSITION_MODELS, fill_position_ids
 from .attention import padding_bias
 from .blocks import PostNormLayer, load_bert_layer
 from .checkpoint import Checkpoint
@@ -26,7 +26,6 @@ from .special import activation, gelu
 
 __all__ = ["BertNetwork", "load_bert"]
 
-_OFFSET_POSITIONS = ("roberta", "xlm-roberta")
 _HEADS = {  # family -> (dense, norm, decoder weight, bias names in tied order)
     "bert": ("cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm",
              "cls.predictions.decoder.weight", ("cls.predictions.bias", "cls.predictions.decoder.bias")),
@@ -112,4 +111,4 @@ def load_bert(ckpt: Checkpoint, config: dict[str, Any], model_type: str) -> Bert
         layers=[load_bert_layer(ckpt, f"encoder.layer.{i}", hidden, inner, heads, eps, act)
                 for i in range(hp_int(config, "num_hidden_layers", 12))],
         head=head,
-        padding_idx=hp_int(config, "pad_token_id", 1, minimum=0) if model_type in _OFFSET_POSITIONS else None)
+        padding_idx=hp_int(config, "pad_token_id", 1, minimum=0) if model_type in OFFSET_POSITION_MODELS else None)
