@@ -10,20 +10,16 @@ compare's AT_RISK bound (1 % of the cross-entropy) for int8.
 
 from __future__ import annotations
 
-import html
-import io
 import json
 import re
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pytest
 
-from fillmask_np.cli import main
-
 from helpers import load_manifest, load_npz, sha256
+from helpers.cli_runs import cli, html_metrics, ok_json
 from helpers.model_kinds import KINDS
 
 pytestmark = pytest.mark.cli
@@ -33,36 +29,6 @@ EVAL = ["--limit", "40"]  # samples scored per eval / compare run: enough masks,
 PPPL = ["--limit", "6"]
 PROMPT = "the cat [MASK] on the mat."
 INT8_RTOL = 0.01  # compare's default AT_RISK bound on the relative cross-entropy change
-
-
-class Run(NamedTuple):
-    status: int
-    out: str
-    err: str
-
-
-def cli(*argv: Any) -> Run:
-    """``fillmask-np ARGV`` in this process: its exit status, stdout and stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        status = main([str(a) for a in argv])
-    return Run(status, out.getvalue(), err.getvalue())
-
-
-def ok_json(*argv: Any) -> dict[str, Any]:
-    """The JSON printed by ``fillmask-np ARGV --json``, which must exit 0 and say nothing on stderr."""
-    run = cli(*argv, "--json")
-    assert (run.status, run.err) == (0, ""), run.err
-    return json.loads(run.out)
-
-
-def html_metrics(path: Path) -> dict[str, float]:
-    """The figures an HTML page carries in its ``data-metric`` / ``data-value`` attributes."""
-    page = path.read_text(encoding="utf-8")
-    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
-    values = {k: json.loads(html.unescape(v))
-              for k, v in re.findall(r'data-metric="([a-z0-9_.]+)" data-value="([^"]+)"', page)}
-    return {k: float(v) for k, v in values.items() if isinstance(v, (int, float))}
 
 
 def rtol_between(kind: str) -> float:
@@ -93,7 +59,8 @@ def evals(model_kinds, tmp_path_factory) -> dict[str, dict[str, Any]]:
 def test_eval_json_names_the_model_and_masks_the_same_tokens_on_every_kind(evals, model_kinds, kind):
     report, onnx = evals[kind]["report"], evals["onnx_file"]["report"]
     assert report["provenance"]["model"]["path"] == report["model"]
-    assert Path(report["model"]).resolve() in {model_kinds[kind].resolve(), (model_kinds[kind] / "model.onnx").resolve()}
+    given = model_kinds[kind]
+    assert Path(report["model"]).resolve() in {given.resolve(), (given / "model.onnx").resolve()}
     assert (report["n_masked"], report["n_samples"]) == (onnx["n_masked"], onnx["n_samples"])
     assert report["n_masked"] > 0 and report["saved_masks"]["path"] == str(evals[kind]["masks"])
 
