@@ -87,7 +87,7 @@ def warn_unknown(counts: Mapping[str, int]) -> bool:
     """
     message = too_many_unknown(counts)
     if message is not None:
-        warnings.warn(f"{message}; the figures score the unknown token, not the text", UnknownTokensWarning,
+        warnings.warn(f"{message}; the model reads the unknown token in place of that text", UnknownTokensWarning,
                       stacklevel=_caller_level())
     return message is not None
 

@@ -65,6 +65,10 @@ WARNED = [
     ("eval-of-english-on-a-protein-model", ["eval", "--model", "{esm}", "--data", "{w}/english.txt", "--limit", "5"],
      "37 of 48 text tokens (77.1 %)"),
     ("eval-of-symbols-on-bert", ["eval", "--model", "{bert}", "--data", "{w}/symbols.txt"], "(75.0 %)"),
+    ("predict-of-unspaced-protein-on-a-word-level-tokenizer",
+     ["predict", "--model", "{w}/esm_word_level", "MKTAYIAKQR <mask>"], "1 of 1 text tokens (100.0 %)"),
+    ("generate-from-an-unspaced-prefix-on-a-word-level-tokenizer",
+     ["generate", "--model", "{w}/esm_word_level", "--prefix", "MKTAYIAK", "--new-tokens", "3"], "(100.0 %)"),
     ("compare-of-unspaced-protein-on-a-word-level-tokenizer",
      ["compare", "--model", "{w}/esm_word_level/model.onnx", "--reference", "{w}/esm_word_level",
       "--reference-backend", "numpy", "--data", "{w}/unspaced.txt", "--mlm-probability", "1.0"], "(100.0 %)"),
@@ -90,8 +94,12 @@ def test_a_text_the_tokenizer_cannot_read_is_scored_with_one_warning(work, capsy
     assert fragment in line and "unknown token" in line and "Traceback" not in err
 
 
-def test_the_same_residues_spaced_are_read_without_a_warning(work, capsys):
-    assert main(["eval", "--model", str(work / "esm_word_level"), "--data", str(work / "spaced.txt"), "--json"]) == 0
+@pytest.mark.cli
+@pytest.mark.parametrize("argv", [["eval", "--data", "{w}/spaced.txt"], ["predict", "M K T A <mask>"],
+                                  ["generate", "--prefix", "M K T A", "--new-tokens", "3"]], ids=["eval", "predict",
+                                                                                                 "generate"])
+def test_the_same_residues_spaced_are_read_without_a_warning(work, capsys, argv):
+    assert main(_paths([argv[0], "--model", "{w}/esm_word_level", *argv[1:]], work)) == 0
     assert "warning" not in capsys.readouterr().err
 
 

@@ -118,3 +118,13 @@ def test_the_html_report_shows_the_unknown_tokens(esm, tmp_path):
         report = fm.evaluate(model, tok, [ENGLISH] * 3, seed=0, return_tokens=True, return_top5=True)
     page = fm.render_html(report, tmp_path / "r.html", tokenizer=tok, texts=[ENGLISH] * 3).read_text("utf-8")
     assert 'data-metric="unk_tokens" data-value="18"' in page and "of 24 text tokens" in page
+
+
+def test_fill_mask_warns_about_an_unknown_prompt(tmp_path):
+    directory = word_level_protein(tmp_path)
+    model, tok = fm.OnnxMaskedLM(directory), fm.Tokenizer.from_dir(directory)
+    with pytest.warns(fm.UnknownTokensWarning, match=r"1 of 1 text tokens \(100\.0 %\)"):
+        fm.fill_mask(model, tok, "MKTAYIAKQR <mask>")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", fm.FillMaskWarning)
+        fm.fill_mask(model, tok, "M K T A <mask>")
