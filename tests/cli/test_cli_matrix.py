@@ -250,6 +250,15 @@ def test_compare_json_html_and_table_agree_and_a_faithful_kind_passes(evals, mod
     assert table.status == run.status and f"verdict          {report['verdict']}" in table.out
 
 
+def test_compare_an_export_against_the_checkpoint_beside_it_with_reference_backend_numpy(evals, model_kinds):
+    export = model_kinds["export_dir"]
+    run = cli("compare", "--model", export, "--reference", export, "--reference-backend", "numpy", *EVAL,
+              "--bootstrap", "0", "--json")
+    report = json.loads(run.out)
+    assert run.status == 0 and report["verdict"] == "PASS" and report["settings"]["reference_kind"] == "numpy"
+    assert report["reference"]["cross_entropy"] == evals["checkpoint_dir"]["report"]["cross_entropy"]
+
+
 @pytest.mark.parametrize("candidate,reference", [("optimized_dir", "checkpoint_dir"), ("int8_dir", "onnx_file")])
 def test_compare_partials_of_two_shards_merge_into_the_whole_comparison(model_kinds, tmp_path, candidate,
                                                                         reference):
