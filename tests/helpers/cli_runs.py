@@ -30,6 +30,14 @@ def cli(*argv: Any) -> Run:
     return Run(status, out.getvalue(), err.getvalue())
 
 
+def error_line(*argv: Any) -> str:
+    """The one ``fillmask-np: error: ...`` line of ``fillmask-np ARGV``, which must exit 2 without a traceback."""
+    run = cli(*argv)
+    errors = [line for line in run.err.splitlines() if line.startswith("fillmask-np: error:")]
+    assert run.status == 2 and len(errors) == 1 and "Traceback" not in run.err, (run.status, run.err)
+    return errors[0]
+
+
 def ok_json(*argv: Any) -> dict[str, Any]:
     """The JSON printed by ``fillmask-np ARGV --json``, which must exit 0 and say nothing on stderr."""
     run = cli(*argv, "--json")
