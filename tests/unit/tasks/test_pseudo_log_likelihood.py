@@ -41,15 +41,14 @@ def test_results_do_not_depend_on_the_token_or_logits_budget(bert_model, bert_to
     for options in (dict(token_budget=37), dict(token_budget=333), dict(token_budget=10**6),
                     dict(logits_budget=1)):
         report = fm.pseudo_log_likelihood(bert_model, bert_tok, texts, variant="within_word_l2r", **options)
-        assert report.per_sample["n_scored_tokens"] == reference.per_sample["n_scored_tokens"]
-        np.testing.assert_allclose(report.per_sample["pseudo_log_likelihood"],
-                                   reference.per_sample["pseudo_log_likelihood"], rtol=1e-6, err_msg=str(options))
+        assert report.per_sample == reference.per_sample, options  # ONNX Runtime: a copy's logits, whatever its run
 
 
 def test_per_token_scores_add_up_to_the_per_sample_pll(bert_model, bert_tok, eval_texts):
     report = fm.pseudo_log_likelihood(bert_model, bert_tok, eval_texts[:8], return_tokens=True)
-    sums = np.bincount(report.tokens["sample"], weights=report.tokens["log_prob"])
-    np.testing.assert_allclose(sums, report.per_sample["pseudo_log_likelihood"], rtol=1e-12)
+    tokens = report.tokens
+    sums = [math.fsum(tokens["log_prob"][tokens["sample"] == i]) for i in report.per_sample["index"]]
+    assert sums == report.per_sample["pseudo_log_likelihood"]  # correctly rounded sums, bit for bit
     assert np.all(report.tokens["rank"] >= 0) and report.tokens["log_prob"].max() <= 0
 
 
