@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..config import MaskingConfig, masking_config
 from ..errors import FillMaskError
+from ..limits import check_count
 from ..masking import sample_batches, settings_of
 from ..metrics import TokenCollector, Totals, passes, score_rows, warn_unknown
 from ..report import EvalReport
@@ -98,6 +99,7 @@ def eval_report(totals: Totals, config: MaskingConfig, manifest: MaskManifest | 
 def score_batches(model: MaskedLM, tokenizer: Tokenizer, batches: Iterable[MaskedBatch], totals: Totals,
                   collector: TokenCollector, recorder: MaskRecorder | None, *, logits_budget: int) -> None:
     """Score every masked batch into ``totals`` (and ``collector``; ``recorder`` keeps the masks, when given)."""
+    logits_budget = check_count("logits_budget", logits_budget, hint="logits a forward pass may hold")
     vocab_hint = model.vocab_size or len(tokenizer)
     for batch in batches:
         if recorder is not None:

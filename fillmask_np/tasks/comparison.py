@@ -6,15 +6,18 @@ within the logits budget). The reference is a second ONNX model sharing the cand
 torch's logits on a mask manifest (a ``reference.npz`` made by ``golden_data/score_masks_torch.py``),
 replayed from ``masks=``.
 
-Verdict, from four criteria (``metrics.criteria``, thresholds ``metrics.Thresholds``): the relative ΔCE at
-the upper end of its bootstrap interval, the mean KL, the top-1 agreement and the top-5 overlap. PASS
-when every criterion is within its AT_RISK threshold, REGRESSION when any is beyond its REGRESSION
-threshold, else AT_RISK; thresholds are inclusive. The report's ``criteria`` and ``reasons`` say which
-criterion decided.
+Verdict, from the criteria (``metrics.criteria``, thresholds ``metrics.Thresholds``): the relative ΔCE at
+the upper end of its bootstrap interval, the mean KL, the top-1 agreement, the top-5 overlap and, under the
+fidelity profile, the largest |Δlogit|. PASS when every criterion is within its AT_RISK threshold,
+REGRESSION when any is beyond its REGRESSION threshold, else AT_RISK; thresholds are inclusive. The
+thresholds are a profile's (``metrics.profiles``): *fidelity* for a float conversion, *lossy* when either
+graph holds quantized operators, or ``profile=`` / ``thresholds=``. The report's ``profile``, ``criteria``
+and ``reasons`` say which profile judged and which criterion decided.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,13 +25,14 @@ import numpy as np
 
 from ..config import MaskingConfig, masking_config
 from ..errors import FillMaskError
+from ..limits import check_count
 from ..masking import IGNORE_INDEX, MaskManifest, load_masks, masked_batches, replay_config, settings_of
-from ..metrics import DEFAULT_THRESHOLDS as LIMITS
-from ..metrics import EVAL_REPORT_COUNTS, PairedTotals, Totals, passes, validate_thresholds, warn_unknown
+from ..metrics import (EVAL_REPORT_COUNTS, PROFILES, PairedTotals, Thresholds, Totals, passes, pick_profile,
+                       validate_thresholds, warn_unknown)
 from ..numerics import paired_rows
 from ..report import CompareReport, EvalReport, provenance
 from ..runtime import (open_model, TorchReference, check_pair, check_same_tokenizer, check_vocab,
-                       shared_max_length)
+                       shared_max_length, unused_sibling)
 from ..text import check_shard, shard_label
 from .evaluation import LOGITS_BUDGET
 from .partials import check_partial, save_partial
@@ -53,14 +57,8 @@ def compare(
     text_field: str | None = None,
     bootstrap: int = 1000,
     bootstrap_seed: int = 0,
-    at_risk: float = LIMITS.at_risk,
-    regression: float = LIMITS.regression,
-    kl_at_risk: float = LIMITS.kl_at_risk,
-    kl_regression: float = LIMITS.kl_regression,
-    agreement_at_risk: float = LIMITS.agreement_at_risk,
-    agreement_regression: float = LIMITS.agreement_regression,
-    top5_at_risk: float = LIMITS.top5_at_risk,
-    top5_regression: float = LIMITS.top5_regression,
+    profile: str = "auto",
+    thresholds: Thresholds | None = None,
     logits_budget: int = LOGITS_BUDGET,
     progress: bool | None = None,
     shard: tuple[int, int] | str | None = None,
@@ -85,13 +83,11 @@ def compare(
         text_field, logits_budget, progress: as ``evaluate`` (the budget holds for each model's pass).
         bootstrap: paired bootstrap resamples of the masked tokens for the ΔCE interval (0 skips it).
         bootstrap_seed: seed of the bootstrap's ``numpy.random.default_rng``.
-        at_risk, regression: relative ΔCE (upper end of the bootstrap interval; the point estimate with
-            ``bootstrap=0``) beyond which the verdict is AT_RISK / REGRESSION (inclusive: ``<= at_risk``
-            is within); 0 <= at_risk <= regression.
-        kl_at_risk, kl_regression: the same for the mean KL(reference || candidate), nats per token.
-        agreement_at_risk, agreement_regression: top-1 agreement below which the verdict is AT_RISK /
-            REGRESSION (inclusive: ``>= at_risk`` is within); 1 >= at_risk >= regression >= 0.
-        top5_at_risk, top5_regression: the same for the top-5 overlap.
+        profile: ``"auto"`` (default): ``"lossy"`` when the candidate's or the reference's ONNX graph holds
+            quantized operators (int8), else ``"fidelity"`` (a float conversion, judged against float noise);
+            or ``"fidelity"`` / ``"lossy"`` as given. The report's ``profile`` names it and why.
+        thresholds: a ``Thresholds`` to judge with instead of the profile's preset (``fm.FIDELITY``,
+            ``fm.LOSSY``); e.g. ``dataclasses.replace(fm.FIDELITY, max_logit_regression=0.1)``.
         shard: ``(i, n)`` or ``"i/n"``: compare on samples ``k % n == i`` only; ``merge`` of the n shards'
             partials is the whole corpus's report, bootstrap interval included.
         partial: write the run's partial file here (``.json`` or ``.npz``), for ``merge``; see ``evaluate``.
@@ -105,10 +101,9 @@ def compare(
     >>> report.verdict, report.delta_cross_entropy  # doctest: +SKIP
     ('PASS', 0.0031)
     """
-    limits = validate_thresholds(at_risk, regression, bootstrap, bootstrap_seed, kl_at_risk=kl_at_risk,
-                                 kl_regression=kl_regression, agreement_at_risk=agreement_at_risk,
-                                 agreement_regression=agreement_regression, top5_at_risk=top5_at_risk,
-                                 top5_regression=top5_regression)
+    validate_thresholds(thresholds, bootstrap, bootstrap_seed)
+    logits_budget = check_count("logits_budget", logits_budget, hint="logits a forward pass may hold")
+    pick_profile(profile, {}, None)  # a bad name is refused before any work
     shard = check_shard(shard)
     torch_ref, ref_info = None, None
     if masks is not None and not isinstance(masks, MaskManifest):
@@ -127,8 +122,15 @@ def compare(
         if reference_tokenizer is not None:  # first: its message names both tokenizers
             check_same_tokenizer(tokenizer, reference_tokenizer)
         check_pair(reference, tokenizer, what="reference")
+        check_distinct(candidate, reference)
         ref_info = provenance(reference)["model"]
+        note = unused_sibling(ref_info)
+        if note:
+            ref_info = {**ref_info, "note": note}
     check_vocab(candidate, reference)
+    name, reason = pick_profile(profile, candidate.describe(), None if torch_ref is not None else ref_info)
+    limits = PROFILES[name] if thresholds is None else thresholds
+    chosen = {"name": name, "reason": reason, "thresholds": "preset" if thresholds is None else "given"}
     if partial is not None:  # refused before any work
         partial = check_partial(partial, candidate, tokenizer, texts, masks=masks,
                                 reference=None if torch_ref is not None else reference)
@@ -174,10 +176,23 @@ def compare(
                                                      "max_length", "bootstrap_seed", "shard")})
     report = CompareReport.from_totals(paired, cand_report, ref_report, bootstrap=int(bootstrap),
                                        bootstrap_seed=int(bootstrap_seed), thresholds=limits, settings=settings,
-                                       provenance=record)
+                                       provenance=record, profile=chosen)
     if partial is not None:
         report.saved_partial = save_partial(partial, report, candidate, tokenizer, texts, reference=ref_info)
     return report
+
+
+def check_distinct(candidate: MaskedLM, reference: MaskedLM) -> None:
+    """``FillMaskError`` when the two models were read from the same weights file (``os.path.samefile``): a model
+    compared with itself passes whatever it is."""
+    weights = [[Path(f) for f in model.files if Path(f).name != "config.json"] for model in (candidate, reference)]
+    same = next((a for a in weights[0] for b in weights[1] if a.exists() and b.exists() and os.path.samefile(a, b)),
+                None)
+    if same is not None:
+        raise FillMaskError(f"the candidate and the reference are the same file {str(same)!r}: a model compared with "
+                            f"itself always passes; pass the model it was converted from as the reference (for a "
+                            f"directory holding both a checkpoint and model.onnx, --reference-backend numpy / "
+                            f"open_model(dir, backend='numpy') runs the checkpoint)")
 
 
 def _check_rows(candidate: Any, reference: Any, cand_rows: np.ndarray, ref_rows: np.ndarray,

@@ -103,6 +103,10 @@ def _model():
     return fm.OnnxMaskedLM(BERT)
 
 
+def _int32():
+    return fm.OnnxMaskedLM(GOLDEN / "variants" / "bert_int32")
+
+
 def _tok():
     return fm.Tokenizer.from_dir(BERT)
 
@@ -127,7 +131,7 @@ API_ROWS = [
     ("fill-mask-tokenizer-none", lambda: fm.fill_mask(_model(), None, "a [MASK]"), fm.TokenizerError,
      "tokenizer=None"),
     ("generate-tokenizer-none", lambda: fm.generate(_model(), None, "a [MASK]"), fm.TokenizerError, "tokenizer=None"),
-    ("compare-tokenizer-none", lambda: fm.compare(_model(), _model(), None, ["a b"]), fm.TokenizerError,
+    ("compare-tokenizer-none", lambda: fm.compare(_int32(), _model(), None, ["a b"]), fm.TokenizerError,
      "tokenizer=None"),
     ("tokenizer-from-file-none", lambda: fm.Tokenizer.from_file(None), fm.InputFileError, "path=None is a NoneType"),
     ("tokenizer-from-dir-an-int", lambda: fm.Tokenizer.from_dir(3), fm.InputFileError, "directory=3 is a int"),
@@ -160,10 +164,14 @@ API_ROWS = [
      f"seed={2**70} must be an integer from 0 to {2**63 - 1}"),
     ("batch-size-beyond-its-bound", lambda: fm.evaluate(_model(), _tok(), ["a b"], batch_size=10**12),
      fm.FillMaskError, "batch_size=1000000000000 must be an integer from 1 to 1000000"),
-    ("compare-bootstrap-beyond-its-bound", lambda: fm.compare(_model(), _model(), _tok(), ["a b"], bootstrap=10**9),
+    ("compare-bootstrap-beyond-its-bound", lambda: fm.compare(_int32(), _model(), _tok(), ["a b"], bootstrap=10**9),
      fm.FillMaskError, "bootstrap=1000000000 must be an integer from 0 to 100000"),
-    ("compare-bootstrap-seed-a-float", lambda: fm.compare(_model(), _model(), _tok(), ["a b"], bootstrap_seed=1.5),
+    ("compare-bootstrap-seed-a-float", lambda: fm.compare(_int32(), _model(), _tok(), ["a b"], bootstrap_seed=1.5),
      fm.FillMaskError, "bootstrap_seed=1.5 must be an integer"),
+    ("logits-budget-a-float", lambda: fm.evaluate(_model(), _tok(), ["the cat sat"], logits_budget=2.5),
+     fm.FillMaskError, "logits_budget=2.5 must be an integer"),
+    ("compare-logits-budget-zero", lambda: fm.compare(_int32(), _model(), _tok(), ["the cat sat"], logits_budget=0),
+     fm.FillMaskError, "logits_budget=0 must be an integer from 1"),
     ("pll-token-budget-zero", lambda: fm.pseudo_log_likelihood(_model(), _tok(), ["a b"], token_budget=0),
      fm.FillMaskError, "token_budget=0"),
     ("fill-mask-top-k-a-float", lambda: fm.fill_mask(_model(), _tok(), "a [MASK]", top_k=2.5), fm.FillMaskError,
