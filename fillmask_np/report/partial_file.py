@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError, InputFileError
+from ..limits import is_int
 from ..text import AtomicFile, check_input_file
 
 __all__ = ["PARTIAL_FORMAT", "PARTIAL_SUFFIXES", "PARTIAL_VERSION", "check_partial_path", "read_partial",
@@ -86,7 +87,7 @@ def read_partial(path: str | Path) -> dict[str, Any]:
         raise DataError(f"{str(path)!r} is an edited or damaged partial file: its content does not match its "
                         f"checksum; score that shard again with --partial")
     shard = document.get("shard")
-    shard_ok = shard is None or (isinstance(shard, list) and len(shard) == 2 and all(isinstance(x, int) for x in shard)
+    shard_ok = shard is None or (isinstance(shard, list) and len(shard) == 2 and all(is_int(x) for x in shard)
                                  and 0 <= shard[0] < shard[1])
     if (document.get("kind") not in ("eval", "pppl", "compare") or not shard_ok
             or not all(isinstance(document.get(k), dict) for k in ("settings", "sources", "totals", "extra"))):

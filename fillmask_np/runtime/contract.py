@@ -87,7 +87,7 @@ def fill_position_ids(ids: np.ndarray, style: str, padding_idx: int) -> np.ndarr
 
 
 def fixed(dim: Any) -> int | None:
-    return dim if isinstance(dim, int) and dim > 0 else None
+    return dim if is_int(dim) and dim > 0 else None
 
 
 def read_inputs(session: Any, path: Path) -> tuple[dict[str, InputSpec], bool]:
