@@ -98,7 +98,7 @@ def test_escape_and_metric_formats():
     assert format_metric("perplexity", 147.30123) == "147.301"
     assert format_metric("perplexity", None) == format_metric("perplexity", float("inf")) == "n/a"
     assert format_metric("n_masked", 319) == "319"
-    assert format_metric("delta_ci95", [-1.7e-4, 0.25]) == "[-1.700e-04, 0.2500]"
+    assert format_metric("delta_ci95", [-1.7e-4, 0.25]) == "[-1.700e-04, 2.500e-01]"  # one format for both ends
 
 
 def test_metric_cards_carry_the_exact_value():
