@@ -28,6 +28,9 @@ def from_tokenizer_json(path: Path, overrides: dict[str, str]) -> dict[str, Any]
     import tokenizers
 
     check_input_file(path, what="tokenizer file", fix="pass a tokenizer.json or a model directory")
+    if path.stat().st_size == 0:
+        raise InputFileError(f"{str(path)!r} is empty, not a Hugging Face tokenizer.json; pass the tokenizer.json "
+                             f"saved with the model")
     try:
         backend = tokenizers.Tokenizer.from_file(str(path))
     except Exception as exc:  # tokenizers raises bare Exception on bad JSON

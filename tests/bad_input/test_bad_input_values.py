@@ -85,7 +85,7 @@ CLI_ROWS = [
     ("shard-count-beyond-its-bound", ["eval", "--model", "{w}/m", "--shard", "0/2000000"], "n at most 1000000"),
     ("jsonl-holding-a-huge-integer", ["eval", "--model", "{w}/m", "--data", "{w}/huge.jsonl"],
      "huge.jsonl' line 1 is not JSON (Exceeds the limit (4300 digits)"),
-    ("tokenizer-json-empty", ["eval", "--model", "{w}/tok_empty"], "tokenizer.json' is not a Hugging Face tokenizer"),
+    ("tokenizer-json-empty", ["eval", "--model", "{w}/tok_empty"], "tokenizer.json' is empty, not a Hugging Face"),
     ("tokenizer-json-cut-short", ["eval", "--model", "{w}/tok_cut"], "tokenizer.json' is not a Hugging Face"),
     ("tokenizer-json-not-json", ["eval", "--model", "{w}/tok_not_json"], "tokenizer.json' is not a Hugging Face"),
 ]
