@@ -13,6 +13,7 @@ crash never leaves a partial model and no temporary directory is left behind.
 
 from __future__ import annotations
 
+import filecmp
 import shutil
 from pathlib import Path
 from typing import Iterable
@@ -62,23 +63,10 @@ def _refuse_another_model(dst_file: Path, src_dir: Path) -> None:
         name = path.name
         if name not in MODEL_FILE_NAMES and name not in _CHECKPOINT_NAMES:
             continue
-        if not _same_bytes(path, src_dir / name):
+        if not (path.is_file() and (src_dir / name).is_file() and filecmp.cmp(path, src_dir / name, shallow=False)):
             raise InputFileError(f"optimize output folder {str(folder)!r} holds another model's {name} (it is not the "
                                  f"source's, {str(src_dir / name)!r}); writing there would overwrite or mix that "
                                  f"model's files: pass a new or empty folder with -o")
-
-
-def _same_bytes(a: Path, b: Path) -> bool:
-    """True when both are regular files with the same bytes."""
-    if not (a.is_file() and b.is_file()) or a.stat().st_size != b.stat().st_size:
-        return False
-    with open(a, "rb") as first, open(b, "rb") as second:
-        while True:
-            block = first.read(1 << 20)
-            if block != second.read(1 << 20):
-                return False
-            if not block:
-                return True
 
 
 def publish(model_file: Path, dst_file: Path, src_dir: Path, side_files: Iterable[str]) -> list[str]:
