@@ -25,7 +25,7 @@ def _model_file(path: Path) -> Path:
     return path / "model.onnx" if path.is_dir() else path
 
 
-def _copy_side_files(src: Path, dst_dir: Path) -> None:
+def copy_side_files(src: Path, dst_dir: Path) -> None:
     """Copy config.json and the tokenizer files beside ``src`` into ``dst_dir``."""
     if src.is_dir():
         for f in src.iterdir():
@@ -70,7 +70,7 @@ def perturb_feed_forward(src: str | Path, dst_dir: str | Path, level: float, *, 
         new = (w + level * w.std() * noise).astype(np.float32)
         by_name[name].CopyFrom(numpy_helper.from_array(new, name))
     onnx.save(model, str(dst_dir / "model.onnx"))
-    _copy_side_files(src, dst_dir)
+    copy_side_files(src, dst_dir)
     return {"level": level, "seed": seed, "weights": names}
 
 
@@ -83,7 +83,7 @@ def float16_copy(src: str | Path, dst_dir: str | Path) -> Path:
     dst_dir.mkdir(parents=True, exist_ok=True)
     model = convert_float_to_float16(onnx.load(str(_model_file(src))), keep_io_types=False)
     onnx.save(model, str(dst_dir / "model.onnx"))
-    _copy_side_files(src, dst_dir)
+    copy_side_files(src, dst_dir)
     return dst_dir
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checke
     from .errors import (DataError, FillMaskError, FillMaskWarning, InputFileError, MaskingError, ModelError,
                          NumericsError, TokenizerError, UnknownTokensWarning)
     from .masking import MaskManifest, load_masks, mask_tokens, sample_rng, save_masks
+    from .metrics import FIDELITY, LOSSY, Thresholds
     from .numerics import check_finite, cross_entropy, log_softmax, logsumexp
     from .optimize import OptimizeReport, optimize_model
     from .report import CompareReport, EvalReport, PLLReport
@@ -40,6 +41,7 @@ _LAZY = {  # public name -> the stage folder (or leaf module) that defines it
     **dict.fromkeys(("Encoded", "Tokenizer"), "tokenization"),
     **dict.fromkeys(("MaskManifest", "load_masks", "mask_tokens", "sample_rng", "save_masks"), "masking"),
     **dict.fromkeys(("check_finite", "cross_entropy", "log_softmax", "logsumexp"), "numerics"),
+    **dict.fromkeys(("FIDELITY", "LOSSY", "Thresholds"), "metrics"),
     **dict.fromkeys(("MaskedLM", "NumpyMaskedLM", "OnnxMaskedLM"), "runtime"),
     **dict.fromkeys(("CompareReport", "EvalReport", "PLLReport", "render_html"), "report"),
     **dict.fromkeys(("compare", "evaluate", "fill_mask", "generate", "Generation", "GenerationStep", "Generations",
@@ -49,12 +51,12 @@ _LAZY = {  # public name -> the stage folder (or leaf module) that defines it
 
 __all__ = [
     "__version__", "check_finite", "compare", "CompareReport", "cross_entropy", "DataError", "Encoded",
-    "EvalReport", "evaluate", "fill_mask", "FillMaskError", "generate", "Generation", "GenerationStep",
+    "EvalReport", "evaluate", "FIDELITY", "fill_mask", "FillMaskError", "generate", "Generation", "GenerationStep",
     "Generations", "FillMaskWarning", "InputFileError", "iter_texts",
-    "load_masks", "log_softmax", "logsumexp", "mask_tokens", "MaskedLM", "MaskingConfig", "MaskingError",
+    "load_masks", "log_softmax", "logsumexp", "LOSSY", "mask_tokens", "MaskedLM", "MaskingConfig", "MaskingError",
     "MaskManifest", "merge", "ModelError", "NumericsError", "NumpyMaskedLM", "OnnxMaskedLM", "optimize_model",
     "OptimizeReport", "PLLReport", "pseudo_log_likelihood", "pseudo_perplexity", "render_html", "sample_rng",
-    "save_masks", "Tokenizer", "TokenizerError", "UnknownTokensWarning",
+    "save_masks", "Thresholds", "Tokenizer", "TokenizerError", "UnknownTokensWarning",
 ]
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,19 +13,25 @@ from .options import (data_args, data_label, data_source, load, load_model, mask
 from .printing import file_row, print_json, print_rows, shard_rows
 
 _EXIT = {"PASS": 0, "AT_RISK": 0, "REGRESSION": 1}
-# (option, help) of each threshold; the defaults are metrics.Thresholds' (not imported here: --help stays light,
-# tests/cli/test_compare_verdict.py checks that this help text states them)
+# (option, help) of each threshold; the defaults are the profiles' (metrics.profiles, not imported here: --help
+# stays light; tests/cli/test_compare_verdict.py checks that this help text states them)
 _THRESHOLDS = (
     ("at-risk", "relative ΔCE (upper end of its bootstrap 95%% interval; the point estimate with --bootstrap 0) "
-                "above which the verdict is at least AT_RISK (default 0.01)"),
-    ("regression", "relative ΔCE above which the verdict is REGRESSION, exit 1 (default 0.05)"),
+                "above which the verdict is at least AT_RISK (default: fidelity 0.001, lossy 0.01)"),
+    ("regression", "relative ΔCE above which the verdict is REGRESSION, exit 1 (default: fidelity 0.01, lossy 0.05)"),
     ("kl-at-risk", "mean KL(reference||candidate), nats per masked token, above which the verdict is at least "
-                   "AT_RISK (default 0.005)"),
-    ("kl-regression", "mean KL above which the verdict is REGRESSION (default 0.05)"),
-    ("agreement-at-risk", "top-1 agreement below which the verdict is at least AT_RISK (default 0.9)"),
-    ("agreement-regression", "top-1 agreement below which the verdict is REGRESSION (default 0.7)"),
-    ("top5-at-risk", "top-5 overlap below which the verdict is at least AT_RISK (default 0.9)"),
-    ("top5-regression", "top-5 overlap below which the verdict is REGRESSION (default 0.7)"),
+                   "AT_RISK (default: fidelity 1e-05, lossy 0.005)"),
+    ("kl-regression", "mean KL above which the verdict is REGRESSION (default: fidelity 5e-05, lossy 0.05)"),
+    ("agreement-at-risk", "top-1 agreement below which the verdict is at least AT_RISK (default: fidelity 0.95, "
+                          "lossy 0.9)"),
+    ("agreement-regression", "top-1 agreement below which the verdict is REGRESSION (default: fidelity 0.9, "
+                             "lossy 0.7)"),
+    ("top5-at-risk", "top-5 overlap below which the verdict is at least AT_RISK (default: fidelity 0.95, lossy 0.9)"),
+    ("top5-regression", "top-5 overlap below which the verdict is REGRESSION (default: fidelity 0.9, lossy 0.7)"),
+    ("max-logit-at-risk", "largest |logit difference| above which the verdict is at least AT_RISK (default: "
+                          "fidelity 0.04, lossy not judged)"),
+    ("max-logit-regression", "largest |logit difference| above which the verdict is REGRESSION (default: fidelity "
+                             "0.06, lossy not judged)"),
 )
 
 
@@ -48,7 +55,12 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bootstrap-seed", type=int, default=0, help="bootstrap seed (default 0)")
     group = p.add_argument_group("verdict thresholds", "PASS when every criterion is within its AT_RISK "
                                  "threshold, REGRESSION when any is beyond its REGRESSION threshold, else AT_RISK "
-                                 "(thresholds inclusive)")
+                                 "(thresholds inclusive); each option replaces one value of the profile's")
+    group.add_argument("--profile", choices=("auto", "fidelity", "lossy"), default="auto",
+                       help="the thresholds' preset: fidelity (a float32/float16 conversion against its source: "
+                            "bounds set from float noise, the largest |Δlogit| judged) or lossy (int8 and other "
+                            "approximations); auto (default): lossy when either ONNX graph holds quantized "
+                            "operators, else fidelity")
     for option, text in _THRESHOLDS:
         group.add_argument(f"--{option}", type=float, metavar="X", help=text)
     p.add_argument("--html", metavar="PATH", help="write the comparison as one self-contained HTML page (verdict, "
@@ -75,6 +87,21 @@ def _reference(args: argparse.Namespace) -> tuple[Any, Any]:  # (OnnxMaskedLM | 
         return load_model(path, args), None
 
 
+def _thresholds(args: argparse.Namespace, candidate: Any, reference: Any) -> Any:  # Thresholds | None
+    """The profile's thresholds with the values given on the command line, or None when none is given."""
+    from dataclasses import replace
+
+    from ..metrics import PROFILES, pick_profile
+
+    given = {name: value for name in (o.replace("-", "_") for o, _ in _THRESHOLDS)
+             if (value := getattr(args, name)) is not None}
+    if not given:
+        return None
+    name, _ = pick_profile(args.profile, candidate.describe(),
+                           None if isinstance(reference, Path) else reference.describe())
+    return replace(PROFILES[name], **given)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns 0 on PASS or AT_RISK, 1 on REGRESSION."""
     from ..masking import load_masks
@@ -89,8 +116,7 @@ def run(args: argparse.Namespace) -> int:
     data = data_source(args)
     manifest = load_masks(args.masks) if args.masks else None
     options = masking_options(args, manifest)  # given, else the masks file's (a conflict is an error), else default
-    limits = {name: value for name in (o.replace("-", "_") for o, _ in _THRESHOLDS)
-              if (value := getattr(args, name)) is not None}  # the others: compare's defaults
+    thresholds = _thresholds(args, candidate, reference)
     inputs: list[Path] = []
     if args.html:  # refused before any work
         is_npz = isinstance(reference, Path)
@@ -100,7 +126,11 @@ def run(args: argparse.Namespace) -> int:
     distinct_outputs(("--html", args.html), ("--partial", args.partial))
     report = compare(candidate, reference, tokenizer, data, reference_tokenizer=reference_tokenizer, masks=manifest,
                      text_field=args.text_field, bootstrap=args.bootstrap, bootstrap_seed=args.bootstrap_seed,
-                     progress=args.progress, shard=args.shard, partial=args.partial, **limits, **options)
+                     progress=args.progress, shard=args.shard, partial=args.partial, profile=args.profile,
+                     thresholds=thresholds, **options)
+    note = (report.provenance.get("reference") or {}).get("note")
+    if note and Path(args.reference).is_dir():  # which of the directory's two models was the reference
+        print(f"fillmask-np: note: --reference {note}", file=sys.stderr)
     if args.html:
         render_html(report, args.html, texts=data, text_field=args.text_field, inputs=inputs)
     if args.json:
@@ -146,6 +176,8 @@ def print_table(report: Any, candidate: str, reference: str, data: str) -> None:
         ("top-5 overlap", f"{100 * report.top5_overlap:.2f} %"),
         ("max |Δlogit|", f"{report.max_abs_logit_diff:.6g}"),
         ("logit cosine", f"mean {report.mean_cosine:.8f}, min {report.min_cosine:.8f}"),
+        ("profile", f"{report.profile['name']} ({report.profile['reason']}"
+                    + ("; thresholds given)" if report.profile["thresholds"] == "given" else ")")),
         ("criterion", f"{'value':>12} {'AT_RISK':>12} {'REGRESSION':>12}  status"),
         *[_criterion(c) for c in report.criteria],
         ("verdict", report.verdict + (" (every criterion within its AT_RISK threshold)" if report.verdict == "PASS"
@@ -160,8 +192,8 @@ def _criterion(c: dict) -> tuple[str, str]:
     if name == "delta_ce":
         key = "ΔCE upper 95%" if c["basis"].startswith("upper") else "ΔCE (no CI)"
         show = (lambda x: "n/a" if x is None else f"{100 * x:+.3f} %")
-    elif name == "mean_kl":
-        key, show = "KL(ref||cand)", (lambda x: f"{x:.4g}")
+    elif name in ("mean_kl", "max_abs_logit_diff"):
+        key, show = ("KL(ref||cand)" if name == "mean_kl" else "max |Δlogit|"), (lambda x: f"{x:.4g}")
     else:
         key = "top-1 agreement" if name == "top1_agreement" else "top-5 overlap"
         show = (lambda x: f"{100 * x:.2f} %")

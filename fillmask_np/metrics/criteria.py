@@ -7,7 +7,9 @@ any criterion is beyond its REGRESSION threshold, and AT_RISK otherwise. The cri
   interval (the point estimate when no bootstrap ran, which the criterion's ``basis`` says);
 * ``mean_kl``: mean KL(reference || candidate) over the masked tokens, nats;
 * ``top1_agreement``: share of masked tokens where both models' argmax agree (lower is worse);
-* ``top5_overlap``: mean |top5_ref ∩ top5_cand| / 5 (lower is worse): what ``fill_mask`` shows.
+* ``top5_overlap``: mean |top5_ref ∩ top5_cand| / 5 (lower is worse): what ``fill_mask`` shows;
+* ``max_abs_logit_diff``: the largest |logit_cand - logit_ref| over the masked positions and the vocabulary,
+  judged only when the thresholds set its bounds (the fidelity profile does).
 """
 
 from __future__ import annotations
@@ -22,19 +24,21 @@ __all__ = ["Criterion", "SEVERITY", "judge"]
 SEVERITY = ("PASS", "AT_RISK", "REGRESSION")  # in order
 
 _LABELS = {"delta_ce": "ΔCE", "mean_kl": "KL(ref||cand)", "top1_agreement": "top-1 agreement",
-           "top5_overlap": "top-5 overlap"}
-_PREFIX = {"delta_ce": "", "mean_kl": "kl_", "top1_agreement": "agreement_", "top5_overlap": "top5_"}
+           "top5_overlap": "top-5 overlap", "max_abs_logit_diff": "max |Δlogit|"}
+_PREFIX = {"delta_ce": "", "mean_kl": "kl_", "top1_agreement": "agreement_", "top5_overlap": "top5_",
+           "max_abs_logit_diff": "max_logit_"}
 _BASIS = {"ci": "upper end of the paired bootstrap 95 % interval of ΔCE, over CE(reference)",
           "point": "point estimate of ΔCE over CE(reference): no bootstrap interval (bootstrap=0)",
           "mean_kl": "mean over masked tokens, nats", "top1_agreement": "share of masked tokens",
-          "top5_overlap": "mean |top5_ref ∩ top5_cand| / 5 over masked tokens"}
+          "top5_overlap": "mean |top5_ref ∩ top5_cand| / 5 over masked tokens",
+          "max_abs_logit_diff": "largest |logit_cand - logit_ref| over masked positions and the vocabulary"}
 
 
 @dataclass(frozen=True)
 class Criterion:
     """One criterion of the verdict: its value, thresholds and status."""
 
-    name: str  # delta_ce | mean_kl | top1_agreement | top5_overlap
+    name: str  # delta_ce | mean_kl | top1_agreement | top5_overlap | max_abs_logit_diff
     value: float
     at_risk: float
     regression: float
@@ -45,6 +49,8 @@ class Criterion:
     def _show(self, x: float) -> str:
         if self.name == "mean_kl":
             return f"{x:.4g} nats"
+        if self.name == "max_abs_logit_diff":
+            return f"{x:.4g}"
         return f"{100 * x:+.4g} %" if self.name == "delta_ce" else f"{100 * x:.4g} %"
 
     def reason(self) -> str:
@@ -74,7 +80,7 @@ class Criterion:
 
 
 def judge(delta_ce: float, mean_kl: float, top1_agreement: float, top5_overlap: float, limits: Thresholds, *,
-          delta_from_interval: bool) -> tuple[str, list[Criterion]]:
+          delta_from_interval: bool, max_abs_logit_diff: float = 0.0) -> tuple[str, list[Criterion]]:
     """The verdict and every criterion (in the order above) of a comparison's figures.
 
     Args:
@@ -82,6 +88,7 @@ def judge(delta_ce: float, mean_kl: float, top1_agreement: float, top5_overlap: 
         mean_kl, top1_agreement, top5_overlap: the paired figures over the masked tokens.
         limits: the ``Thresholds``.
         delta_from_interval: whether ``delta_ce`` is the interval's upper end (else the point estimate).
+        max_abs_logit_diff: the largest |Δlogit|; a criterion only when ``limits`` bound it.
     Returns:
         (verdict, criteria): the worst status of all criteria, and each criterion.
 
@@ -91,8 +98,10 @@ def judge(delta_ce: float, mean_kl: float, top1_agreement: float, top5_overlap: 
     limits_by_name = asdict(limits)
     out = []
     for name, value in (("delta_ce", delta_ce), ("mean_kl", mean_kl), ("top1_agreement", top1_agreement),
-                        ("top5_overlap", top5_overlap)):
+                        ("top5_overlap", top5_overlap), ("max_abs_logit_diff", max_abs_logit_diff)):
         at_risk, regression = limits_by_name[f"{_PREFIX[name]}at_risk"], limits_by_name[f"{_PREFIX[name]}regression"]
+        if at_risk is None:  # an optional criterion the thresholds leave unjudged
+            continue
         lower = name in ("top1_agreement", "top5_overlap")
         basis = _BASIS[("ci" if delta_from_interval else "point") if name == "delta_ce" else name]
         out.append(Criterion(name, float(value), at_risk, regression, "lower" if lower else "higher",

@@ -1,9 +1,10 @@
 """The thresholds of a comparison's verdict, one pair per criterion, validated; one criterion's status.
 
-Each criterion has an AT_RISK and a REGRESSION threshold, both inclusive on the PASS side. The defaults
-come from the ladder in bench/LADDER.md (bench/verdict_ladder.py): the same model, its float16 and int8
-exports pass with a wide margin; feed-forward weights perturbed by 10 % of their spread or more, other
-checkpoints and a wrong tokenizer do not.
+Each criterion has an AT_RISK and a REGRESSION threshold, both inclusive on the PASS side. ``Thresholds()``
+holds the *lossy* profile's values (int8 and other approximations, from the ladder in bench/LADDER.md);
+``metrics.profiles`` holds the presets, *fidelity* included. The largest |Δlogit| is judged only when its
+thresholds are set (the fidelity profile sets them; lossy leaves them None: an int8 model's largest logit
+difference says little about its quality).
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-import numpy as np
-
 from ..errors import FillMaskError
+from ..limits import check_count
 
-__all__ = ["DEFAULT_THRESHOLDS", "LOWER_IS_WORSE", "Thresholds", "relative", "validate_thresholds", "verdict"]
+__all__ = ["LOWER_IS_WORSE", "OPTIONAL", "Thresholds", "relative", "validate_thresholds", "verdict"]
 
 LOWER_IS_WORSE = ("agreement", "top5")  # shares in [0, 1]: the verdict worsens as they fall
+OPTIONAL = ("max_logit",)  # criteria judged only when their thresholds are set (both or neither)
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,11 @@ class Thresholds:
     paired bootstrap 95 % interval (higher is worse; 0 <= at_risk <= regression). ``kl_*``: mean
     KL(reference || candidate) in nats per masked token (higher is worse). ``agreement_*``: share of masked
     tokens whose top-1 ids agree; ``top5_*``: mean |top5_ref ∩ top5_cand| / 5 (lower is worse;
-    1 >= at_risk >= regression >= 0).
+    1 >= at_risk >= regression >= 0). ``max_logit_*``: the largest |logit_cand - logit_ref| over the masked
+    positions and the vocabulary (higher is worse), or None (both): not judged.
+
+    >>> Thresholds(kl_at_risk=0.01).kl_at_risk
+    0.01
     """
 
     at_risk: float = 0.01
@@ -39,20 +44,30 @@ class Thresholds:
     agreement_regression: float = 0.70
     top5_at_risk: float = 0.90
     top5_regression: float = 0.70
+    max_logit_at_risk: float | None = None
+    max_logit_regression: float | None = None
 
     def __post_init__(self) -> None:
         values = asdict(self)
         for name, value in values.items():
+            if value is None and name.startswith(OPTIONAL):
+                continue
             lower = name.startswith(LOWER_IS_WORSE)
             if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
                     or value < 0 or (lower and value > 1)):
                 what = ("a share between 0 and 1 (e.g. 0.9 for 90 %)" if lower else
                         "a finite KL in nats per token >= 0" if name.startswith("kl_") else
+                        "a finite logit difference >= 0, or None (not judged)" if name.startswith(OPTIONAL) else
                         "a finite relative cross-entropy increase >= 0 (e.g. 0.05 for 5 %)")
                 raise FillMaskError(f"{name}={value!r} must be {what}")
             object.__setattr__(self, name, float(value))
-        for prefix in ("", "kl_") + tuple(f"{p}_" for p in LOWER_IS_WORSE):
+        for prefix in ("", "kl_") + tuple(f"{p}_" for p in LOWER_IS_WORSE + OPTIONAL):
             risk, regression = values[f"{prefix}at_risk"], values[f"{prefix}regression"]
+            if (risk is None) != (regression is None):
+                raise FillMaskError(f"{prefix}at_risk={risk!r} and {prefix}regression={regression!r}: set both "
+                                    f"(the criterion is judged) or neither (None: not judged)")
+            if risk is None:
+                continue
             if prefix.startswith(LOWER_IS_WORSE) and risk < regression:
                 raise FillMaskError(f"{prefix}at_risk={risk!r} is below {prefix}regression={regression!r}; a share "
                                     f"below the AT_RISK threshold must be reached before the REGRESSION one")
@@ -61,27 +76,19 @@ class Thresholds:
                                     f"AT_RISK threshold must not exceed the REGRESSION one")
 
 
-DEFAULT_THRESHOLDS = Thresholds()
+def validate_thresholds(thresholds: object, bootstrap: int, bootstrap_seed: int) -> Thresholds | None:
+    """``thresholds`` if it is a ``Thresholds`` or None (the profile's); ``FillMaskError`` for anything else, a
+    bootstrap count out of its bounds or an invalid seed.
 
-
-def validate_thresholds(at_risk: float, regression: float, bootstrap: int, bootstrap_seed: int,
-                        **others: float) -> Thresholds:
-    """The ``Thresholds`` of the given values (the others at their defaults); ``FillMaskError`` naming a bad one,
-    a bootstrap count < 0 or an invalid seed.
-
-    >>> validate_thresholds(0.02, 0.1, 1000, 0, kl_at_risk=0.01).kl_at_risk
+    >>> validate_thresholds(Thresholds(), 1000, 0).at_risk
     0.01
     """
-    names = list(asdict(DEFAULT_THRESHOLDS))
-    unknown = sorted(set(others) - set(names))
-    if unknown:
-        raise FillMaskError(f"unknown threshold {unknown[0]!r}; the thresholds are {', '.join(names)}")
-    limits = Thresholds(at_risk=at_risk, regression=regression, **others)
-    if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
-        raise FillMaskError(f"bootstrap={bootstrap!r} must be a number of resamples >= 0 (0 skips the interval)")
-    if isinstance(bootstrap_seed, bool) or not isinstance(bootstrap_seed, (int, np.integer)) or bootstrap_seed < 0:
-        raise FillMaskError(f"bootstrap_seed={bootstrap_seed!r} must be a non-negative integer")
-    return limits
+    if thresholds is not None and not isinstance(thresholds, Thresholds):
+        raise FillMaskError(f"thresholds={thresholds!r} is not a Thresholds; pass fm.Thresholds(kl_at_risk=..., ...) "
+                            f"or a preset (fm.FIDELITY, fm.LOSSY), or leave it None for the profile's")
+    check_count("bootstrap", bootstrap, hint="resamples of the interval; 0 skips it")
+    check_count("bootstrap_seed", bootstrap_seed)
+    return thresholds
 
 
 def relative(delta_ce: float, ce_ref: float) -> float:

@@ -38,7 +38,7 @@ from .contract import (
     read_inputs,
 )
 from .feeds import build_feed
-from .onnx_proto import onnx_opsets
+from .onnx_proto import onnx_opsets, quantized_ops
 from .protocol import check_inputs, check_positions
 from .session import open_session
 
@@ -135,9 +135,11 @@ class OnnxMaskedLM:
         return (str(self.path),) + tuple(str(p) for p in beside if p.is_file())
 
     def describe(self) -> dict[str, Any]:
-        """Provenance of the model: path, sha256, opsets, providers, threads (``MaskedLM.describe``)."""
+        """Provenance of the model: path, sha256, opsets, quantized operators, providers, threads
+        (``MaskedLM.describe``)."""
         return {"backend": "onnx", "path": str(self.path), "sha256": file_sha256(self.path) if self.path.is_file() else None,
-                "opsets": onnx_opsets(self.path), "providers": self.session.get_providers(),
+                "opsets": onnx_opsets(self.path), "quantized_ops": quantized_ops(self.path),
+                "providers": self.session.get_providers(),
                 "intra_op_threads": self.session.get_session_options().intra_op_num_threads,
                 "gathers_positions": bool(self.gathers_positions), "cpu_count": os.cpu_count()}
 

@@ -1,14 +1,20 @@
-"""The opsets an ONNX file imports, read from its protobuf bytes without the ``onnx`` package."""
+"""The opsets an ONNX file imports and its quantized operators, read from its protobuf bytes without the ``onnx``
+package."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Iterable
 
-__all__ = ["onnx_opsets"]
+__all__ = ["onnx_opsets", "quantized_ops"]
+
+# operators that compute on 8-bit integers (ONNX and com.microsoft); plus any op named Q<Upper>... (QLinearMatMul,
+# QAttention, QGemm, QOrderedMatMul, QEmbedLayerNormalization, ...)
+_QUANTIZED = ("QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "MatMulInteger", "MatMulIntegerToFloat",
+              "ConvInteger", "DynamicQuantizeMatMul", "DynamicQuantizeLSTM", "MatMulNBits", "MatMulBnb4")
 
 
-def _varint(buf: bytes, i: int) -> tuple[int, int]:
+def _varint(buf: bytes | memoryview, i: int) -> tuple[int, int]:
     shift = value = 0
     while True:
         byte = buf[i]
@@ -19,13 +25,13 @@ def _varint(buf: bytes, i: int) -> tuple[int, int]:
         shift += 7
 
 
-def _fields(buf: bytes) -> Iterable[tuple[int, int, Any]]:
+def _fields(buf: bytes | memoryview) -> Iterable[tuple[int, int, Any]]:
     """(field number, wire type, value) of a protobuf message's top-level fields."""
     i = 0
     while i < len(buf):
         key, i = _varint(buf, i)
         number, wire = key >> 3, key & 7
-        value: int | bytes
+        value: int | bytes | memoryview
         if wire == 0:
             value, i = _varint(buf, i)
         elif wire == 2:
@@ -56,3 +62,28 @@ def onnx_opsets(path: str | Path) -> dict[str, int]:
         return opsets
     except (OSError, ValueError, IndexError, UnicodeDecodeError):
         return {}
+
+
+def _is_quantized(op: str) -> bool:
+    return op in _QUANTIZED or (len(op) > 1 and op[0] == "Q" and op[1].isupper())
+
+
+def quantized_ops(path: str | Path) -> list[str]:
+    """The sorted quantized operator types (``QuantizeLinear``, ``MatMulInteger``, ``QLinear*``, ...) in the main
+    graph of an ONNX file: empty for a float32 / float16 model, or when the file cannot be parsed.
+
+    Reads ModelProto.graph (field 7) -> NodeProto (field 1) -> op_type (field 4) without the ``onnx`` package.
+    """
+    try:
+        buf = memoryview(Path(path).read_bytes())  # slices of a memoryview copy nothing: initializers stay put
+        found: set[str] = set()
+        for number, wire, graph in _fields(buf):
+            if number == 7 and wire == 2:
+                for n, w, node in _fields(graph):
+                    if n == 1 and w == 2:
+                        op = next((bytes(v).decode("utf-8") for k, _, v in _fields(node) if k == 4), "")
+                        if _is_quantized(op):
+                            found.add(op)
+        return sorted(found)
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):
+        return []

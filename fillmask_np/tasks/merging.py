@@ -71,6 +71,7 @@ def merge(partials: Sequence[str | Path] | str | Path, *,
                                      cand, ref, bootstrap=int(settings["bootstrap"]),
                                      bootstrap_seed=int(settings["bootstrap_seed"]),
                                      thresholds=Thresholds(**docs[0]["extra"]["thresholds"]), settings=settings,
+                                     profile=docs[0]["extra"].get("profile"),
                                      provenance=record)
 
 

@@ -18,10 +18,14 @@ MODELS = GOLDEN / "models"
 BERT = MODELS / "bert"
 
 
-def test_cli_self_compare_passes_with_exit_0(capsys):
-    assert main(["compare", "--reference", str(BERT), "--data", str(EVAL_TXT), "--limit", "40"]) == 0
-    out = capsys.readouterr().out
-    assert "verdict          PASS" in out and "+0.000e+00" in out
+def test_cli_export_against_its_own_checkpoint_passes_the_fidelity_profile_with_exit_0(capsys):
+    assert main(["compare", "--reference", str(BERT), "--reference-backend", "numpy", "--data", str(EVAL_TXT),
+                 "--limit", "40"]) == 0
+    captured = capsys.readouterr()
+    assert "verdict          PASS" in captured.out and "profile          fidelity (neither model" in captured.out
+    assert captured.err == (f"fillmask-np: note: --reference {str(BERT)!r} holds a checkpoint and model.onnx: the "
+                            f"checkpoint was run (NumPy backend); backend='onnx' (--reference-backend onnx) runs "
+                            f"model.onnx\n")
 
 
 @pytest.mark.golden  # the thresholds come from torch's figures in the manifest
@@ -29,7 +33,8 @@ def test_cli_exit_1_on_regression_and_0_on_at_risk(capsys, manifest):
     ce = {m: manifest["models"][m]["eval_txt_reference"]["cross_entropy"] for m in ("electra", "bert")}
     rel = ce["electra"] / ce["bert"] - 1  # torch's per-sample figures: electra is ~8 % worse on eval.txt
     assert 0.05 < rel < 0.10
-    args = ["compare", "--model", str(MODELS / "electra"), "--reference", str(BERT), "--bootstrap", "0"]
+    args = ["compare", "--model", str(MODELS / "electra"), "--reference", str(BERT), "--bootstrap", "0", "--profile",
+            "lossy"]
     assert main(args) == 1 and "verdict          REGRESSION" in capsys.readouterr().out  # another checkpoint
     only_ce = ["--kl-at-risk", "100", "--kl-regression", "100", "--agreement-at-risk", "0", "--agreement-regression",
                "0", "--top5-at-risk", "0", "--top5-regression", "0"]  # the relative ΔCE alone decides

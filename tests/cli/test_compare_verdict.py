@@ -1,16 +1,19 @@
 """`fillmask-np compare`'s verdict from every criterion: a golden BERT with perturbed feed-forward weights (written to
-tmp_path with the onnx package, seeded, as bench/verdict_ladder.py does) is flagged, the same model passes, the
-criteria table and --json say which criterion decided, every threshold can be overridden, bad ones exit 2."""
+tmp_path with the onnx package, seeded, as bench/verdict_ladder.py does) is flagged, a copy of the model passes, the
+criteria table and --json say which profile judged and which criterion decided, every threshold can be
+overridden, bad ones exit 2."""
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
+from dataclasses import asdict
 
 import pytest
 
 from fillmask_np.cli import main
-from fillmask_np.metrics import DEFAULT_THRESHOLDS
+from fillmask_np.metrics import FIDELITY, LOSSY
 
 from helpers import EVAL_TXT, GOLDEN
 from helpers.ladder import perturbed_bert
@@ -19,7 +22,8 @@ pytestmark = pytest.mark.cli
 
 BERT = GOLDEN / "models" / "bert"
 LOOSE = ["--kl-at-risk", "10", "--kl-regression", "10", "--agreement-at-risk", "0", "--agreement-regression", "0",
-         "--top5-at-risk", "0", "--top5-regression", "0", "--at-risk", "1", "--regression", "1"]
+         "--top5-at-risk", "0", "--top5-regression", "0", "--at-risk", "1", "--regression", "1",
+         "--max-logit-at-risk", "100", "--max-logit-regression", "100"]
 
 
 @pytest.fixture(scope="module")
@@ -36,34 +40,47 @@ def _compare(capsys, model, *extra):
 
 
 def test_strongly_perturbed_weights_are_a_regression_with_exit_1(capsys, noisy):
-    code, out, _ = _compare(capsys, noisy[1.0])
+    code, out, _ = _compare(capsys, noisy[1.0], "--profile", "lossy")
     assert code == 1
     verdict = next(line for line in out.splitlines() if line.startswith("verdict"))
     assert verdict.startswith("verdict          REGRESSION: ") and "KL(ref||cand)" in verdict
     assert re.search(r"^  top-1 agreement +\d+\.\d+ % +< 90\.00 % +< 70\.00 %  REGRESSION$", out, re.M)
 
 
-def test_mildly_perturbed_weights_are_at_risk_with_exit_0(capsys, noisy):
-    code, out, _ = _compare(capsys, noisy[0.3], "--json")
+def test_mildly_perturbed_weights_are_at_risk_under_the_lossy_profile_with_exit_0(capsys, noisy):
+    code, out, _ = _compare(capsys, noisy[0.3], "--json", "--profile", "lossy")
     report = json.loads(out)
     assert code == 0 and report["verdict"] == "AT_RISK"
+    assert report["profile"] == {"name": "lossy", "reason": "chosen: profile='lossy' (--profile lossy)",
+                                 "thresholds": "preset"}
     status = {c["name"]: c["status"] for c in report["criteria"]}
     assert status["mean_kl"] == "AT_RISK" and status["delta_ce"] == "PASS"  # ΔCE alone would have passed
     assert report["reasons"] and all("AT_RISK threshold" in r for r in report["reasons"])
-    assert report["thresholds"] == {k: getattr(DEFAULT_THRESHOLDS, k) for k in report["thresholds"]}
+    assert report["thresholds"] == asdict(LOSSY)
 
 
-def test_the_same_model_passes_every_criterion(capsys):
-    code, out, _ = _compare(capsys, BERT, "--limit", "60")
+def test_the_same_perturbation_is_a_regression_under_the_fidelity_profile_picked_for_a_float_model(capsys, noisy):
+    code, out, _ = _compare(capsys, noisy[0.3], "--json")
+    report = json.loads(out)
+    assert code == 1 and report["verdict"] == "REGRESSION" and report["thresholds"] == asdict(FIDELITY)
+    assert report["profile"] == {"name": "fidelity", "reason": "neither model has quantized operators: a float "
+                                 "conversion, judged against float noise", "thresholds": "preset"}
+    assert {c["name"]: c["status"] for c in report["criteria"]}["max_abs_logit_diff"] == "REGRESSION"
+
+
+def test_a_copy_of_the_model_passes_every_criterion(capsys, tmp_path):
+    shutil.copytree(BERT, tmp_path / "copy")
+    code, out, _ = _compare(capsys, tmp_path / "copy", "--limit", "60")
     assert code == 0 and "verdict          PASS (every criterion within its AT_RISK threshold)" in out
-    assert out.count("  PASS\n") == 4
+    assert out.count("  PASS\n") == 5 and re.search(r"^  max \|Δlogit\| +0 +> 0.04 +> 0.06  PASS$", out, re.M)
 
 
 def test_overrides_of_each_threshold_change_the_verdict(capsys, noisy):
     assert _compare(capsys, noisy[1.0], *LOOSE)[0] == 0  # every criterion loosened: PASS
     for tight in (["--kl-regression", "0.001", "--kl-at-risk", "0.001"], ["--agreement-at-risk", "1",
                   "--agreement-regression", "0.999"], ["--top5-at-risk", "1", "--top5-regression", "0.999"],
-                  ["--at-risk", "0", "--regression", "0.0001"]):
+                  ["--at-risk", "0", "--regression", "0.0001"], ["--max-logit-at-risk", "0.01",
+                                                                 "--max-logit-regression", "0.01"]):
         code, out, _ = _compare(capsys, noisy[0.3], *LOOSE, *tight)
         assert code == 1 and "verdict          REGRESSION" in out, tight
 
@@ -95,9 +112,8 @@ def test_help_states_the_default_thresholds(capsys):
     with pytest.raises(SystemExit):
         main(["compare", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    t = DEFAULT_THRESHOLDS
-    for option, value in (("--at-risk", t.at_risk), ("--regression", t.regression), ("--kl-at-risk", t.kl_at_risk),
-                          ("--kl-regression", t.kl_regression), ("--agreement-at-risk", t.agreement_at_risk),
-                          ("--agreement-regression", t.agreement_regression), ("--top5-at-risk", t.top5_at_risk),
-                          ("--top5-regression", t.top5_regression)):
-        assert re.search(rf"{option} X (?:(?! --[a-z0-9-]+ X ).)*\(default {value:g}\)", text), option
+    for name, value in asdict(FIDELITY).items():
+        option, lossy = "--" + name.replace("_", "-"), getattr(LOSSY, name)
+        said = "lossy not judged" if lossy is None else f"lossy {lossy:g}"
+        assert re.search(rf"{option} X (?:(?! --[a-z0-9-]+ X ).)*\(default: fidelity {value:g}, {said}\)", text), option
+    assert "--profile {auto,fidelity,lossy}" in text

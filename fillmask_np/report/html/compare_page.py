@@ -65,8 +65,12 @@ def compare_html(report: CompareReport, *, texts: TextSource | None = None, text
     r, cand, ref = report, report.candidate, report.reference
     criteria: list[dict[str, Any]] = list(getattr(r, "criteria", None) or [])
     reasons: list[str] = list(getattr(r, "reasons", None) or [])
+    profile: dict[str, str] = dict(getattr(r, "profile", None) or {})
     head = (f'<p>verdict <span class="verdict verdict-{escape(r.verdict)}" id="verdict">{escape(r.verdict)}</span>'
-            f"</p>" + ("<ul>" + "".join(f"<li>{escape(x)}</li>" for x in reasons) + "</ul>" if reasons else "")
+            f"</p>" + (f'<p id="profile">profile <b>{escape(profile.get("name", ""))}</b>: '
+                       f'{escape(profile.get("reason", ""))}'
+                       f'{"; thresholds given" if profile.get("thresholds") == "given" else ""}</p>' if profile else "")
+            + ("<ul>" + "".join(f"<li>{escape(x)}</li>" for x in reasons) + "</ul>" if reasons else "")
             + (_criteria(criteria) if criteria else ""))
     cards = metric_cards([
         ("delta_cross_entropy", "ΔCE (candidate - reference)", r.delta_cross_entropy, "nats per masked token"),
@@ -98,7 +102,7 @@ def compare_html(report: CompareReport, *, texts: TextSource | None = None, text
     summary = section("summary", "Verdict and summary", head, cards, "<h3>Each model</h3>", sides)
     charts = section("charts", "Charts", '<div class="charts">' + "".join(figs) + "</div>")
     subtitle = f"candidate against reference on {r.n_masked} identical masked tokens: {r.verdict}"
-    shown = {**r.settings, "thresholds": dict(getattr(r, "thresholds", {}) or {})}
+    shown = {**r.settings, "profile": profile.get("name"), "thresholds": dict(getattr(r, "thresholds", {}) or {})}
     return document(title, subtitle, summary, charts, _worse(d, texts, text_field, samples),
                     provenance_section(shown, provenance or r.provenance))
 

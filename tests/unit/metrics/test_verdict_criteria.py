@@ -1,5 +1,6 @@
-"""The verdict from every criterion (relative ΔCE, KL, top-1 agreement, top-5 overlap): hand-derived cases, each
-criterion alone flipping it, inclusive thresholds in both directions, and thresholds refused with one line."""
+"""The verdict from every criterion (relative ΔCE, KL, top-1 agreement, top-5 overlap, and the largest |Δlogit| when
+its thresholds are set): hand-derived cases, each criterion alone flipping it, inclusive thresholds in both
+directions, and thresholds refused with one line."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import asdict
 import pytest
 
 import fillmask_np as fm
-from fillmask_np.metrics import DEFAULT_THRESHOLDS, Criterion, Thresholds, judge, validate_thresholds, verdict
+from fillmask_np.metrics import LOSSY, Criterion, Thresholds, judge, validate_thresholds, verdict
 
 LIMITS = Thresholds(at_risk=0.01, regression=0.05, kl_at_risk=0.005, kl_regression=0.05, agreement_at_risk=0.9,
                     agreement_regression=0.7, top5_at_risk=0.9, top5_regression=0.7)
@@ -84,16 +85,40 @@ def test_a_non_finite_value_is_none_in_json():
     assert c.to_dict()["value"] is None and c.to_dict()["reason"].startswith("ΔCE")
 
 
-def test_the_defaults_are_compares_and_the_ladders():
+def test_the_lossy_profile_is_thresholds_defaults_and_the_ladders():
+    assert asdict(LOSSY) == asdict(Thresholds()) == {**asdict(LIMITS), "max_logit_at_risk": None,
+                                                     "max_logit_regression": None}  # bench/LADDER.md
+
+
+def test_compare_takes_one_thresholds_object_and_a_profile_in_place_of_eight_keywords():
     signature = inspect.signature(fm.compare).parameters
-    assert {name: signature[name].default for name in asdict(DEFAULT_THRESHOLDS)} == asdict(DEFAULT_THRESHOLDS)
-    assert asdict(DEFAULT_THRESHOLDS) == asdict(LIMITS)  # bench/LADDER.md
+    assert signature["thresholds"].default is None and signature["profile"].default == "auto"
+    assert not set(asdict(LOSSY)) & set(signature)
 
 
 def test_thresholds_are_floats_and_validated_with_the_bootstrap():
-    limits = validate_thresholds(0, 1, 10, 0, kl_at_risk=0, agreement_at_risk=1)
+    limits = Thresholds(at_risk=0, regression=1, kl_at_risk=0, agreement_at_risk=1, max_logit_at_risk=0,
+                        max_logit_regression=1)
+    assert validate_thresholds(limits, 10, 0) is limits and validate_thresholds(None, 10, 0) is None
     assert limits.at_risk == 0.0 and isinstance(limits.at_risk, float) and limits.agreement_at_risk == 1.0
-    assert limits.top5_at_risk == DEFAULT_THRESHOLDS.top5_at_risk
+    assert isinstance(limits.max_logit_at_risk, float) and limits.top5_at_risk == LOSSY.top5_at_risk
+
+
+def test_the_largest_logit_difference_is_judged_only_when_its_thresholds_are_set():
+    bounded = Thresholds(max_logit_at_risk=0.03, max_logit_regression=0.06)
+    for value, expected in ((0.03, "PASS"), (0.0300001, "AT_RISK"), (0.06, "AT_RISK"), (0.0600001, "REGRESSION")):
+        status, criteria = judge(**CLEAN, limits=bounded, delta_from_interval=True, max_abs_logit_diff=value)
+        assert status == expected and criteria[-1].name == "max_abs_logit_diff", value
+    status, criteria = judge(**CLEAN, limits=LIMITS, delta_from_interval=True, max_abs_logit_diff=9.4)
+    assert status == "PASS" and "max_abs_logit_diff" not in [c.name for c in criteria]
+    worst = judge(**CLEAN, limits=bounded, delta_from_interval=True, max_abs_logit_diff=9.4)[1][-1]
+    assert worst.reason() == "max |Δlogit| 9.4 > 0.06 (REGRESSION threshold)"
+
+
+@pytest.mark.parametrize("value", [{"at_risk": 0.01}, 0.01, "fidelity"])
+def test_thresholds_that_are_no_thresholds_object_are_refused(value):
+    with pytest.raises(fm.FillMaskError, match=r"^thresholds=.* is not a Thresholds; pass fm.Thresholds"):
+        validate_thresholds(value, 100, 0)
 
 
 @pytest.mark.parametrize("options, match", [
@@ -108,9 +133,11 @@ def test_thresholds_are_floats_and_validated_with_the_bootstrap():
     (dict(top5_regression=-0.1), r"^top5_regression=-0.1 must be a share"),
     (dict(top5_at_risk="0.9"), r"^top5_at_risk='0.9' must be a share"),
     (dict(kl_at_risk=True), r"^kl_at_risk=True must be"),
-    (dict(kl_at_rsk=0.1), r"^unknown threshold 'kl_at_rsk'; the thresholds are at_risk, regression, kl_at_risk"),
+    (dict(max_logit_at_risk=0.1), r"^max_logit_at_risk=0.1 and max_logit_regression=None: set both"),
+    (dict(max_logit_at_risk=-1.0, max_logit_regression=1.0), r"^max_logit_at_risk=-1.0 must be a finite logit"),
+    (dict(max_logit_at_risk=0.2, max_logit_regression=0.1), r"^max_logit_at_risk=0.2 is above max_logit_regression"),
 ])
 def test_bad_thresholds_are_refused_with_one_line(options, match):
     with pytest.raises(fm.FillMaskError, match=match) as info:
-        validate_thresholds(**{"at_risk": 0.01, "regression": 0.05, "bootstrap": 100, "bootstrap_seed": 0, **options})
+        Thresholds(**options)
     assert "\n" not in str(info.value)

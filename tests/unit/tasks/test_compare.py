@@ -4,6 +4,8 @@ tests/unit/numerics/test_paired.py; the verdict: tests/unit/metrics/test_verdict
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -17,11 +19,18 @@ BERT = MODELS / "bert"
 TEXTS = EVAL_TXT.read_text(encoding="utf-8").split("\n")[:60]
 
 
+def _copy(src, dst):
+    """An ``OnnxMaskedLM`` of a copy of ``src``'s model.onnx and config.json (the same model, another file)."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in ("model.onnx", "config.json"):
+        shutil.copy2(src / name, dst / name)
+    return fm.OnnxMaskedLM(dst / "model.onnx")
+
+
 # ---------------------------------------------------------------------------------------------- thresholds
 @pytest.mark.parametrize("options, match", [
-    (dict(at_risk=0.2, regression=0.1), "at_risk=0.2 is above regression=0.1"),
-    (dict(at_risk=-0.01), "at_risk=-0.01"),
-    (dict(regression=float("nan")), "regression=nan"),
+    (dict(thresholds={"at_risk": 0.2}), r"thresholds=\{'at_risk': 0.2\} is not a Thresholds"),
+    (dict(profile="strict"), "profile='strict' is not one of 'auto', 'fidelity', 'lossy'"),
     (dict(bootstrap=-1), "bootstrap=-1"),
     (dict(bootstrap_seed=-2), "bootstrap_seed=-2"),
 ])
@@ -31,8 +40,8 @@ def test_invalid_thresholds_are_refused(bert_model, bert_tok, options, match):
 
 
 # ---------------------------------------------------------------------------------------------- real models
-def test_a_model_compared_with_itself_has_every_difference_exactly_zero(bert_tok):
-    report = fm.compare(fm.OnnxMaskedLM(BERT), fm.OnnxMaskedLM(BERT), bert_tok, TEXTS, bootstrap=200)
+def test_a_model_compared_with_a_copy_of_itself_has_every_difference_exactly_zero(tmp_path, bert_tok):
+    report = fm.compare(_copy(BERT, tmp_path), fm.OnnxMaskedLM(BERT), bert_tok, TEXTS, bootstrap=200)
     assert report.verdict == "PASS"
     assert report.delta_cross_entropy == 0.0 and report.relative_delta == 0.0
     assert report.delta_ci95 == [0.0, 0.0]
@@ -54,7 +63,7 @@ def test_candidate_figures_equal_those_of_evaluate(bert_model, bert_tok):
 
 def test_fp16_variant_differs_a_little_and_passes(bert_model, bert_tok):
     report = fm.compare(fm.OnnxMaskedLM(GOLDEN / "variants" / "bert_fp16"), bert_model, bert_tok, TEXTS)
-    assert report.verdict == "PASS"
+    assert report.verdict == "PASS" and report.profile["name"] == "fidelity"
     assert 0 < abs(report.delta_cross_entropy) < 1e-3 and 0 < report.mean_kl < 1e-4
     assert 0 < report.max_abs_logit_diff < 0.05 and 0.9999 < report.min_cosine < 1.0
     low, high = report.delta_ci95
@@ -86,9 +95,9 @@ def test_a_lower_ce_passes_the_delta_criterion_but_a_changed_distribution_is_sti
     delta = next(c for c in report.criteria if c["name"] == "delta_ce")
     assert report.delta_cross_entropy < 0 and delta["status"] == "PASS"
     assert report.verdict == "REGRESSION" and report.mean_kl > 0.05  # the predictions are another model's
-    loose = fm.compare(TableModel(), TableModel(noise=3.0), bert_tok, TEXTS, bootstrap=0, kl_at_risk=1e9,
-                       kl_regression=1e9, agreement_at_risk=0, agreement_regression=0, top5_at_risk=0,
-                       top5_regression=0)
+    off = fm.Thresholds(kl_at_risk=1e9, kl_regression=1e9, agreement_at_risk=0, agreement_regression=0,
+                        top5_at_risk=0, top5_regression=0)
+    loose = fm.compare(TableModel(), TableModel(noise=3.0), bert_tok, TEXTS, bootstrap=0, thresholds=off)
     assert loose.verdict == "PASS"  # with the divergence criteria off, a lower CE passes as before
 
 
@@ -150,8 +159,8 @@ def test_npz_reference_of_a_real_model_matches_it_on_replayed_masks(tmp_path, be
     assert report.reference.cross_entropy == pytest.approx(fm.cross_entropy(*_npz_pair(npz)), rel=1e-6)
 
 
-def test_two_models_replay_a_mask_manifest_with_its_settings(bert_model, bert_tok, table_masks):
-    report = fm.compare(bert_model, fm.OnnxMaskedLM(BERT), bert_tok, TEXTS, masks=table_masks, seed=99, bootstrap=0)
+def test_two_models_replay_a_mask_manifest_with_its_settings(tmp_path, bert_model, bert_tok, table_masks):
+    report = fm.compare(bert_model, _copy(BERT, tmp_path), bert_tok, TEXTS, masks=table_masks, seed=99, bootstrap=0)
     assert report.settings["seed"] == 5 and report.settings["max_length_from"] == "masks file"
     assert report.n_masked == int(np.count_nonzero(load_masks(table_masks).labels != -100))
     assert report.delta_cross_entropy == 0.0
@@ -195,10 +204,10 @@ def test_npz_reference_with_other_labels_is_refused(tmp_path, bert_tok, table_ma
 # ---------------------------------------------------------------------------------------------- real material
 @pytest.mark.shared
 @pytest.mark.slow
-def test_splade_tiny_compared_with_itself_passes_with_zero_delta():
+def test_splade_tiny_export_passes_the_fidelity_profile_against_its_checkpoint():
     directory = require_shared("real", "splade-tiny")
     texts = wikitext_lines(20)
     tok = fm.Tokenizer.from_dir(directory)
-    report = fm.compare(fm.OnnxMaskedLM(directory), fm.OnnxMaskedLM(directory), tok, texts, bootstrap=100)
-    assert report.verdict == "PASS" and report.n_masked > 0
-    assert report.delta_cross_entropy == 0.0 and report.mean_kl == 0.0 and report.top1_agreement == 1.0
+    report = fm.compare(fm.OnnxMaskedLM(directory), fm.NumpyMaskedLM(directory), tok, texts, bootstrap=100)
+    assert report.verdict == "PASS" and report.n_masked > 0 and report.profile["name"] == "fidelity"
+    assert report.max_abs_logit_diff < 1e-4 and report.mean_kl < 1e-10 and report.top1_agreement == 1.0

@@ -1,5 +1,5 @@
 """compare() on a golden BERT whose feed-forward weights carry seeded noise (written to tmp_path with the onnx
-package): the verdict weighs every criterion, its keywords override each threshold, bad ones are refused."""
+package): the verdict weighs every criterion, ``thresholds=`` overrides each threshold, bad ones are refused."""
 
 from __future__ import annotations
 
@@ -40,23 +40,27 @@ def test_the_perturbation_is_seeded_and_touches_the_feed_forward_weights_only(tm
 
 
 def test_a_perturbed_model_is_a_regression_decided_by_its_divergence(bert_tok, noisy):
-    report = fm.compare(noisy, fm.OnnxMaskedLM(BERT), bert_tok, TEXTS, bootstrap=200)
+    report = fm.compare(noisy, fm.OnnxMaskedLM(BERT), bert_tok, TEXTS, bootstrap=200, profile="lossy")
     status = {c["name"]: c["status"] for c in report.criteria}
     assert report.verdict == "REGRESSION" and status["mean_kl"] == "REGRESSION"
     assert status["delta_ce"] in ("PASS", "AT_RISK")  # ΔCE alone (+3 %) no longer decides
     assert any(r.startswith("KL(ref||cand)") for r in report.reasons)
 
 
-def test_keywords_override_each_threshold(bert_tok, noisy):
+def test_a_thresholds_object_overrides_each_threshold(bert_tok, noisy):
     loose = dict(at_risk=1.0, regression=1.0, kl_at_risk=10.0, kl_regression=10.0, agreement_at_risk=0.0,
-                 agreement_regression=0.0, top5_at_risk=0.0, top5_regression=0.0)
+                 agreement_regression=0.0, top5_at_risk=0.0, top5_regression=0.0, max_logit_at_risk=100.0,
+                 max_logit_regression=100.0)
     reference = fm.OnnxMaskedLM(BERT)
-    report = fm.compare(noisy, reference, bert_tok, TEXTS, bootstrap=0, **loose)
+    report = fm.compare(noisy, reference, bert_tok, TEXTS, bootstrap=0, thresholds=fm.Thresholds(**loose))
     assert report.verdict == "PASS" and report.thresholds == loose
+    assert report.profile == {"name": "fidelity", "reason": report.profile["reason"], "thresholds": "given"}
     for option, value, criterion in (("at_risk", 0.0, "delta_ce"), ("kl_at_risk", 0.0, "mean_kl"),
                                      ("agreement_at_risk", 0.999, "top1_agreement"),
-                                     ("top5_at_risk", 0.999, "top5_overlap")):  # this criterion alone AT_RISK
-        report = fm.compare(noisy, reference, bert_tok, TEXTS, bootstrap=0, **{**loose, option: value})
+                                     ("top5_at_risk", 0.999, "top5_overlap"),
+                                     ("max_logit_at_risk", 0.0, "max_abs_logit_diff")):  # this one alone AT_RISK
+        limits = fm.Thresholds(**{**loose, option: value})
+        report = fm.compare(noisy, reference, bert_tok, TEXTS, bootstrap=0, thresholds=limits)
         assert report.verdict == "AT_RISK", option
         assert [c["name"] for c in report.criteria if c["status"] == "AT_RISK"] == [criterion]
 
@@ -66,7 +70,7 @@ def test_keywords_override_each_threshold(bert_tok, noisy):
     (dict(agreement_regression=1.2), r"^agreement_regression=1.2 must be a share between 0 and 1"),
     (dict(top5_at_risk=0.5, top5_regression=0.6), r"^top5_at_risk=0.5 is below top5_regression=0.6;"),
 ])
-def test_bad_threshold_keywords_are_refused_with_one_line(bert_model, bert_tok, options, match):
+def test_bad_thresholds_are_refused_with_one_line(options, match):
     with pytest.raises(fm.FillMaskError, match=match) as info:
-        fm.compare(bert_model, bert_model, bert_tok, TEXTS, **options)
+        fm.Thresholds(**options)
     assert "\n" not in str(info.value)
