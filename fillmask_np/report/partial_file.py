@@ -51,9 +51,10 @@ def write_partial(path: str | Path, document: dict[str, Any]) -> dict[str, str]:
     document = {"format": PARTIAL_FORMAT, "version": PARTIAL_VERSION, **document}
     as_json = path.suffix.lower() == ".json"
     arrays: dict[str, Any] = {}
-    header = document if as_json else {k: _to_arrays(v, k, arrays) if k in _COLUMNAR else v for k, v in document.items()}
-    read_back = json.loads(json.dumps(document, allow_nan=True, default=_plain)) if as_json else \
-        {k: _from_arrays(v, arrays) if k in _COLUMNAR else v for k, v in header.items()}
+    header = document if as_json else {k: _to_arrays(v, k, arrays) if k in _COLUMNAR else v
+                                       for k, v in document.items()}
+    read_back = (json.loads(json.dumps(document, allow_nan=True, default=_plain)) if as_json  # as a reader sees it
+                 else {k: _from_arrays(v, arrays) if k in _COLUMNAR else v for k, v in header.items()})
     header = {**header, "checksum": _checksum(read_back)}
     target = AtomicFile(path, what="partial file")
     with target as handle:

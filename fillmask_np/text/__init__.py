@@ -12,6 +12,7 @@ from .resources import default_model_dir, default_text_path
 from .samples import check_shard, non_empty, shard_label
 from .sources import TextSource, bytes_texts, iter_texts, stdin_texts
 
-__all__ = ["MODEL_FILE_NAMES", "model_file_owner", "files_read", "note_read", "reading_run", "AtomicFile", "bytes_texts", "Progress", "default_model_dir", "default_text_path", "check_input_file", "check_output",
-           "same_file", "check_shard", "shard_label", "stdin_texts", "TextSource", "data_sha256", "file_sha256", "iter_texts", "non_empty",
-           "texts_sha256"]
+__all__ = ["AtomicFile", "MODEL_FILE_NAMES", "Progress", "TextSource", "bytes_texts", "check_input_file",
+           "check_output", "check_shard", "data_sha256", "default_model_dir", "default_text_path", "file_sha256",
+           "files_read", "iter_texts", "model_file_owner", "non_empty", "note_read", "reading_run", "same_file",
+           "shard_label", "stdin_texts", "texts_sha256"]

@@ -288,7 +288,8 @@ API_ROWS: list[tuple[str, Callable[[Path], Any], type, str]] = [
      fm.InputFileError, re.escape(NOT_REGULAR)),
     ("tokenizer-folder-with-a-fifo-config", lambda w: fm.Tokenizer.from_dir(w / "fifo-tokenizer-config"),
      fm.InputFileError, re.escape(NOT_REGULAR)),
-    ("onnx-model-with-a-fifo-config", lambda w: fm.OnnxMaskedLM(w / "fifo-config"), fm.InputFileError, re.escape(NOT_REGULAR)),
+    ("onnx-model-with-a-fifo-config", lambda w: fm.OnnxMaskedLM(w / "fifo-config"), fm.InputFileError,
+     re.escape(NOT_REGULAR)),
     ("numpy-model-with-fifo-weights", lambda w: fm.NumpyMaskedLM(w / "fifo-weights"), fm.InputFileError,
      re.escape(NOT_REGULAR)),
     ("iter-texts-a-device", lambda w: list(fm.iter_texts("/dev/zero")), fm.InputFileError, re.escape(NOT_REGULAR)),
@@ -318,7 +319,8 @@ def test_a_python_session_may_write_a_partial_it_read_before(work, tmp_path):
     shutil.copyfile(work / "p0.json", path)
     fm.merge([path, work / "p1.json"])
     fm.evaluate(*_bert(), work / "data.txt", limit=LIMIT, shard=(0, 2), partial=path)
-    assert fm.merge([path, work / "p1.json"]).cross_entropy == fm.merge([work / "p0.json", work / "p1.json"]).cross_entropy
+    again, before = fm.merge([path, work / "p1.json"]), fm.merge([work / "p0.json", work / "p1.json"])
+    assert again.cross_entropy == before.cross_entropy
 
 
 def test_optimize_writes_again_over_its_own_earlier_output(work, tmp_path):
