@@ -105,7 +105,9 @@ def compare(
     logits_budget = check_count("logits_budget", logits_budget, hint="logits a forward pass may hold")
     pick_profile(profile, {}, None)  # a bad name is refused before any work
     shard = check_shard(shard)
-    torch_ref, ref_info = None, None
+    torch_ref: TorchReference | None = None
+    ref_info: dict[str, Any] = {}
+    ref: Any = reference  # a MaskedLM once opened, or the TorchReference of an npz
     if masks is not None and not isinstance(masks, MaskManifest):
         masks = load_masks(masks)
     if isinstance(reference, (str, Path)):
@@ -113,36 +115,36 @@ def compare(
             if masks is None:
                 raise FillMaskError(f"reference {str(reference)!r} is a torch logits npz: pass masks= (--masks), "
                                     f"the mask manifest it was scored on")
-            torch_ref = reference = TorchReference(reference, masks)
+            torch_ref = ref = TorchReference(reference, masks)
             ref_info = torch_ref.info
         else:
-            reference = open_model(reference)  # an .onnx export (ONNX Runtime) or a checkpoint (NumPy)
+            ref = open_model(reference)  # an .onnx export (ONNX Runtime) or a checkpoint (NumPy)
     check_pair(candidate, tokenizer, what="candidate")
     if torch_ref is None:
         if reference_tokenizer is not None:  # first: its message names both tokenizers
             check_same_tokenizer(tokenizer, reference_tokenizer)
-        check_pair(reference, tokenizer, what="reference")
-        check_distinct(candidate, reference)
-        ref_info = provenance(reference)["model"]
+        check_pair(ref, tokenizer, what="reference")
+        check_distinct(candidate, ref)
+        ref_info = provenance(ref)["model"]
         note = unused_sibling(ref_info)
         if note:
             ref_info = {**ref_info, "note": note}
-    check_vocab(candidate, reference)
+    check_vocab(candidate, ref)
     name, reason = pick_profile(profile, candidate.describe(), None if torch_ref is not None else ref_info)
     limits = PROFILES[name] if thresholds is None else thresholds
     chosen = {"name": name, "reason": reason, "thresholds": "preset" if thresholds is None else "given"}
     if partial is not None:  # refused before any work
         partial = check_partial(partial, candidate, tokenizer, texts, masks=masks,
-                                reference=None if torch_ref is not None else reference)
+                                reference=None if torch_ref is not None else ref)
     given = masking_config(config, masking) if masks is None else None
-    max_len, max_from = shared_max_length(candidate, reference, tokenizer, given and given.max_length)
+    max_len, max_from = shared_max_length(candidate, ref, tokenizer, given.max_length if given else None)
     config, manifest = replay_config(given and given.with_max_length(max_len), masks, tokenizer, texts)
     totals = Totals()
     batches = masked_batches(tokenizer, texts, config, counts=totals.counts, text_field=text_field,
                              progress=progress, manifest=manifest, shard=shard)
     ref_totals, paired = Totals(totals.counts), PairedTotals()
-    widths = [v for v in (candidate.vocab_size, reference.vocab_size) if v]
-    gathers = candidate.gathers_positions and (torch_ref is not None or reference.gathers_positions)
+    widths = [v for v in (candidate.vocab_size, ref.vocab_size) if v]
+    gathers = candidate.gathers_positions and (torch_ref is not None or ref.gathers_positions)
     for batch in batches:
         for part in passes(batch.labels, max(widths or [len(tokenizer)]), logits_budget, gathers):
             labels = batch.labels[part]
@@ -156,8 +158,8 @@ def compare(
             if torch_ref is not None:
                 ref_rows = torch_ref.rows(batch.indices[part], positions[:, 0], targets)  # [M, V]
             else:
-                ref_rows = reference.masked_logits(*args, pad_token_id=tokenizer.pad_token_id)  # [M, V]
-            _check_rows(candidate, reference, cand_rows, ref_rows, targets)
+                ref_rows = ref.masked_logits(*args, pad_token_id=tokenizer.pad_token_id)  # [M, V]
+            _check_rows(candidate, ref, cand_rows, ref_rows, targets)
             rows = paired_rows(ref_rows, cand_rows, targets)
             totals.add_batch(batch.indices[part], rows.nll_cand, rows.rank_cand, positions[:, 0], batch.position_of)
             ref_totals.add_batch(batch.indices[part], rows.nll_ref, rows.rank_ref, positions[:, 0],
