@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
 from .errors import FillMaskError, MaskingError, TokenizerError
-from .limits import check_count
+from .limits import check_count, option_label
 
 __all__ = ["MaskingConfig", "MASKING_MODES", "UNK_SHARE_LIMIT", "SPECIAL_TOKEN_POLICIES", "SETTING_KEYS", "validate_probabilities",
            "validate_seed", "check_policy", "masking_config"]
@@ -27,30 +27,36 @@ SETTING_KEYS = ("seed", "masking", "mlm_probability", "mask_replace_prob", "rand
                 "special_tokens", "max_length", "batch_size", "limit")
 
 
-def validate_probabilities(mlm_probability: float, mask_replace_prob: float, random_replace_prob: float) -> None:
+def validate_probabilities(mlm_probability: float, mask_replace_prob: float, random_replace_prob: float, *,
+                           flags: bool = False) -> None:
     """Raise ``MaskingError`` unless the three masking probabilities make sense.
 
     Args:
         mlm_probability: share of maskable tokens selected, in (0, 1].
         mask_replace_prob: share of selected tokens replaced by the mask token, in [0, 1].
         random_replace_prob: share replaced by a random token, in [0, 1]; the two shares sum to <= 1.
+        flags: the values came from the command line: messages name the flags (``--mlm-probability 0.0``).
 
     >>> validate_probabilities(0.15, 0.8, 0.1)
     """
-    for name, value in (("mlm_probability", mlm_probability), ("mask_replace_prob", mask_replace_prob),
-                        ("random_replace_prob", random_replace_prob)):
+    values = {"mlm_probability": mlm_probability, "mask_replace_prob": mask_replace_prob,
+              "random_replace_prob": random_replace_prob}
+    for name, value in values.items():
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
-            raise MaskingError(f"{name}={value!r} must be a number (defaults: mlm_probability 0.15, "
-                               f"mask_replace_prob 0.8, random_replace_prob 0.1)")
+            raise MaskingError(f"{option_label(name, value, flags=flags)} must be a number (the defaults: 0.15 "
+                               f"selected, of which 0.8 masked and 0.1 random)")
     if not (0.0 < float(mlm_probability) <= 1.0):
-        raise MaskingError(f"mlm_probability={mlm_probability!r} must be in (0, 1]; the usual value is 0.15")
-    for name, value in (("mask_replace_prob", mask_replace_prob), ("random_replace_prob", random_replace_prob)):
-        if not (0.0 <= float(value) <= 1.0):
-            raise MaskingError(f"{name}={value!r} must be in [0, 1] (defaults: 0.8 and 0.1)")
+        raise MaskingError(f"{option_label('mlm_probability', mlm_probability, flags=flags)} must be in (0, 1]; the "
+                           f"usual value is 0.15")
+    for name in ("mask_replace_prob", "random_replace_prob"):
+        if not (0.0 <= float(values[name]) <= 1.0):
+            raise MaskingError(f"{option_label(name, values[name], flags=flags)} must be in [0, 1] (defaults: 0.8 "
+                               f"and 0.1)")
     if float(mask_replace_prob) + float(random_replace_prob) > 1.0:
         raise MaskingError(
-            f"mask_replace_prob + random_replace_prob = {mask_replace_prob!r} + {random_replace_prob!r} "
-            f"exceeds 1; the remainder 1 - both is the share kept unchanged, so lower one of them"
+            f"{option_label('mask_replace_prob', mask_replace_prob, flags=flags)} + "
+            f"{option_label('random_replace_prob', random_replace_prob, flags=flags)} exceeds 1; the remainder "
+            f"1 - both is the share kept unchanged, so lower one of them"
         )
 
 
@@ -76,9 +82,10 @@ def check_policy(policy: str) -> str:
     return policy
 
 
-def replacement_shares(whole_word: bool, mask_replace_prob: float | None,
-                       random_replace_prob: float | None) -> tuple[float, float]:
-    """The replacement shares: HF's defaults, or (1, 0) for whole-word masking, which allows nothing else.
+def replacement_shares(whole_word: bool, mask_replace_prob: float | None, random_replace_prob: float | None, *,
+                       flags: bool = False) -> tuple[float, float]:
+    """The replacement shares: HF's defaults, or (1, 0) for whole-word masking, which allows nothing else
+    (``flags``: messages name the command line's flags).
 
     >>> replacement_shares(False, None, None), replacement_shares(True, None, None)
     ((0.8, 0.1), (1.0, 0.0))
@@ -88,8 +95,9 @@ def replacement_shares(whole_word: bool, mask_replace_prob: float | None,
                 0.1 if random_replace_prob is None else random_replace_prob)
     if (mask_replace_prob not in (None, 1, 1.0)) or (random_replace_prob not in (None, 0, 0.0)):
         raise FillMaskError(f"whole-word masking replaces every selected token with the mask token (HF's collator "
-                            f"forces it); got mask_replace_prob={mask_replace_prob!r}, random_replace_prob="
-                            f"{random_replace_prob!r}: leave them unset or pass 1.0 and 0.0")
+                            f"forces it); got {option_label('mask_replace_prob', mask_replace_prob, flags=flags)}, "
+                            f"{option_label('random_replace_prob', random_replace_prob, flags=flags)}: leave them "
+                            f"unset or pass 1.0 and 0.0")
     return 1.0, 0.0
 
 

@@ -14,7 +14,7 @@ from typing import Any, Literal, TypeGuard, overload
 
 from .errors import FillMaskError
 
-__all__ = ["COUNT_BOUNDS", "MAX_SEED", "check_count", "is_int"]
+__all__ = ["COUNT_BOUNDS", "MAX_SEED", "check_count", "is_int", "option_label"]
 
 MAX_SEED = 2**63 - 1  # fits the int64 a mask manifest stores it in
 _HUGE = 10**9  # samples, tokens or ids: more than any corpus or vocabulary this library reads at once
@@ -56,24 +56,33 @@ def is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+def option_label(name: str, value: Any, *, flags: bool = False) -> str:
+    """How a message names an option's value: ``limit=0`` (the API's keyword) or ``--limit 0`` (the CLI's flag).
+
+    >>> option_label("max_length", 0), option_label("max_length", 0, flags=True)
+    ('max_length=0', '--max-length 0')
+    """
+    return f"--{name.replace('_', '-')} {value!r}" if flags else f"{name}={value!r}"
+
+
 @overload
-def check_count(name: str, value: Any, *, flag: str | None = ..., allow_none: Literal[False] = ..., hint: str = "",
+def check_count(name: str, value: Any, *, flags: bool = ..., allow_none: Literal[False] = ..., hint: str = "",
                 error: type[FillMaskError] = ...) -> int: ...
 
 
 @overload
-def check_count(name: str, value: Any, *, flag: str | None = ..., allow_none: bool = ..., hint: str = "",
+def check_count(name: str, value: Any, *, flags: bool = ..., allow_none: bool = ..., hint: str = "",
                 error: type[FillMaskError] = ...) -> int | None: ...
 
 
-def check_count(name: str, value: Any, *, flag: str | None = None, allow_none: bool = False, hint: str = "",
+def check_count(name: str, value: Any, *, flags: bool = False, allow_none: bool = False, hint: str = "",
                 error: type[FillMaskError] = FillMaskError) -> int | None:
     """``value`` as an int, or ``error`` naming the option, the value and its bounds (``COUNT_BOUNDS[name]``).
 
     Args:
         name: the option's keyword (a key of ``COUNT_BOUNDS``).
         value: what was given.
-        flag: the command-line flag that gave it (``"--limit"``); messages then name the flag, not the keyword.
+        flags: the value came from the command line: messages name its flag (``--limit 0``), not the keyword.
         allow_none: None is allowed (and returned): the option's default.
         hint: what the value means, in brackets after the message (e.g. "0 skips the interval", "or None for
             the model's limit").
@@ -91,9 +100,9 @@ def check_count(name: str, value: Any, *, flag: str | None = None, allow_none: b
     if value is None and allow_none:
         return None
     least, largest = COUNT_BOUNDS[name]
-    label = f"{flag} {value!r}" if flag else f"{name}={value!r}"
+    label = option_label(name, value, flags=flags)
     span = f"from {least} to {largest}"
-    tail = f" ({hint})" if hint else " (or None)" if allow_none and not flag else ""
+    tail = f" ({hint})" if hint else " (or None)" if allow_none and not flags else ""
     if not is_int(value):
         raise error(f"{label} must be an integer {span}, not a {type(value).__name__}{tail}")
     if not least <= value <= largest:

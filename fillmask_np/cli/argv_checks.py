@@ -7,6 +7,7 @@ import argparse
 import re
 from typing import Sequence
 
+from ..config import replacement_shares, validate_probabilities
 from ..limits import COUNT_BOUNDS, check_count
 
 __all__ = ["check_counts", "attach_dashed_shard"]
@@ -15,8 +16,8 @@ _DASHED_NUMBER = re.compile(r"-\d")
 
 
 def check_counts(args: argparse.Namespace) -> None:
-    """Refuse a count option outside its bounds, or a bad ``--shard``, naming the flag (``--limit 0``), before any
-    work.
+    """Refuse a count option outside its bounds, a bad ``--shard`` or masking probabilities that do not make sense,
+    naming the flag (``--limit 0``), before any work.
 
     Args:
         args: the parsed command line; every integer option's dest is its keyword in ``COUNT_BOUNDS``.
@@ -25,8 +26,12 @@ def check_counts(args: argparse.Namespace) -> None:
 
     for name, value in vars(args).items():
         if name in COUNT_BOUNDS and value is not None:
-            check_count(name, value, flag="--" + name.replace("_", "-"))
-    check_shard(getattr(args, "shard", None), flag="--shard")
+            check_count(name, value, flags=True)
+    check_shard(getattr(args, "shard", None), flags=True)
+    shares = [getattr(args, key, None) for key in ("mlm_probability", "mask_replace_prob", "random_replace_prob")]
+    if any(share is not None for share in shares):  # unset ones at their defaults, as MaskingConfig takes them
+        mask_p, random_p = replacement_shares(bool(args.whole_word), shares[1], shares[2], flags=True)
+        validate_probabilities(0.15 if shares[0] is None else shares[0], mask_p, random_p, flags=True)
 
 
 def attach_dashed_shard(argv: Sequence[str]) -> list[str]:

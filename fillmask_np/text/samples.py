@@ -10,17 +10,17 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..errors import FillMaskError
-from ..limits import COUNT_BOUNDS, is_int
+from ..limits import COUNT_BOUNDS, is_int, option_label
 
 __all__ = ["non_empty", "check_shard", "shard_label"]
 
 
-def check_shard(shard: Any, *, flag: str | None = None) -> tuple[int, int] | None:
+def check_shard(shard: Any, *, flags: bool = False) -> tuple[int, int] | None:
     """``shard`` as ``(i, n)`` with ``0 <= i < n <= 1000000``, from a pair or an ``"i/n"`` string; None stays None.
 
     Args:
         shard: the shard as given.
-        flag: the command-line flag that gave it (``"--shard"``); messages then name the flag, not the keyword.
+        flags: the value came from the command line: messages name its flag (``--shard '9/2'``), not the keyword.
     Returns:
         ``(i, n)``, or None.
 
@@ -38,9 +38,8 @@ def check_shard(shard: Any, *, flag: str | None = None) -> tuple[int, int] | Non
             pair = None
     if (not isinstance(pair, (list, tuple)) or len(pair) != 2
             or not all(is_int(p) for p in pair) or not 0 <= pair[0] < pair[1] <= COUNT_BOUNDS["shards"][1]):
-        label = f"{flag} {shard!r}" if flag else f"shard={shard!r}"
-        raise FillMaskError(f"{label} must be i/n with 0 <= i < n (the i-th of n shards, counting from 0; n at most "
-                            f"{COUNT_BOUNDS['shards'][1]}), e.g. 3/8 or (3, 8)")
+        raise FillMaskError(f"{option_label('shard', shard, flags=flags)} must be i/n with 0 <= i < n (the i-th of n "
+                            f"shards, counting from 0; n at most {COUNT_BOUNDS['shards'][1]}), e.g. 3/8 or (3, 8)")
     return int(pair[0]), int(pair[1])
 
 

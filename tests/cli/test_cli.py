@@ -102,7 +102,7 @@ CASES = [
     (["eval", "--data", "{tmp}/latin1.txt"], "line 2 is not valid UTF-8"),
     (["eval", "--data", "{tmp}/bad.jsonl"], "line 2 is not JSON"),
     (["eval", "--data", "{tmp}/empty.txt"], "no non-empty sample"),
-    (["eval", "--mlm-probability", "0"], "mlm_probability=0.0"),
+    (["eval", "--mlm-probability", "0"], "--mlm-probability 0.0"),
     (["eval", "--mask-replace-prob", "0.9", "--random-replace-prob", "0.2"], "exceeds 1"),
     (["eval", "--tokenizer", "{tmp}/tok"], "no mask token"),
     (["predict", "no mask here"], "no mask token '[MASK]'"),
