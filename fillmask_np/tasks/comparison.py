@@ -188,10 +188,11 @@ def check_distinct(candidate: MaskedLM, reference: MaskedLM) -> None:
     """``FillMaskError`` when the two models were read from the same weights file (``os.path.samefile``): a model
     compared with itself passes whatever it is."""
     weights = [[Path(f) for f in model.files if Path(f).name != "config.json"] for model in (candidate, reference)]
-    same = next((a for a in weights[0] for b in weights[1] if a.exists() and b.exists() and os.path.samefile(a, b)),
-                None)
+    same = next(((a, b) for a in weights[0] for b in weights[1]
+                 if a.exists() and b.exists() and os.path.samefile(a, b)), None)
     if same is not None:
-        raise FillMaskError(f"the candidate and the reference are the same file {str(same)!r}: a model compared with "
+        names = repr(str(same[0])) + ("" if same[0] == same[1] else f" and {str(same[1])!r}")
+        raise FillMaskError(f"the candidate and the reference are the same file {names}: a model compared with "
                             f"itself always passes; pass the model it was converted from as the reference (for a "
                             f"directory holding both a checkpoint and model.onnx, --reference-backend numpy / "
                             f"open_model(dir, backend='numpy') runs the checkpoint)")
