@@ -32,7 +32,7 @@ MODEL_FILE_NAMES = frozenset(("config.json", "tokenizer.json", "tokenizer_config
                               "model.safetensors.index.json", "spiece.model", "sentencepiece.bpe.model"))
 _WEIGHT_SUFFIXES = (".onnx", ".onnx.data", ".safetensors", ".bin")
 _MODEL_MARKERS = ("model.onnx", "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "config.json",
-                  "tokenizer.json")
+                  "tokenizer.json", "tokenizer_config.json", "vocab.txt", "vocab.json")  # a model's or a tokenizer's
 PAUSE_ENV = "FILLMASK_NP_PAUSE_IN_WRITE"  # tests: a file to create, then wait, before a write is committed
 
 
