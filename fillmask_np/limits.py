@@ -39,7 +39,7 @@ COUNT_BOUNDS: dict[str, tuple[int, int]] = {  # option -> (least, largest) allow
     "length": (1, 1_000_000),
     "token_budget": (1, _HUGE),
     "batch_tokens": (1, _HUGE),
-    "logits_budget": (1, 10**12),
+    "logits_budget": (1, 2**62),  # a cap on what a pass holds, not an allocation
     "block_samples": (1, _HUGE),
     "samples": (0, 100_000),  # samples an HTML page shows
     "calibration_samples": (1, 1_000_000),
