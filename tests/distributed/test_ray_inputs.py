@@ -100,7 +100,7 @@ def test_the_golden_corpus_positions_are_evaluates():
     ({"config": fm.MaskingConfig(masking="hf")}, r"masking='hf' is not supported"),
     ({"masks": "m.npz"}, r"masks='m.npz' is not supported by the Ray backend \(a masks file replays one run"),
     ({"return_tokens": True}, r"return_tokens=True is not supported"),
-    ({"workers": 0}, r"workers=0 must be a positive integer"),
+    ({"workers": 0}, r"workers=0 must be an integer from 1 to 4096"),
 ])
 def test_what_the_ray_backend_cannot_do_is_refused_in_one_line(options, message):
     pytest.importorskip("ray.data", reason="Ray Data is not installed: pip install '.[ray]'")
