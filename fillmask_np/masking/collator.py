@@ -43,6 +43,8 @@ def sample_rng(seed: int, index: int) -> np.random.Generator:
     >>> int(sample_rng(0, 3).integers(0, 10**6)) == int(np.random.default_rng([0, 3]).integers(0, 10**6))
     True
     """
+    if not is_int(index) or index < 0:
+        raise MaskingError(f"index={index!r} must be a sample's number, an integer >= 0")
     return np.random.default_rng([validate_seed(seed), int(index)])
 
 

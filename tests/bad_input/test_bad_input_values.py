@@ -188,6 +188,8 @@ API_ROWS = [
      "num_samples=1000000000 must be an integer from 1 to 100000"),
     ("shard-count-beyond-its-bound", lambda: fm.evaluate(_model(), _tok(), ["a b"], shard=(0, 10**9)),
      fm.FillMaskError, r"shard=\(0, 1000000000\) must be i/n"),
+    ("sample-rng-index-a-float", lambda: fm.sample_rng(0, 2.5), fm.MaskingError, "index=2.5 must be"),
+    ("sample-rng-index-a-bool", lambda: fm.sample_rng(0, True), fm.MaskingError, "index=True must be"),
     ("threads-a-float", lambda: fm.OnnxMaskedLM(BERT, threads=2.0), fm.ModelError, "threads=2.0 must be an integer"),
     ("ray-workers-beyond-its-bound", lambda: _distributed_evaluate(workers=10**6), fm.FillMaskError,
      "workers=1000000 must be an integer from 1 to 4096"),
