@@ -87,7 +87,8 @@ def test_pppl_html_has_the_heat_map_and_the_json_figures(tmp_path, capsys):
 
 def test_compare_html_shows_the_verdict_and_criteria_of_the_json(tmp_path, capsys, bert_dir):
     path = tmp_path / "cmp.html"
-    args = ["compare", "--model", str(bert_dir), "--reference", str(bert_dir), "--bootstrap", "20"]
+    args = ["compare", "--model", str(bert_dir), "--reference", str(bert_dir), "--reference-backend", "numpy",
+            "--bootstrap", "20"]
     assert main([*args, "--html", str(path), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     page = path.read_text(encoding="utf-8")

@@ -70,7 +70,7 @@ def test_merged_compare_shards_print_the_whole_runs_json_and_verdict(tmp_path, c
     argv = ["compare", "--model", str(BERT), "--reference", str(MODELS / "distilbert"), "--tokenizer", str(BERT),
             "--data", str(EVAL_TXT), "--bootstrap", "200", "--regression", "1e9", "--at-risk", "1e9",
             "--kl-at-risk", "1e9", "--kl-regression", "1e9", "--agreement-at-risk", "0", "--agreement-regression", "0",
-            "--top5-at-risk", "0", "--top5-regression", "0"]
+            "--top5-at-risk", "0", "--top5-regression", "0", "--profile", "lossy"]
     paths = _shards(tmp_path, capsys, argv, 3)
     merged = _json(capsys, ["merge", *paths, "--json"])
     whole = _json(capsys, [*argv, "--json"])

@@ -14,7 +14,7 @@ import pytest
 import fillmask_np as fm
 from fillmask_np.report.html import format_metric, html_report
 
-from helpers import EVAL_TXT
+from helpers import EVAL_TXT, GOLDEN
 
 TEXTS = EVAL_TXT.read_text(encoding="utf-8").split("\n")
 EVIL = ['The cat <script>console.error("injected")</script> sat.', 'A "><img src=x onerror=alert(1)> dog & a mat.',
@@ -108,7 +108,7 @@ def test_text_from_the_data_is_escaped_on_every_page(bert_model, bert_tok):
                          tokenizer=bert_tok, texts=texts),
              html_report(fm.pseudo_log_likelihood(bert_model, bert_tok, texts, return_tokens=True),
                          tokenizer=bert_tok, texts=texts),
-             html_report(fm.compare(bert_model, bert_model, bert_tok, texts, seed=1, bootstrap=0), texts=texts)]
+             html_report(fm.compare(_fp16(), bert_model, bert_tok, texts, seed=1, bootstrap=0), texts=texts)]
     for page in pages:
         dom = Dom(page)
         assert page.count("<script>") == 1  # the page's own
@@ -147,9 +147,16 @@ def test_the_pll_page_colours_every_scored_token_shown(bert_model, bert_tok):
     assert values["pseudo_perplexity"] == report.pseudo_perplexity and values["variant"] == report.variant
 
 
+def _fp16():
+    return fm.OnnxMaskedLM(GOLDEN / "variants" / "bert_fp16")
+
+
 def test_the_compare_page_shows_the_verdict_and_whatever_criteria_it_has(bert_model, bert_tok):
-    report = fm.compare(bert_model, bert_model, bert_tok, TEXTS[:40], bootstrap=50)
-    dom = Dom(html_report(report, texts=TEXTS[:40], samples=7))
+    report = fm.compare(_fp16(), bert_model, bert_tok, TEXTS[:40], bootstrap=50)
+    page = html_report(report, texts=TEXTS[:40], samples=7)
+    dom = Dom(page)
+    assert ('<p id="profile">profile <b>fidelity</b>: neither model has quantized operators: a float conversion, '
+            'judged against float noise</p>') in page
     assert [a["data-chart"] for a in dom.having("svg", class_="chart")] == ["sample-delta-ce", "agreement"]
     assert len(dom.having("tr")) >= 8 and len([a for a in dom.having("tr") if "data-sample" in a]) == 7
     values = {a["data-metric"]: json.loads(a["data-value"]) for a in dom.having() if "data-metric" in a}

@@ -4,6 +4,8 @@ that changes nothing, inputs refused with one line, and the verbs taking it like
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -127,14 +129,15 @@ def test_a_config_that_does_not_match_the_weights_is_refused(tmp_path):
         fm.NumpyMaskedLM(tmp_path / "m")
 
 
-def test_the_verbs_take_it_like_an_onnx_model(bert):
+def test_the_verbs_take_it_like_an_onnx_model(bert, tmp_path):
     tok = fm.Tokenizer.from_dir(GOLDEN / "models" / "bert")
     bert.check_tokenizer(tok)
     report = fm.evaluate(bert, tok, EVAL_TXT, seed=0, limit=12)
     assert report.n_masked > 0 and np.isfinite(report.cross_entropy)
     again = fm.evaluate(bert, tok, EVAL_TXT, seed=0, limit=12, batch_size=5)
     assert again.cross_entropy == pytest.approx(report.cross_entropy, rel=1e-6)
-    compared = fm.compare(bert, bert, tok, EVAL_TXT, seed=0, limit=12, bootstrap=10)
+    copy = shutil.copytree(bert.directory, tmp_path / "copy")  # the same checkpoint, another file
+    compared = fm.compare(bert, fm.NumpyMaskedLM(copy), tok, EVAL_TXT, seed=0, limit=12, bootstrap=10)
     assert compared.delta_cross_entropy == 0.0 and compared.verdict == "PASS"
     pll = fm.pseudo_log_likelihood(bert, tok, ["the cat sat on the mat"])
     assert pll.n_scored_tokens > 0 and np.isfinite(pll.pseudo_perplexity)
