@@ -176,8 +176,9 @@ def print_table(report: Any, candidate: str, reference: str, data: str) -> None:
         ("top-5 overlap", f"{100 * report.top5_overlap:.2f} %"),
         ("max |Δlogit|", f"{report.max_abs_logit_diff:.6g}"),
         ("logit cosine", f"mean {report.mean_cosine:.8f}, min {report.min_cosine:.8f}"),
-        ("profile", f"{report.profile['name']} ({report.profile['reason']}"
-                    + ("; thresholds given)" if report.profile["thresholds"] == "given" else ")")),
+        *([("profile", f"{report.profile['name']} ({report.profile['reason']}"
+                       + ("; thresholds given)" if report.profile["thresholds"] == "given" else ")"))]
+          if report.profile else []),
         ("criterion", f"{'value':>12} {'AT_RISK':>12} {'REGRESSION':>12}  status"),
         *[_criterion(c) for c in report.criteria],
         ("verdict", report.verdict + (" (every criterion within its AT_RISK threshold)" if report.verdict == "PASS"
