@@ -44,6 +44,7 @@ COUNT_BOUNDS: dict[str, tuple[int, int]] = {  # option -> (least, largest) allow
     "samples": (0, 100_000),  # samples an HTML page shows
     "calibration_samples": (1, 1_000_000),
     "shards": (1, 1_000_000),
+    "stride": (1, 1_000_000),  # long="window": tokens between window starts (at most the window, checked after)
 }
 
 
