@@ -26,10 +26,10 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checke
     from .metrics import FIDELITY, LOSSY, Thresholds
     from .numerics import check_finite, cross_entropy, log_softmax, logsumexp
     from .optimize import OptimizeReport, optimize_model
-    from .report import CompareReport, EvalReport, PLLReport
+    from .report import CompareReport, EvalReport, PairsReport, PLLReport
     from .runtime import MaskedLM, NumpyMaskedLM, OnnxMaskedLM
     from .tasks import (Generation, GenerationStep, Generations, compare, evaluate, fill_mask, generate, merge,
-                        pseudo_log_likelihood, pseudo_perplexity)
+                        pseudo_log_likelihood, pseudo_perplexity, score_pairs)
     from .text import iter_texts
     from .tokenization import Encoded, Tokenizer
 
@@ -43,9 +43,9 @@ _LAZY = {  # public name -> the stage folder (or leaf module) that defines it
     **dict.fromkeys(("check_finite", "cross_entropy", "log_softmax", "logsumexp"), "numerics"),
     **dict.fromkeys(("FIDELITY", "LOSSY", "Thresholds"), "metrics"),
     **dict.fromkeys(("MaskedLM", "NumpyMaskedLM", "OnnxMaskedLM"), "runtime"),
-    **dict.fromkeys(("CompareReport", "EvalReport", "PLLReport", "render_html"), "report"),
+    **dict.fromkeys(("CompareReport", "EvalReport", "PairsReport", "PLLReport", "render_html"), "report"),
     **dict.fromkeys(("compare", "evaluate", "fill_mask", "generate", "Generation", "GenerationStep", "Generations",
-                     "merge", "pseudo_log_likelihood", "pseudo_perplexity"), "tasks"),
+                     "merge", "pseudo_log_likelihood", "pseudo_perplexity", "score_pairs"), "tasks"),
     **dict.fromkeys(("OptimizeReport", "optimize_model"), "optimize"),
 }
 
@@ -55,8 +55,8 @@ __all__ = [
     "Generations", "FillMaskWarning", "InputFileError", "iter_texts",
     "load_masks", "log_softmax", "logsumexp", "LOSSY", "mask_tokens", "MaskedLM", "MaskingConfig", "MaskingError",
     "MaskManifest", "merge", "ModelError", "NumericsError", "NumpyMaskedLM", "OnnxMaskedLM", "optimize_model",
-    "OptimizeReport", "PLLReport", "pseudo_log_likelihood", "pseudo_perplexity", "render_html", "sample_rng",
-    "save_masks", "Thresholds", "Tokenizer", "TokenizerError", "UnknownTokensWarning",
+    "OptimizeReport", "PairsReport", "PLLReport", "pseudo_log_likelihood", "pseudo_perplexity", "render_html", "sample_rng",
+    "save_masks", "score_pairs", "Thresholds", "Tokenizer", "TokenizerError", "UnknownTokensWarning",
 ]
 
 

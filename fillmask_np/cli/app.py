@@ -31,6 +31,7 @@ _COMMANDS = {
     "compare": "cmd_compare",
     "pppl": "cmd_pppl",
     "generate": "cmd_generate",
+    "pairs": "cmd_pairs",
     "merge": "cmd_merge",
 }
 

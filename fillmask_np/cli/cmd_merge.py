@@ -24,10 +24,11 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status (1 for a merged comparison whose verdict is REGRESSION)."""
-    from ..report import CompareReport, EvalReport, read_partial
+    from ..report import CompareReport, EvalReport, PairsReport, read_partial
     from ..tasks import merge
     from .cmd_compare import print_table as compare_table
     from .cmd_eval import print_table as eval_table
+    from .cmd_pairs import print_table as pairs_table
     from .cmd_pppl import print_table as pppl_table
 
     report = merge(args.partials, allow_partial=args.allow_partial)
@@ -42,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
         compare_table(report, model, str(record.get("reference", {}).get("path", "?")), data)
     elif isinstance(report, EvalReport):
         eval_table(model, data, report)
+    elif isinstance(report, PairsReport):
+        pairs_table(model, data, report)
     else:
         pppl_table(model, data, report)
     return 1 if isinstance(report, CompareReport) and report.verdict == "REGRESSION" else 0

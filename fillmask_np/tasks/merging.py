@@ -1,8 +1,14 @@
 """``merge``: the partial files of the shards of a corpus combined into one report, bit for bit that of one run.
 
 Partials are merged only when they were made the same way: the same kind of run, the same settings, the
-same model, tokenizer and data (by sha256), shards of one split, each once. A missing shard is refused
-unless ``allow_partial=True``; the report then names the shards it covers (``settings["shards_covered"]``).
+same model, tokenizer and data (by sha256), the same backend and precision, shards of one split, each once. A
+missing shard is refused unless ``allow_partial=True``; the report then names the shards it covers
+(``settings["shards_covered"]``).
+
+The batch size (with per-sample masking, whose masks do not depend on it) and pppl's token budget are execution
+settings, not run settings: both backends give a sample the same bits whatever its batch, so partials that differ
+only in them merge, and the merged settings list the values used (``batch_size: [3, 4, 5]``). The thread count is
+provenance, never compared. Different backends or precisions round differently in the last bits: refused.
 """
 
 from __future__ import annotations
@@ -13,16 +19,17 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import DataError, FillMaskError
-from ..metrics import EVAL_REPORT_COUNTS, PairedTotals, PLLTotals, Thresholds, Totals, warn_unknown
-from ..report import CompareReport, EvalReport, PLLReport, read_partial
+from ..metrics import EVAL_REPORT_COUNTS, PairedTotals, PairTotals, PLLTotals, Thresholds, Totals, warn_unknown
+from ..report import CompareReport, EvalReport, PairsReport, PLLReport, read_partial
 
 __all__ = ["merge"]
 
 _FLOAT_COLUMNS = ("loss", "top5_probs", "log_prob")
+EXECUTION_SETTINGS = ("batch_size", "token_budget")
 
 
 def merge(partials: Sequence[str | Path] | str | Path, *,
-          allow_partial: bool = False) -> EvalReport | PLLReport | CompareReport:
+          allow_partial: bool = False) -> EvalReport | PLLReport | CompareReport | PairsReport:
     """Merge partial files (``partial=`` / ``--partial``) into the report of the whole corpus.
 
     Args:
@@ -30,7 +37,7 @@ def merge(partials: Sequence[str | Path] | str | Path, *,
         allow_partial: merge even when shards are missing; the report's ``settings["shards_covered"]`` and
             ``settings["shards_total"]`` then say which shards it covers.
     Returns:
-        an ``EvalReport``, ``PLLReport`` or ``CompareReport``, equal field for field to the report of one run
+        an ``EvalReport``, ``PLLReport``, ``CompareReport`` or ``PairsReport``, equal field for field to the report of one run
         over every shard's samples (for any shard count and batch size).
 
     >>> merge(["part-0.json", "part-1.json"]).cross_entropy  # doctest: +SKIP
@@ -61,6 +68,9 @@ def merge(partials: Sequence[str | Path] | str | Path, *,
         warn_unknown(pll.counts)
         report.tokens = _merged_tokens(docs)
         return report
+    if kind == "pairs":
+        pairs = PairTotals.merge([PairTotals.from_state(d["totals"]) for d in docs])
+        return PairsReport.from_totals(pairs, docs[0]["extra"]["variant"], settings)
     sides = [Totals.merge([Totals.from_state(d["totals"][side]) for d in docs]) for side in ("candidate", "reference")]
     cand, ref = (EvalReport.from_totals(side, settings) for side in sides)
     warn_unknown(sides[0].counts)  # the two models read the same tokens: one warning
@@ -83,6 +93,12 @@ def _check_alike(docs: list[dict[str, Any]]) -> dict[str, Any]:
         if doc["kind"] != first["kind"]:
             raise DataError(f"{where} are partials of different runs ({first['kind']} and {doc['kind']}); merge "
                             f"the partials of one command")
+        for role in ("model", "reference"):
+            a, b = _arithmetic(first, role), _arithmetic(doc, role)
+            if a != b:
+                raise DataError(f"{where} were made by different backends or precisions ({role}: {a} and {b}), "
+                                f"which differ in the last bits; score every shard with the same backend and "
+                                f"--precision")
         for key, things in (("model", "models"), ("tokenizer", "tokenizers"), ("data", "data"),
                             ("reference", "reference models")):
             a, b = first["sources"].get(key), doc["sources"].get(key)
@@ -91,7 +107,7 @@ def _check_alike(docs: list[dict[str, Any]]) -> dict[str, Any]:
                                 f"{str(b)[:12]}...); merge only the shards of one run")
         for key in sorted(set(first["settings"]) | set(doc["settings"])):
             a, b = first["settings"].get(key), doc["settings"].get(key)
-            if a != b:
+            if a != b and not _is_execution_setting(key, first["settings"]):
                 raise DataError(f"{where} were made with different settings: {key}={a!r} and {key}={b!r}; "
                                 f"score every shard with the same options")
         for key in sorted(set(first["extra"]) - {"worst_tokens", "tokens"}):
@@ -101,7 +117,27 @@ def _check_alike(docs: list[dict[str, Any]]) -> dict[str, Any]:
         if (first["extra"].get("tokens") is None) != (doc["extra"].get("tokens") is None):
             raise DataError(f"{where}: one has per-token records and the other not; score every shard with the "
                             f"same options")
-    return dict(first["settings"])
+    settings = dict(first["settings"])
+    for key in EXECUTION_SETTINGS:
+        values = sorted({d["settings"][key] for d in docs if key in d["settings"]})
+        if len(values) > 1:
+            settings[key] = values
+    return settings
+
+
+def _is_execution_setting(key: str, settings: dict[str, Any]) -> bool:
+    """Whether a difference in ``key`` leaves every per-sample figure unchanged (``EXECUTION_SETTINGS``); the
+    batch size only with per-sample masking (HF-style masking draws each batch's masks from one generator)."""
+    return key in EXECUTION_SETTINGS and (key != "batch_size" or settings.get("masking") == "per_sample")
+
+
+def _arithmetic(doc: dict[str, Any], role: str) -> str:
+    """``backend/precision`` of a partial's model (``role="model"``) or a comparison's reference, from its
+    provenance record; ``"-"`` when the partial has no such model."""
+    record = doc["provenance"].get(role)
+    if not isinstance(record, dict):
+        return "-"
+    return f"{record.get('backend')}/{record.get('precision', 'float32')}"
 
 
 def _coverage(docs: list[dict[str, Any]], allow_partial: bool) -> dict[str, Any]:

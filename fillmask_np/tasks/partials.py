@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import FillMaskError
-from ..report import CompareReport, EvalReport, PLLReport, check_partial_path, provenance, write_partial
+from ..report import CompareReport, EvalReport, PairsReport, PLLReport, check_partial_path, provenance, write_partial
 from ..text import check_output
 from .inputs import input_paths
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["check_partial", "save_partial", "KIND_OF"]
 
-KIND_OF = {EvalReport: "eval", PLLReport: "pppl", CompareReport: "compare"}
+KIND_OF = {EvalReport: "eval", PLLReport: "pppl", CompareReport: "compare", PairsReport: "pairs"}
 
 
 def check_partial(path: str | Path, model: MaskedLM, tokenizer: Tokenizer, texts: Any, *,
@@ -30,7 +30,7 @@ def check_partial(path: str | Path, model: MaskedLM, tokenizer: Tokenizer, texts
     return check_output(check_partial_path(path), inputs=inputs, what="partial file")
 
 
-def save_partial(path: str | Path, report: EvalReport | PLLReport | CompareReport, model: MaskedLM,
+def save_partial(path: str | Path, report: EvalReport | PLLReport | CompareReport | PairsReport, model: MaskedLM,
                  tokenizer: Tokenizer, texts: Any, *, reference: dict[str, Any] | None = None,
                  worst: int = 0) -> dict[str, str]:
     """Write ``report``'s partial file (see ``report.partial_file``); ``{"path", "sha256"}`` of what was written.
@@ -60,6 +60,8 @@ def save_partial(path: str | Path, report: EvalReport | PLLReport | CompareRepor
                   "paired": report.totals.state()}
         extra["thresholds"], extra["profile"] = report.thresholds, report.profile
         record = report.provenance
+    elif isinstance(report, PairsReport):
+        totals, extra["variant"] = report.totals.state(), report.variant
     else:
         totals = report.totals.state()
         extra["tokens"] = report.tokens

@@ -12,11 +12,13 @@ from ...limits import check_count
 from ...text import AtomicFile, check_output
 from ..compare_report import CompareReport
 from ..eval_report import EvalReport
+from ..pairs_report import PairsReport
 from ..pll_report import PLLReport
 from ..trace import provenance as make_provenance
 from .compare_page import compare_html
 from .eval_page import eval_html
 from .page import PageInputs
+from .pairs_page import pairs_html
 from .pll_page import pll_html
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["html_report", "render_html"]
 
-Report = Union[EvalReport, PLLReport, CompareReport]
+Report = Union[EvalReport, PLLReport, CompareReport, PairsReport]
 
 
 def html_report(report: Report, *, tokenizer: Tokenizer | None = None, texts: TextSource | None = None,
@@ -36,6 +38,8 @@ def html_report(report: Report, *, tokenizer: Tokenizer | None = None, texts: Te
     samples = check_count("samples", samples, hint="samples the page shows")
     if isinstance(report, CompareReport):
         return compare_html(report, texts=texts, text_field=text_field, samples=samples, provenance=provenance)
+    if isinstance(report, PairsReport):
+        return pairs_html(report, provenance=provenance, worst=samples)
     if not isinstance(report, (EvalReport, PLLReport)):
         raise FillMaskError(f"render_html takes an EvalReport, PLLReport or CompareReport, got "
                             f"{type(report).__name__}")

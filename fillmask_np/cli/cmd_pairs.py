@@ -1,0 +1,90 @@
+"""``fillmask-np pairs``: minimal pairs (BLiMP, CrowS-Pairs) scored by pseudo-log-likelihood: the share of pairs
+whose good sentence the model finds more likely, per group; ``--html r.html`` writes the report as one page."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .options import distinct_outputs, load, model_args, progress_arg, shard_args
+from .printing import file_row, print_json, print_rows, shard_rows
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    """Add the command's parser."""
+    p = sub.add_parser("pairs", help="score minimal pairs (BLiMP, CrowS-Pairs) by pseudo-log-likelihood")
+    model_args(p)
+    p.add_argument("--data", required=True, help="pairs file: JSONL, CSV/TSV (with a header) or Parquet, one pair "
+                                                 "per record")
+    p.add_argument("--good-field", help="field of the better sentence (default: detected, BLiMP's sentence_good or "
+                                        "CrowS-Pairs' sent_more)")
+    p.add_argument("--bad-field", help="field of the worse sentence (default: detected, BLiMP's sentence_bad or "
+                                       "CrowS-Pairs' sent_less)")
+    p.add_argument("--group-field", help="field grouping the pairs (BLiMP's UID or linguistics_term, CrowS-Pairs' "
+                                         "bias_type): accuracy and count per group")
+    p.add_argument("--variant", choices=("original", "within_word_l2r"), default="original",
+                   help="PLL variant: original (each token masked alone, default) or within_word_l2r (also the "
+                        "later pieces of its word, as minicons)")
+    p.add_argument("--special-tokens", choices=("template", "all_special_ids"), default="template",
+                   help="never scored: template = the tokens the tokenizer added (default); all_special_ids = "
+                        "every special id wherever it occurs")
+    p.add_argument("--max-length", type=int, help="truncate sentences to this many tokens (default: the model's "
+                                                  "limit)")
+    p.add_argument("--batch-tokens", type=int, default=8192,
+                   help="rows x padded length of one batch of masked copies (default 8192)")
+    p.add_argument("--limit", type=int, help="score only the first N pairs")
+    p.add_argument("--html", metavar="PATH", help="write the report as one self-contained HTML page (accuracy per "
+                                                  "group, the PLL(good) - PLL(bad) distribution, the worst pairs)")
+    shard_args(p)
+    progress_arg(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command; returns the exit status."""
+    from ..report import provenance, render_html
+    from ..tasks import input_paths, score_pairs
+    from ..text import check_output
+
+    model, tokenizer = load(args)
+    inputs = input_paths(model, tokenizer, args.data)
+    if args.html:  # refused before any work
+        check_output(args.html, inputs=inputs, what="--html")
+    distinct_outputs(("--html", args.html), ("--partial", args.partial))
+    report = score_pairs(model, tokenizer, args.data, variant=args.variant, good_field=args.good_field,
+                         bad_field=args.bad_field, group_field=args.group_field, special_tokens=args.special_tokens,
+                         max_length=args.max_length, token_budget=args.batch_tokens, limit=args.limit,
+                         progress=args.progress, shard=args.shard, partial=args.partial)
+    record = None
+    if args.json or args.html:
+        record = provenance(model, tokenizer, args.data, variant=report.variant, settings=report.settings)
+    if args.html:
+        render_html(report, args.html, provenance=record, inputs=inputs)
+    if args.json:
+        print_json({"model": model.name, "tokenizer": tokenizer.source, "data": args.data, **report.to_dict(),
+                    "html_file": args.html, "provenance": record})
+        return 0
+    print_table(model.name, args.data, report, args.html)
+    return 0
+
+
+def print_table(model: str, data: str, report: Any, html: str | None = None) -> None:
+    """Print a ``PairsReport`` as the command's table (``model`` and ``data``: how to name them)."""
+    from ..metrics import unknown_summary
+
+    s = report.settings
+    rows = [
+        ("model", model),
+        ("data", f"{data} ({report.n_pairs} pairs; {report.n_truncated} sentences truncated to {s['max_length']})"),
+        ("unknown tokens", unknown_summary(vars(report))),
+        ("variant", f"{report.variant} (special tokens never scored: {s['special_tokens']})"),
+        ("accuracy", f"{100 * report.accuracy:.2f} % ({report.n_correct} of {report.n_pairs} pairs with "
+                     f"PLL(good) > PLL(bad); {report.n_ties} ties)"),
+        ("mean dPLL", f"{report.mean_delta_pll:.4f} nats (PLL(good) - PLL(bad))"),
+    ]
+    for name, group in (report.groups or {}).items():
+        rows.append((f"  {name}", f"{100 * group['accuracy']:.2f} % of {group['count']}"))
+    rows += shard_rows(report)
+    rows += file_row("partial", report.saved_partial)
+    if html:
+        rows.append(("html report", html))
+    print_rows(rows, width=14)
