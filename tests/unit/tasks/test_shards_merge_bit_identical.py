@@ -1,6 +1,7 @@
-"""Shards merge bit for bit: for any shard count, batch size and order of the partials, ``fm.merge`` of the
-shards' partial files equals one run over the whole corpus (every figure, per-sample list, worst token,
-per-token record and the bootstrap interval) for ``evaluate``, ``pseudo_log_likelihood`` and ``compare``."""
+"""Shards merge bit for bit: for any shard count, batch size (one for all shards or one per shard) and order of
+the partials, ``fm.merge`` of the shards' partial files equals one run over the whole corpus (every figure,
+per-sample list, worst token, per-token record and the bootstrap interval) for ``evaluate``,
+``pseudo_log_likelihood`` and ``compare``."""
 
 from __future__ import annotations
 
@@ -42,6 +43,34 @@ def test_merged_evaluation_shards_equal_one_run_at_any_batch_size(n, batch, seed
 
 
 @hypothesis_settings
+@given(n=st.integers(2, 6), seed=st.integers(0, 2**31), data=st.data())
+def test_merged_evaluation_shards_each_at_its_own_batch_size_equal_one_run(n, seed, data):
+    batches = data.draw(st.lists(st.integers(1, 24), min_size=n, max_size=n), label="batch size per shard")
+    whole = fm.evaluate(CANDIDATE, TOK, TEXTS, seed=seed, batch_size=16, worst=9, return_tokens=True)
+    merged = merged_over_shards(lambda shard, **kw: fm.evaluate(CANDIDATE, TOK, TEXTS, seed=seed,
+                                                                batch_size=batches[shard[0]], worst=9,
+                                                                return_tokens=True, shard=shard, **kw),
+                                n, order=_order(data, n))
+    assert figures(merged, "batch_size") == figures(whole, "batch_size")
+    for key in whole.tokens:
+        assert np.array_equal(merged.tokens[key], whole.tokens[key])
+    distinct = sorted(set(batches))
+    assert merged.settings["batch_size"] == (distinct if len(distinct) > 1 else distinct[0])
+
+
+@hypothesis_settings
+@given(n=st.integers(2, 6), seed=st.integers(0, 2**31), data=st.data())
+def test_merged_comparison_shards_each_at_its_own_batch_size_equal_one_run(n, seed, data):
+    batches = data.draw(st.lists(st.integers(1, 24), min_size=n, max_size=n), label="batch size per shard")
+    whole = fm.compare(CANDIDATE, REFERENCE, TOK, TEXTS, seed=seed, bootstrap=200, bootstrap_seed=seed)
+    merged = merged_over_shards(lambda shard, **kw: fm.compare(CANDIDATE, REFERENCE, TOK, TEXTS, seed=seed,
+                                                               batch_size=batches[shard[0]], bootstrap=200,
+                                                               bootstrap_seed=seed, shard=shard, **kw),
+                                n, order=_order(data, n))
+    assert figures(merged, "batch_size") == figures(whole, "batch_size")
+
+
+@hypothesis_settings
 @given(**split)
 def test_merged_pseudo_log_likelihood_shards_equal_one_run_at_any_token_budget(n, batch, seed, suffixes, data):
     texts = TEXTS[seed % 20 : seed % 20 + 25]
@@ -63,6 +92,20 @@ def test_merged_comparison_shards_equal_one_run_bootstrap_interval_included(n, b
                                 n, suffixes=suffixes, order=_order(data, n))
     assert merged.delta_ci95 is not None
     assert figures(merged, "batch_size") == figures(whole, "batch_size")
+
+
+@hypothesis_settings
+@given(n=st.integers(2, 5), seed=st.integers(0, 2**31), data=st.data())
+def test_merged_pseudo_log_likelihood_shards_each_at_its_own_token_budget_equal_one_run(n, seed, data):
+    budgets = data.draw(st.lists(st.integers(40, 1000), min_size=n, max_size=n), label="token budget per shard")
+    texts = TEXTS[seed % 20 : seed % 20 + 25]
+    whole = fm.pseudo_log_likelihood(CANDIDATE, TOK, texts, return_tokens=True)
+    merged = merged_over_shards(lambda shard, **kw: fm.pseudo_log_likelihood(
+        CANDIDATE, TOK, texts, token_budget=budgets[shard[0]], return_tokens=True, shard=shard, **kw),
+        n, order=_order(data, n))
+    assert figures(merged, "token_budget") == figures(whole, "token_budget")
+    for key in whole.tokens:
+        assert np.array_equal(merged.tokens[key], whole.tokens[key])
 
 
 def test_a_whole_run_saved_as_one_partial_merges_to_itself(tmp_path):
