@@ -83,6 +83,9 @@ def score_pairs(
     rows = list(islice(iter_pairs(pairs, good_field=good_field, bad_field=bad_field, group_field=group_field), limit))
     i, n = shard or (0, 1)
     mine = [(k, row) for k, row in enumerate(rows) if k % n == i]
+    if rows and not mine:
+        raise DataError(f"shard {i}/{n} holds no pair: the data has {len(rows)} pairs; split it into at most "
+                        f"{len(rows)} shards")
     settings = dict(variant=variant, special_tokens=special_tokens, max_length=max_length,
                     token_budget=int(token_budget), good_field=good_field, bad_field=bad_field,
                     group_field=group_field, limit=limit, shard=shard_label(shard))
