@@ -18,8 +18,9 @@ from .collator import IGNORE_INDEX, mask_tokens, sample_rng
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import MaskingConfig
     from ..tokenization import Encoded, Row, Tokenizer
+    from .windows import Windowing
 
-__all__ = ["MaskedBatch", "Masker", "draw_masker", "hf_batch", "per_sample_batches"]
+__all__ = ["MaskedBatch", "Masker", "draw_masker", "hf_batch", "per_sample_batches", "window_batches"]
 
 
 class MaskedBatch(NamedTuple):
@@ -29,6 +30,7 @@ class MaskedBatch(NamedTuple):
     enc: Encoded  # input_ids already masked
     labels: np.ndarray  # [b, L] original ids at masked positions, IGNORE_INDEX elsewhere
     position_of: dict[int, int]  # sample index -> place in the source
+    origins: np.ndarray | None = None  # [b, L] each token's position in its whole sample (long="window"); None: same
 
 
 # (sample indices, ids [b, L], special_tokens_mask [b, L], offsets [b, L, 2], lengths [b]) -> (masked ids, labels)
@@ -79,6 +81,45 @@ def per_sample_batches(indices: list[int], rows: list, tokenizer: Tokenizer, cou
         for r, (_, _, row_labels) in enumerate(group):
             labels[r, : len(row_labels)] = row_labels
         batches.append(([g[0] for g in group], enc, labels))
+    return batches
+
+
+def window_batches(indices: list[int], rows: list, tokenizer: Tokenizer, counts: dict[str, int], batch_size: int,
+                   mask: Masker, plan: Windowing) -> list[tuple[list[int], Any, np.ndarray, np.ndarray]]:
+    """Mask each whole sample alone (as ``per_sample_batches``), cut the longer ones into ``plan``'s windows, each
+    keeping the labels of the tokens it owns, and batch them by length: every window of a sample in one batch, at
+    most ``batch_size`` windows a batch unless one sample has more. Samples of one window batch as
+    ``per_sample_batches`` does. Each batch: (sample of each row, encoded rows, [b, L] labels, [b, L] positions in
+    the whole sample, -1 on padding)."""
+    kept: list[tuple[int, list[tuple[Row, np.ndarray, np.ndarray]]]] = []  # (sample, its windows)
+    for index, row in zip(indices, rows):
+        masked, labels = mask([index], row.ids[None, :], row.special_tokens_mask[None, :], row.offsets[None],
+                              np.array([len(row.ids)]))  # [1, L]: drawn once over the whole sample
+        if not _count_unscored(row.special_tokens_mask, labels[0], counts):
+            continue
+        whole = [(row._replace(ids=masked[0]), labels[0], np.arange(len(row.ids)))]
+        if len(row.ids) > plan.max_length:
+            whole = [(row._replace(ids=masked[0][w.take], type_ids=row.type_ids[w.take],
+                                   special_tokens_mask=row.special_tokens_mask[w.take], offsets=row.offsets[w.take],
+                                   truncated=False), np.where(w.owned, labels[0][w.take], IGNORE_INDEX), w.take)
+                     for w in plan.windows(len(row.ids))]  # [Lw] each
+            whole = [piece for piece in whole if np.any(piece[1] != IGNORE_INDEX)]
+        kept.append((index, whole))
+    kept.sort(key=lambda item: len(item[1][0][1]))
+    groups: list[list[tuple[int, list[tuple[Row, np.ndarray, np.ndarray]]]]] = []
+    for item in kept:
+        if not groups or sum(len(g[1]) for g in groups[-1]) + len(item[1]) > batch_size:
+            groups.append([])
+        groups[-1].append(item)
+    batches = []
+    for group in groups:
+        pieces = [(index, *piece) for index, whole in group for piece in whole]
+        enc = tokenizer.pad([p[1] for p in pieces], length=max(len(p[2]) for p in pieces))
+        labels = np.full(enc.input_ids.shape, IGNORE_INDEX, dtype=np.int64)  # [b, L]
+        origins = np.full(enc.input_ids.shape, -1, dtype=np.int64)  # [b, L]
+        for r, (_, _, row_labels, take) in enumerate(pieces):
+            labels[r, : len(row_labels)], origins[r, : len(take)] = row_labels, take
+        batches.append(([p[0] for p in pieces], enc, labels, origins))
     return batches
 
 

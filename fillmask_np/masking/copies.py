@@ -32,6 +32,7 @@ class Sample:
     type_ids: np.ndarray  # [L]
     targets: np.ndarray  # [T] scored positions, ascending
     words: np.ndarray | None  # [L] word ids, NO_WORD at unscored positions; None for the original variant
+    origin: np.ndarray | None = None  # [L] position of each token in the whole sample (a window's); None: the same
 
 
 class CopyBatch(NamedTuple):
@@ -43,6 +44,7 @@ class CopyBatch(NamedTuple):
     positions: np.ndarray  # [R, 2] (row, scored position)
     samples: np.ndarray  # [R] sample index of each row
     labels: np.ndarray  # [R] original token id at the scored position
+    origins: np.ndarray  # [R] the scored position in the whole sample (differs from positions[:, 1] in a window)
 
 
 def check_variant(variant: str) -> str:
@@ -100,6 +102,7 @@ def _build(pieces: list[tuple[Sample, int, int]], rows: int, width: int, mask_to
     positions = np.empty((rows, 2), dtype=np.int64)
     sample_of = np.empty(rows, dtype=np.int64)
     labels = np.empty(rows, dtype=np.int64)
+    origins = np.empty(rows, dtype=np.int64)
     r = 0
     for sample, start, stop in pieces:
         n, length = stop - start, len(sample.ids)
@@ -113,5 +116,6 @@ def _build(pieces: list[tuple[Sample, int, int]], rows: int, width: int, mask_to
         positions[r : r + n, 1] = targets
         sample_of[r : r + n] = sample.index
         labels[r : r + n] = sample.ids[targets]
+        origins[r : r + n] = targets if sample.origin is None else sample.origin[targets]
         r += n
-    return CopyBatch(ids, attention, types, positions, sample_of, labels)
+    return CopyBatch(ids, attention, types, positions, sample_of, labels, origins)

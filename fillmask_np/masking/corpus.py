@@ -24,12 +24,13 @@ from ..config import MaskingConfig
 from ..errors import FillMaskError
 from ..text import Progress, TextSource, iter_texts, non_empty
 from ..tokenization import count_unknown
-from .batches import MaskedBatch, draw_masker, hf_batch, per_sample_batches
+from .batches import MaskedBatch, draw_masker, hf_batch, per_sample_batches, window_batches
 from .manifest import MaskManifest, load_masks
 from .replay import ReplayMasker
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..tokenization import Tokenizer
+    from .windows import Windowing
 
 __all__ = ["masked_batches", "replay_config", "sample_batches", "settings_of"]
 
@@ -66,7 +67,8 @@ def settings_of(config: MaskingConfig, manifest: MaskManifest | None) -> dict[st
 
 def masked_batches(tokenizer: Tokenizer, texts: TextSource, config: MaskingConfig, *, counts: dict[str, int],
                    text_field: str | None = None, progress: bool | None = None,
-                   manifest: MaskManifest | None = None, shard: tuple[int, int] | None = None) -> Iterator[MaskedBatch]:
+                   manifest: MaskManifest | None = None, shard: tuple[int, int] | None = None,
+                   plan: Windowing | None = None) -> Iterator[MaskedBatch]:
     """A lazy iterator of the masked batches of ``texts``; ``counts`` (``metrics.EVAL_COUNT_KEYS``) is filled as it goes.
 
     Args:
@@ -78,6 +80,8 @@ def masked_batches(tokenizer: Tokenizer, texts: TextSource, config: MaskingConfi
         progress: show a progress bar on stderr (default: when stderr is a terminal).
         manifest: replay this manifest's masks instead of drawing (from ``replay_config``).
         shard: ``(i, n)``: only samples ``k % n == i`` (``text.non_empty``); per-sample masking only.
+        plan: ``long="window"``: a sample longer than ``config.max_length`` is masked whole, then scored in these
+            windows (``masking.windows``); per-sample masking only. None: samples are truncated.
     Returns:
         an iterator of ``MaskedBatch``; a replay checks, once exhausted, that every manifest row was used.
     """
@@ -89,12 +93,12 @@ def masked_batches(tokenizer: Tokenizer, texts: TextSource, config: MaskingConfi
         raise FillMaskError(f"shard {shard[0]}/{shard[1]} needs masks drawn per sample (masking='per_sample', no "
                             f"masks file): {why}")
     samples = non_empty(iter_texts(texts, text_field=text_field), counts, config.limit, shard)  # opens the data now
-    return sample_batches(tokenizer, samples, config, counts=counts, progress=progress, manifest=manifest)
+    return sample_batches(tokenizer, samples, config, counts=counts, progress=progress, manifest=manifest, plan=plan)
 
 
 def sample_batches(tokenizer: Tokenizer, samples: Iterable[tuple[int, int, str]], config: MaskingConfig, *,
                    counts: dict[str, int], progress: bool | None = None,
-                   manifest: MaskManifest | None = None) -> Iterator[MaskedBatch]:
+                   manifest: MaskManifest | None = None, plan: Windowing | None = None) -> Iterator[MaskedBatch]:
     """The masked batches of numbered samples ``(sample index, source position, non-empty text)``.
 
     ``masked_batches`` numbers a corpus's samples and calls this; a caller that numbered them itself (a worker
@@ -103,11 +107,15 @@ def sample_batches(tokenizer: Tokenizer, samples: Iterable[tuple[int, int, str]]
     """
     if config.max_length is None:
         raise FillMaskError("masked batches need a resolved max_length (MaskingConfig.with_max_length)")
-    return _generate(tokenizer, iter(samples), config, counts, progress, manifest)
+    if plan is not None and (config.masking != "per_sample" or manifest is not None):
+        raise FillMaskError("long='window' masks each whole sample with its own Generator: it needs "
+                            "masking='per_sample' and no masks file; use long='truncate' for those")
+    return _generate(tokenizer, iter(samples), config, counts, progress, manifest, plan)
 
 
 def _generate(tokenizer: Tokenizer, samples: Iterator[tuple[int, int, str]], config: MaskingConfig,
-              counts: dict[str, int], progress: bool | None, manifest: MaskManifest | None) -> Iterator[MaskedBatch]:
+              counts: dict[str, int], progress: bool | None, manifest: MaskManifest | None,
+              plan: Windowing | None) -> Iterator[MaskedBatch]:
     bar = Progress(enabled=sys.stderr.isatty() if progress is None else progress)
     chunk = config.batch_size * (_WINDOW_BATCHES if config.masking == "per_sample" else 1)
     drawn = draw_masker(config, mask_token_id=tokenizer.mask_token_id, vocab_size=len(tokenizer))
@@ -116,7 +124,7 @@ def _generate(tokenizer: Tokenizer, samples: Iterator[tuple[int, int, str]], con
         window = list(islice(samples, chunk))
         if not window:
             break
-        rows = tokenizer.encode_rows([t for _, _, t in window], max_length=config.max_length,
+        rows = tokenizer.encode_rows([t for _, _, t in window], max_length=None if plan else config.max_length,
                                      special_tokens=config.special_tokens)
         indices = [i for i, _, _ in window]
         position_of = {i: position for i, position, _ in window}  # sample index -> place in the source
@@ -125,6 +133,12 @@ def _generate(tokenizer: Tokenizer, samples: Iterator[tuple[int, int, str]], con
         unknown, text = count_unknown(tokenizer, rows)
         counts["unk_tokens"] += unknown
         counts["text_tokens"] += text
+        if plan is not None:
+            for batch_indices, enc, labels, origins in window_batches(indices, rows, tokenizer, counts,
+                                                                      config.batch_size, mask, plan):
+                yield MaskedBatch(batch_indices, enc, labels, position_of, origins)
+                bar.update(len(set(batch_indices)), int(enc.attention_mask.sum()))
+            continue
         if config.masking == "per_sample":
             batches = per_sample_batches(indices, rows, tokenizer, counts, config.batch_size, mask)
         else:

@@ -48,7 +48,8 @@ class TokenCollector:
             return
         rows, positions = scored.positions[:, 0], scored.positions[:, 1]  # [M]
         ids = batch.enc.input_ids[part]  # [b, L]
-        record = dict(sample=np.asarray(batch.indices[part], dtype=np.int64)[rows], position=positions.astype(np.int64),
+        origin = positions if batch.origins is None else batch.origins[part][rows, positions]  # [M] in the sample
+        record = dict(sample=np.asarray(batch.indices[part], dtype=np.int64)[rows], position=origin.astype(np.int64),
                       input_id=ids[rows, positions].astype(np.int64), label=scored.targets.astype(np.int64),
                       loss=scored.nll, rank=scored.rank, top_id=scored.top)
         if self.top5:
@@ -56,11 +57,12 @@ class TokenCollector:
         if self.keep_all:
             self.parts.append(record)
         if self.worst > 0:
-            self._push_worst(record, rows, ids, batch.enc.attention_mask[part].sum(axis=1))
+            self._push_worst(record, rows, positions, ids, batch.enc.attention_mask[part].sum(axis=1))
 
-    def _push_worst(self, record: dict[str, np.ndarray], rows: np.ndarray, ids: np.ndarray,
+    def _push_worst(self, record: dict[str, np.ndarray], rows: np.ndarray, columns: np.ndarray, ids: np.ndarray,
                     lengths: np.ndarray) -> None:
-        """Offer a pass's records to the heap; ``ids`` [b, L] and ``lengths`` [b] are its rows, ``rows`` [M]."""
+        """Offer a pass's records to the heap; ``ids`` [b, L] and ``lengths`` [b] are its rows, ``rows`` and
+        ``columns`` [M] each token's place in them."""
         loss = record["loss"]
         candidates = np.arange(len(loss))
         if len(loss) > self.worst:  # only this pass's N highest can enter the heap
@@ -70,7 +72,7 @@ class TokenCollector:
             key = (float(loss[j]), -int(record["sample"][j]), -int(record["position"][j]))
             if len(self.heap) == self.worst and key <= self.heap[0][0]:
                 continue
-            r, p = int(rows[j]), int(record["position"][j])
+            r, p = int(rows[j]), int(columns[j])
             n = int(lengths[r])
             entry = {k: record[k][j].item() for k in COLUMNS}
             entry["left"] = ids[r, max(0, p - c) : p].tolist()

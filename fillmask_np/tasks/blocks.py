@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
+import numpy as np
+
 from ..config import MaskingConfig, masking_config
 from ..errors import FillMaskError
 from ..limits import check_count
@@ -20,7 +22,7 @@ from ..runtime import check_max_length, check_pair
 from ..text import shard_label
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..masking import MaskedBatch, MaskManifest, MaskRecorder
+    from ..masking import MaskedBatch, MaskManifest, MaskRecorder, Windowing
     from ..runtime import MaskedLM
     from ..tokenization import Tokenizer
 
@@ -79,7 +81,7 @@ def score_samples(model: MaskedLM, tokenizer: Tokenizer, samples: Iterable[tuple
 
 
 def eval_report(totals: Totals, config: MaskingConfig, manifest: MaskManifest | None = None, *,
-                shard: tuple[int, int] | None = None) -> EvalReport:
+                shard: tuple[int, int] | None = None, plan: Windowing | None = None) -> EvalReport:
     """The ``EvalReport`` of ``totals`` scored with ``config`` (``manifest``: the masks replayed, if any).
 
     Args:
@@ -87,11 +89,13 @@ def eval_report(totals: Totals, config: MaskingConfig, manifest: MaskManifest | 
         config: the masking settings (``eval_config``).
         manifest: the masks file replayed, if any.
         shard: the shard ``(i, n)`` the totals cover; None for the whole corpus.
+        plan: the windows of ``long="window"``; None for ``long="truncate"``.
     Returns:
         an ``EvalReport``; its ``settings`` are ``evaluate``'s. Warns (``UnknownTokensWarning``) when more than
         ``config.UNK_SHARE_LIMIT`` of the text's tokens are the tokenizer's unknown token.
     """
-    report = EvalReport.from_totals(totals, {**settings_of(config, manifest), "shard": shard_label(shard)})
+    long = {"long": "truncate" if plan is None else "window", "stride": None if plan is None else plan.stride}
+    report = EvalReport.from_totals(totals, {**settings_of(config, manifest), **long, "shard": shard_label(shard)})
     warn_unknown(totals.counts)
     return report
 
@@ -104,8 +108,14 @@ def score_batches(model: MaskedLM, tokenizer: Tokenizer, batches: Iterable[Maske
     for batch in batches:
         if recorder is not None:
             recorder.add(batch)
+        samples = list(dict.fromkeys(batch.indices))  # a sample's windows (long="window") share one row of totals
+        slot = np.array([samples.index(i) for i in batch.indices]) if len(samples) < len(batch.indices) \
+            else np.arange(len(samples))  # [b] row -> its sample's place in ``samples``
+        found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # each pass's (nll, rank, slot) [M]
         for part in passes(batch.labels, vocab_hint, logits_budget, model.gathers_positions):
             scored = score_rows(model, tokenizer, batch.enc, batch.labels, part, top=collector.active,
                                 top5=collector.top5)
-            totals.add_batch(batch.indices[part], scored.nll, scored.rank, scored.positions[:, 0], batch.position_of)
+            found.append((scored.nll, scored.rank, slot[part][scored.positions[:, 0]]))
             collector.add(batch, part, scored)
+        nll, rank, row = (np.concatenate(column) for column in zip(*found))  # [M] each, over the batch
+        totals.add_batch(samples, nll, rank, row, batch.position_of)

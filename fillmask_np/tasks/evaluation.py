@@ -20,12 +20,12 @@ token; ``worst=N`` fills ``report.worst_tokens`` with the N highest-loss ones an
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..config import MaskingConfig, masking_config
 from ..errors import FillMaskError
 from ..limits import check_count
-from ..masking import MaskManifest, MaskRecorder, manifest_header, masked_batches, replay_config
+from ..masking import MaskManifest, MaskRecorder, check_long, manifest_header, masked_batches, replay_config, windowing
 from ..masking import save_masks as write_masks
 from ..metrics import TokenCollector, Totals
 from ..runtime import check_max_length, check_pair
@@ -59,6 +59,8 @@ def evaluate(
     masks: str | Path | MaskManifest | None = None,
     shard: tuple[int, int] | str | None = None,
     partial: str | Path | None = None,
+    long: Literal["truncate", "window"] = "truncate",
+    stride: int | None = None,
     **masking: Any,
 ) -> EvalReport:
     """Mask a corpus, run the model, and score the masked tokens.
@@ -94,6 +96,11 @@ def evaluate(
             n shards' partials is the whole corpus's report, bit for bit.
         partial: write the run's partial file here (``.json`` or ``.npz``: its mergeable totals, settings and the
             sha256 of model, tokenizer and data), for ``merge``; ``report.saved_partial`` names what was written.
+        long: a sample longer than ``max_length``: "truncate" (default: its first tokens only) or "window": its masks
+            are drawn once over the whole sample (the same Generator, so a sample that fits is masked as with
+            "truncate") and each masked token is scored in one of the overlapping windows of ``max_length`` tokens
+            (see ``masking.windows``); per-sample masking only, no masks file.
+        stride: with ``long="window"``: tokens between window starts, 1 to the window's text tokens (default half).
     Returns:
         an ``EvalReport`` (``settings["shard"]``: the shard, as ``"i/n"``; None for the whole corpus).
 
@@ -102,6 +109,10 @@ def evaluate(
     worst = check_count("worst", worst, hint="the number of worst tokens to list; 0: none")
     if return_top5 and not return_tokens:
         raise FillMaskError("return_top5=True adds columns to the per-token records; pass return_tokens=True too")
+    stride = check_long(long, stride)
+    if long == "window" and (save_masks is not None or masks is not None):
+        raise FillMaskError("long='window' draws masks over whole samples; a masks file (save_masks=, masks=) "
+                            "records truncated rows: use long='truncate' with masks files")
     check_pair(model, tokenizer)
     if save_masks is not None:  # refused before any work, not after the whole run
         save_masks = check_output(save_masks, inputs=input_paths(model, tokenizer, texts, masks), what="save_masks")
@@ -113,14 +124,16 @@ def evaluate(
                             f"{shard[0]}/{shard[1]}: save them from a run without a shard")
     given = masking_config(config, masking) if masks is None else None
     config, manifest = replay_config(given, masks, tokenizer, texts)
-    config = config.with_max_length(check_max_length(model, tokenizer, config.max_length))
+    max_length = check_max_length(model, tokenizer, config.max_length)
+    config = config.with_max_length(max_length)
+    plan = windowing(tokenizer, max_length, stride) if long == "window" else None
     totals = Totals()
     batches = masked_batches(tokenizer, texts, config, counts=totals.counts, text_field=text_field,
-                             progress=progress, manifest=manifest, shard=shard)
+                             progress=progress, manifest=manifest, shard=shard, plan=plan)
     recorder = MaskRecorder() if save_masks is not None else None
     collector = TokenCollector(keep_all=bool(return_tokens), worst=int(worst), top5=bool(return_top5))
     score_batches(model, tokenizer, batches, totals, collector, recorder, logits_budget=logits_budget)
-    report = eval_report(totals, config, manifest, shard=shard)
+    report = eval_report(totals, config, manifest, shard=shard, plan=plan)
     if recorder is not None and save_masks is not None:
         header = manifest_header(tokenizer, texts, config, n_samples=report.n_samples, n_rows=0)
         written = write_masks(save_masks, recorder.manifest(header, tokenizer.pad_token_id))

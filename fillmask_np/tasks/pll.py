@@ -35,7 +35,7 @@ import numpy as np
 from ..config import check_policy
 from ..errors import FillMaskError
 from ..limits import check_count
-from ..masking import CopyBatch, Sample, check_variant, pack
+from ..masking import CopyBatch, Sample, Windowing, check_long, check_variant, pack, windowing
 from ..metrics import PLLTotals, warn_unknown
 from ..numerics import row_nll_and_rank
 from ..report import PLLReport
@@ -71,6 +71,8 @@ def pseudo_log_likelihood(
     progress: bool | None = None,
     shard: tuple[int, int] | str | None = None,
     partial: str | Path | None = None,
+    long: Literal["truncate", "window"] = "truncate",
+    stride: int | None = None,
 ) -> PLLReport:
     """Pseudo-log-likelihood of every sample and the corpus pseudo-perplexity.
 
@@ -93,6 +95,9 @@ def pseudo_log_likelihood(
         shard: ``(i, n)`` or ``"i/n"``: score only samples ``k % n == i``; ``merge`` of the n shards' partials
             is the whole corpus's report, bit for bit.
         partial: write the run's partial file here (``.json`` or ``.npz``), for ``merge``; see ``evaluate``.
+        long: a sample longer than ``max_length``: "truncate" (default: its first tokens only) or "window" (every
+            token, scored once in overlapping windows of ``max_length`` tokens; see ``masking.windows``).
+        stride: with ``long="window"``: tokens between window starts, 1 to the window's text tokens (default half).
     Returns:
         a ``PLLReport``; its ``pseudo_perplexity`` is ``exp(-pseudo_log_likelihood / n_scored_tokens)``.
 
@@ -101,6 +106,7 @@ def pseudo_log_likelihood(
     """
     check_variant(variant)
     check_policy(special_tokens)
+    stride = check_long(long, stride)
     shard = check_shard(shard)
     token_budget = check_count("token_budget", token_budget, hint="tokens scored per model call")
     logits_budget = check_count("logits_budget", logits_budget, hint="logits held at once")
@@ -108,11 +114,12 @@ def pseudo_log_likelihood(
     check_pair(model, tokenizer)
     max_length = check_count("max_length", max_length, allow_none=True, hint="or None for the model's limit")
     max_length = check_max_length(model, tokenizer, max_length)
+    plan = windowing(tokenizer, max_length, stride) if long == "window" else None
     if partial is not None:  # refused before any work
         partial = check_partial(partial, model, tokenizer, texts)
     settings = dict(variant=variant, special_tokens=special_tokens, max_length=max_length,
                     token_budget=int(token_budget), masking="mask token only, one copy per scored token",
-                    limit=limit, shard=shard_label(shard))
+                    limit=limit, shard=shard_label(shard), long=long, stride=None if plan is None else plan.stride)
     totals = PLLTotals(return_tokens=return_tokens)
     samples = non_empty(iter_texts(texts, text_field=text_field), totals.counts, limit, shard)
     vocab = model.vocab_size or len(tokenizer)
@@ -123,7 +130,7 @@ def pseudo_log_likelihood(
         if not window:
             break
         prepared = _prepare(tokenizer, window, totals, variant=variant, special_tokens=special_tokens,
-                            max_length=max_length)
+                            max_length=max_length, plan=plan)
         prepared.sort(key=lambda s: len(s.ids))
         for batch in pack(prepared, mask_token_id=tokenizer.mask_token_id, pad_token_id=tokenizer.pad_token_id,
                           token_budget=int(token_budget)):
@@ -131,7 +138,7 @@ def pseudo_log_likelihood(
             for start in range(0, len(batch.labels), step):
                 part = slice(start, start + step)
                 log_prob, rank = _score(model, tokenizer, batch, part)
-                totals.add(batch.samples[part], batch.positions[part, 1], batch.labels[part], log_prob, rank)
+                totals.add(batch.samples[part], batch.origins[part], batch.labels[part], log_prob, rank)
             bar.update(0, len(batch.labels))
         totals.close_window()  # every copy of the window's samples is scored
         bar.update(len(window), 0)
@@ -152,10 +159,11 @@ def pseudo_perplexity(model: MaskedLM, tokenizer: Tokenizer, texts: TextSource, 
 
 
 def _prepare(tokenizer: Tokenizer, window: list[tuple[int, int, str]], totals: PLLTotals, *, variant: str,
-             special_tokens: Any, max_length: int) -> list[Sample]:
-    """Encode a window of ``(sample index, source position, text)``; the samples with a token to score."""
+             special_tokens: Any, max_length: int, plan: Windowing | None) -> list[Sample]:
+    """Encode a window of ``(sample index, source position, text)``; the samples with a token to score (with
+    ``plan``, a sample longer than ``max_length`` gives one per window, each scoring the tokens it owns)."""
     texts = [text for _, _, text in window]
-    rows = tokenizer.encode_rows(texts, max_length=max_length, special_tokens=special_tokens,
+    rows = tokenizer.encode_rows(texts, max_length=None if plan else max_length, special_tokens=special_tokens,
                                  word_ids=variant == "within_word_l2r")
     words = [row.word_ids for row in rows]  # None for the original variant
     unknown, text = count_unknown(tokenizer, rows)
@@ -172,7 +180,14 @@ def _prepare(tokenizer: Tokenizer, window: list[tuple[int, int, str]], totals: P
             continue
         if row_words is not None:
             row_words = np.where(scored, row_words, -1)  # an unscored token never joins a word
-        prepared.append(Sample(index, row.ids, row.type_ids, np.flatnonzero(scored), row_words))
+        if plan is None or len(row.ids) <= max_length:
+            prepared.append(Sample(index, row.ids, row.type_ids, np.flatnonzero(scored), row_words))
+            continue
+        for part in plan.windows(len(row.ids)):  # [Lw] row positions each
+            targets = np.flatnonzero(scored[part.take] & part.owned)
+            if len(targets):
+                prepared.append(Sample(index, row.ids[part.take], row.type_ids[part.take], targets,
+                                       None if row_words is None else row_words[part.take], part.take))
     return prepared
 
 
