@@ -5,8 +5,8 @@ same model, tokenizer and data (by sha256), the same backend and precision, shar
 missing shard is refused unless ``allow_partial=True``; the report then names the shards it covers
 (``settings["shards_covered"]``).
 
-The batch size (with per-sample masking, whose masks do not depend on it) and pppl's token budget are execution
-settings, not run settings: both backends give a sample the same bits whatever its batch, so partials that differ
+The batch size (shards always draw their masks per sample, independent of it) and pppl's token budget are
+execution settings, not run settings: both backends give a sample the same bits whatever its batch, so partials that differ
 only in them merge, and the merged settings list the values used (``batch_size: [3, 4, 5]``). The thread count is
 provenance, never compared. Different backends or precisions round differently in the last bits: refused.
 """
@@ -107,7 +107,7 @@ def _check_alike(docs: list[dict[str, Any]]) -> dict[str, Any]:
                                 f"{str(b)[:12]}...); merge only the shards of one run")
         for key in sorted(set(first["settings"]) | set(doc["settings"])):
             a, b = first["settings"].get(key), doc["settings"].get(key)
-            if a != b and not _is_execution_setting(key, first["settings"]):
+            if a != b and key not in EXECUTION_SETTINGS:
                 raise DataError(f"{where} were made with different settings: {key}={a!r} and {key}={b!r}; "
                                 f"score every shard with the same options")
         for key in sorted(set(first["extra"]) - {"worst_tokens", "tokens"}):
@@ -123,12 +123,6 @@ def _check_alike(docs: list[dict[str, Any]]) -> dict[str, Any]:
         if len(values) > 1:
             settings[key] = values
     return settings
-
-
-def _is_execution_setting(key: str, settings: dict[str, Any]) -> bool:
-    """Whether a difference in ``key`` leaves every per-sample figure unchanged (``EXECUTION_SETTINGS``); the
-    batch size only with per-sample masking (HF-style masking draws each batch's masks from one generator)."""
-    return key in EXECUTION_SETTINGS and (key != "batch_size" or settings.get("masking") == "per_sample")
 
 
 def _arithmetic(doc: dict[str, Any], role: str) -> str:

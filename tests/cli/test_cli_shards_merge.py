@@ -76,3 +76,16 @@ def test_merged_compare_shards_print_the_whole_runs_json_and_verdict(tmp_path, c
     whole = _json(capsys, [*argv, "--json"])
     assert merged == whole and merged["verdict"] == "PASS"
     assert main(["merge", *paths]) == 0 and "verdict          PASS" in capsys.readouterr().out
+
+
+def test_shards_scored_at_batch_sizes_3_4_and_5_merge_to_the_whole_runs_json(tmp_path, capsys):
+    """The batch size is an execution setting: ONNX Runtime gives each sample the same bits in any batch."""
+    argv = ["eval", "--model", str(BERT), "--data", str(EVAL_TXT), "--seed", "2", "--worst", "4"]
+    paths = [str(tmp_path / f"part-{i}.json") for i in range(3)]
+    for i, path in enumerate(paths):
+        assert main([*argv, "--batch-size", str(3 + i), "--shard", f"{i}/3", "--partial", path]) == 0
+    capsys.readouterr()
+    merged = _json(capsys, ["merge", *paths, "--json"])
+    whole = _json(capsys, [*argv, "--batch-size", "16", "--json"])
+    assert merged["settings"].pop("batch_size") == [3, 4, 5] and whole["settings"].pop("batch_size") == 16
+    assert merged == whole

@@ -4,10 +4,13 @@ one run over the whole corpus, for evaluate, pseudo_log_likelihood and compare."
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import fillmask_np as fm
 from helpers import EVAL_TXT, GOLDEN
+from helpers.paths import load_manifest
+from helpers.protein import PROTEIN_TXT
 from helpers.shards import figures, merged_over_shards
 
 
@@ -18,6 +21,22 @@ def test_evaluation_of_three_shards_merges_to_the_whole_run(name):
     merged = merged_over_shards(lambda **kw: fm.evaluate(model, tok, EVAL_TXT, seed=4, batch_size=5, worst=5, **kw), 3,
                                 suffixes=(".npz", ".json"))
     assert figures(merged, "batch_size") == figures(whole, "batch_size")
+
+
+FAMILIES = sorted(load_manifest()["models"])
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_onnx_shards_scored_at_batch_sizes_3_4_and_5_merge_to_the_whole_run_bit_for_bit(name):
+    model, tok = fm.OnnxMaskedLM(GOLDEN / "models" / name), fm.Tokenizer.from_dir(GOLDEN / "models" / name)
+    data = PROTEIN_TXT if name == "esm" else EVAL_TXT
+    whole = fm.evaluate(model, tok, data, seed=2, batch_size=16, worst=5, return_tokens=True)
+    merged = merged_over_shards(lambda shard, **kw: fm.evaluate(model, tok, data, seed=2, batch_size=3 + shard[0],
+                                                                worst=5, return_tokens=True, shard=shard, **kw), 3)
+    assert merged.settings["batch_size"] == [3, 4, 5]
+    assert figures(merged, "batch_size") == figures(whole, "batch_size")
+    for key in whole.tokens:
+        assert np.array_equal(merged.tokens[key], whole.tokens[key])
 
 
 def test_numpy_backend_shards_scored_one_sample_per_batch_merge_to_the_whole_run():
