@@ -33,6 +33,7 @@ _COMMANDS = {
     "generate": "cmd_generate",
     "pairs": "cmd_pairs",
     "merge": "cmd_merge",
+    "variants": "cmd_variants",
 }
 
 

@@ -16,11 +16,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..tokenization import Tokenizer
 
 __all__ = ["model_args", "data_args", "data_label", "data_source", "masking_args", "progress_arg", "masking_options",
+           "long_args", "long_options",
            "load", "load_model", "shard_args", "distinct_outputs", "refuse_empty_paths"]
 
 # every option naming a file or folder, read or written; given as '' it would write nothing or read a default
 _PATH_OPTIONS = ("model", "tokenizer", "data", "masks", "reference", "calibration", "save_masks", "tokens", "html",
-                 "partial", "history", "output", "partials")
+                 "partial", "history", "output", "partials", "fasta", "mutations")
 
 
 def model_args(p: argparse.ArgumentParser) -> None:
@@ -125,6 +126,22 @@ def masking_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-length", type=int, help="truncate samples to this many tokens (default: the smallest "
                                                   "limit of the model(s) and the tokenizer)")
     p.add_argument("--limit", type=int, help="use only the first N non-empty samples")
+
+
+def long_args(p: argparse.ArgumentParser, *, default: str = "truncate") -> None:
+    """``--long truncate|window`` and ``--stride S``: how a sample longer than the model is scored."""
+    p.add_argument("--long", default=default, metavar="{truncate,window}",
+                   help=f"a sample longer than --max-length: truncate (its first tokens only) or window (every token, "
+                        f"scored once in overlapping windows of the model's length; default {default})")
+    p.add_argument("--stride", type=int, help="with --long window: tokens between window starts, 1 to the window's "
+                                              "text tokens (default: half of them)")
+
+
+def long_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``--long`` and ``--stride`` as keyword arguments, checked (naming the flags) before any work."""
+    from ..masking import check_long
+
+    return {"long": args.long, "stride": check_long(args.long, args.stride, flags=True)}
 
 
 def masking_options(args: argparse.Namespace, manifest: MaskManifest | None) -> dict[str, Any]:

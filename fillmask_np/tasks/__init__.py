@@ -12,7 +12,8 @@ from .generation_result import Generation, GenerationStep, Generations
 from .inputs import input_paths
 from .merging import merge
 from .minimal_pairs import score_pairs
+from .variants import score_variants
 from .pll import pseudo_log_likelihood, pseudo_perplexity
 
 __all__ = ["LOGITS_BUDGET", "Generation", "GenerationStep", "Generations", "compare", "eval_config", "eval_report", "evaluate", "fill_mask",
-           "generate", "input_paths", "merge", "score_pairs", "pseudo_log_likelihood", "pseudo_perplexity", "score_samples"]
+           "generate", "input_paths", "merge", "score_pairs", "score_variants", "pseudo_log_likelihood", "pseudo_perplexity", "score_samples"]
