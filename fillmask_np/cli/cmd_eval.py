@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .options import (data_args, data_label, data_source, distinct_outputs, load, masking_args, masking_options,
-                      model_args, progress_arg, shard_args)
+from .options import (data_args, data_label, data_source, distinct_outputs, load, long_args, long_options,
+                      masking_args, masking_options, model_args, progress_arg, shard_args)
 from .printing import file_row, print_json, print_rows, shard_rows
 
 
@@ -23,6 +23,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     model_args(ev)
     data_args(ev)
     masking_args(ev)
+    long_args(ev)
     ev.add_argument("--save-masks", metavar="PATH", help="write the masks drawn to this .npz mask manifest")
     ev.add_argument("--masks", metavar="PATH", help="score the masks of this manifest (from --save-masks) instead "
                                                     "of drawing; it must match the tokenizer and data")
@@ -51,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
     manifest = load_masks(args.masks) if args.masks else None
     options = masking_options(args, manifest)
+    long = long_options(args)
     model, tokenizer = load(args)
     data = data_source(args)
     inputs = input_paths(model, tokenizer, data, args.masks)
@@ -63,12 +65,17 @@ def run(args: argparse.Namespace) -> int:
     distinct_outputs(("--tokens", args.tokens), ("--save-masks", args.save_masks), ("--html", args.html),
                      ("--partial", args.partial))
     if args.ray:
+        if long["long"] != "truncate":
+            from ..errors import FillMaskError
+
+            raise FillMaskError("--long window is not offered with --ray (its workers truncate); drop --long, or "
+                                "run without --ray")
         report = _on_ray(args, options)
     else:
         report = evaluate(model, tokenizer, data, text_field=args.text_field, progress=args.progress, masks=manifest,
                           save_masks=args.save_masks, return_tokens=bool(args.tokens or args.html),
                           return_top5=bool(args.html), worst=args.worst, shard=args.shard, partial=args.partial,
-                          **options)
+                          **long, **options)
     if args.tokens:
         write_tokens(args.tokens, token_table(report.tokens, report.per_sample, tokenizer))
     saved = report.saved_masks
@@ -93,7 +100,7 @@ def _on_ray(args: argparse.Namespace, options: dict[str, Any]) -> Any:
 
     for flag, given in (("--masks", args.masks), ("--save-masks", args.save_masks), ("--tokens", args.tokens),
                         ("--html", args.html), ("--worst", args.worst), ("--shard", args.shard),
-                        ("--partial", args.partial), ("--data -", args.data == "-")):
+                        ("--partial", args.partial), ("--data -", args.data == "-"), ("--precision", args.precision)):
         if given:
             raise FillMaskError(f"{flag} is not offered with --ray (the workers return per-sample totals only); "
                                 f"drop {flag.split()[0]}, or run without --ray")
@@ -132,6 +139,8 @@ def print_table(model: str, data: str, report: Any, saved: dict | None = None, t
                     f"p={s['mlm_probability']} ({s['mask_replace_prob']} mask / {s['random_replace_prob']} random), "
                     f"special tokens: {s['special_tokens']}"),
     ]
+    if s.get("long") == "window":
+        rows.append(("long samples", f"windows of {s['max_length']} tokens, stride {s['stride']}"))
     if "masks_file" in s:
         rows.append(("masks", f"replayed from {s['masks_file']} (sha256 {s['masks_sha256'][:16]}...)"))
     rows += shard_rows(report)

@@ -7,7 +7,8 @@ import argparse
 
 from typing import Any
 
-from .options import data_args, data_label, data_source, load, model_args, distinct_outputs, progress_arg, shard_args
+from .options import (data_args, data_label, data_source, load, long_args, long_options, model_args, distinct_outputs,
+                      progress_arg, shard_args)
 from .printing import file_row, print_json, print_rows, shard_rows
 
 
@@ -27,6 +28,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     pp.add_argument("--batch-tokens", type=int, default=8192,
                     help="rows x padded length of one batch of masked copies (default 8192)")
     pp.add_argument("--limit", type=int, help="score only the first N non-empty samples")
+    long_args(pp)
     pp.add_argument("--html", metavar="PATH", help="write the report as one self-contained HTML page (charts, a "
                                                    "heat map of each scored token's -log P)")
     shard_args(pp)
@@ -40,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from ..tasks import input_paths, pseudo_log_likelihood
     from ..text import check_output
 
+    long = long_options(args)
     model, tokenizer = load(args)
     data = data_source(args)
     inputs = input_paths(model, tokenizer, data)
@@ -49,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     report = pseudo_log_likelihood(model, tokenizer, data, variant=args.variant, special_tokens=args.special_tokens,
                                    max_length=args.max_length, token_budget=args.batch_tokens,
                                    text_field=args.text_field, limit=args.limit, progress=args.progress,
-                                   return_tokens=bool(args.html), shard=args.shard, partial=args.partial)
+                                   return_tokens=bool(args.html), shard=args.shard, partial=args.partial, **long)
     record = None
     if args.json or args.html:
         counts = {key: getattr(report, key) for key in PLL_REPORT_COUNTS}
@@ -87,6 +90,8 @@ def print_table(model: str, data: str, report: Any, html: str | None = None) -> 
         ("PPPL", f"{report.pseudo_perplexity:.3f}"),
         *shard_rows(report),
     ]
+    if s.get("long") == "window":
+        rows.insert(2, ("long samples", f"windows of {s['max_length']} tokens, stride {s['stride']}"))
     rows += file_row("partial", report.saved_partial)
     if html:
         rows.append(("html report", html))

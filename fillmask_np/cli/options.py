@@ -40,6 +40,9 @@ def model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", choices=("auto", "onnx", "numpy"), default="auto",
                    help="auto (default): ONNX Runtime for an .onnx export, NumPy for a Hugging Face checkpoint "
                         "(config.json + model.safetensors); onnx or numpy to pick one")
+    p.add_argument("--precision", choices=("float32", "float64"),
+                   help="the NumPy backend's arithmetic: float32 (default; batch-invariant) or float64 (every "
+                        "operation in float64: the exact reference); refused for an ONNX model")
     p.add_argument("--json", action="store_true", help="print a JSON report instead of a table")
 
 
@@ -169,7 +172,8 @@ def load_model(path: str | Path, args: argparse.Namespace) -> MaskedLM:
     """The model at ``path`` with the command's backend and runtime options (``runtime.open_model``)."""
     from ..runtime import open_model
 
-    return open_model(path, backend=args.backend, threads=args.threads, logits_output=args.logits_output,
+    return open_model(path, backend=args.backend, precision=args.precision, threads=args.threads,
+                      logits_output=args.logits_output,
                       position_ids=args.position_ids, allow_spinning=args.spinning)
 
 
