@@ -58,7 +58,7 @@ def iter_pairs(source: PairSource, *, good_field: str | None = None, bad_field: 
         name = str(path)
     elif isinstance(source, Iterable) and not isinstance(source, (Mapping, bytes)):
         items = list(source)
-        if items and all(isinstance(x, (tuple, list)) for x in items):
+        if all(isinstance(x, (tuple, list)) for x in items):  # also no item: nothing to detect
             return _tuples(items, group_field)
         columns = sorted(items[0]) if items and isinstance(items[0], Mapping) else []
         records = enumerate(items)
@@ -143,7 +143,7 @@ def _file_records(path: Path) -> tuple[list[str], Iterator[tuple[int, Any]]]:
         records = _jsonl(path)
         first = next(records, None)
         if first is None:
-            return [], iter(())
+            raise DataError(f"{str(path)!r} holds no pair (no JSON line); pass a file with one pair per line")
         columns = sorted(first[1]) if isinstance(first[1], Mapping) else []
         return columns, _chain(first, records)
     return _csv(path, "," if suffix == ".csv" else "\t")
