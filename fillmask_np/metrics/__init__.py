@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .counts import (EVAL_COUNT_KEYS, EVAL_REPORT_COUNTS, PLL_COUNT_KEYS, PLL_REPORT_COUNTS, new_counts,
                      too_many_unknown, unknown_share, unknown_summary, warn_unknown)
-from .criteria import SEVERITY, Criterion, judge
+from .criteria import SEVERITY, Criterion, judge, show_criterion
 from .eval_totals import SAMPLE_KEYS, Totals
 from .paired_totals import PAIRED_SAMPLE_KEYS, PAIRED_TOKEN_KEYS, PairedTotals
 from .pair_totals import PAIR_COUNT_KEYS, PAIR_ROW_KEYS, PairTotals
@@ -21,5 +21,5 @@ __all__ = ["COLUMNS", "Criterion", "FIDELITY", "LOSSY", "PROFILES", "EVAL_COUNT_
            "PairTotals",
            "PLLTotals", "SAMPLE_KEYS", "PairedTotals", "SEVERITY", "Scored", "TOKEN_KEYS", "Thresholds",
            "TokenCollector", "Totals", "check_disjoint", "judge", "mark_target", "merge_counts", "new_counts", "passes", "pick_profile",
-           "relative", "row_fsums", "score_rows", "too_many_unknown", "unknown_share", "unknown_summary", "validate_thresholds", "verdict",
+           "relative", "row_fsums", "score_rows", "show_criterion", "too_many_unknown", "unknown_share", "unknown_summary", "validate_thresholds", "verdict",
            "warn_unknown", "worst_rows"]

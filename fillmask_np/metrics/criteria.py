@@ -19,7 +19,7 @@ from typing import Any
 
 from .thresholds import Thresholds, verdict
 
-__all__ = ["Criterion", "SEVERITY", "judge"]
+__all__ = ["Criterion", "SEVERITY", "judge", "show_criterion"]
 
 SEVERITY = ("PASS", "AT_RISK", "REGRESSION")  # in order
 
@@ -32,6 +32,20 @@ _BASIS = {"ci": "upper end of the paired bootstrap 95 % interval of ΔCE, over C
           "mean_kl": "mean over masked tokens, nats", "top1_agreement": "share of masked tokens",
           "top5_overlap": "mean |top5_ref ∩ top5_cand| / 5 over masked tokens",
           "max_abs_logit_diff": "largest |logit_cand - logit_ref| over masked positions and the vocabulary"}
+
+
+def show_criterion(name: str, x: float) -> str:
+    """A value or threshold of criterion ``name`` in the unit its reason line uses: ΔCE and shares in percent,
+    KL in nats, |Δlogit| as is.
+
+    >>> show_criterion("delta_ce", 0.01), show_criterion("top1_agreement", 0.9), show_criterion("mean_kl", 1e-5)
+    ('+1 %', '90 %', '1e-05 nats')
+    """
+    if name == "mean_kl":
+        return f"{x:.4g} nats"
+    if name == "max_abs_logit_diff":
+        return f"{x:.4g}"
+    return f"{100 * x:+.4g} %" if name == "delta_ce" else f"{100 * x:.4g} %"
 
 
 @dataclass(frozen=True)
@@ -47,11 +61,7 @@ class Criterion:
     basis: str  # what the value is
 
     def _show(self, x: float) -> str:
-        if self.name == "mean_kl":
-            return f"{x:.4g} nats"
-        if self.name == "max_abs_logit_diff":
-            return f"{x:.4g}"
-        return f"{100 * x:+.4g} %" if self.name == "delta_ce" else f"{100 * x:.4g} %"
+        return show_criterion(self.name, x)
 
     def reason(self) -> str:
         """One line: the value and how it stands against the threshold that set its status.

@@ -1,7 +1,7 @@
 """The pseudo-perplexity and comparison pages in a real browser: headless Chromium loads the pages that
 ``fillmask-np pppl --html`` and ``fillmask-np compare --html`` write for the golden BERT, and the DOM it dumps is read
 as a person reads the page: no heading without content under it, only samples that got worse under "got most worse",
-one number format per card and per table, no label that ends in a dot.
+one number format per card and per table (a criterion's figures in its reason's unit), no label that ends in a dot.
 
 Chromium is the Debian package ``chromium`` (.ci/run installs it); skipped only when absent.
 """
@@ -9,6 +9,7 @@ Chromium is the Debian package ``chromium`` (.ci/run installs it); skipped only 
 from __future__ import annotations
 
 import contextlib
+import html
 import importlib.util
 import io
 import json
@@ -97,7 +98,7 @@ def _run(argv: list[str]) -> dict:
 
 
 @pytest.fixture(scope="module")
-def pages(chromium, tmp_path_factory) -> dict[str, tuple[Outline, dict]]:
+def pages(chromium, tmp_path_factory) -> dict[str, tuple[Outline, dict, str]]:
     """The pppl page of 6 samples (fewer than the page shows, so nothing is left to draw) and the comparison page
     of the golden BERT's ONNX export against its own checkpoint, each as Chromium rendered it, with its --json."""
     tmp = tmp_path_factory.mktemp("pages")
@@ -109,19 +110,19 @@ def pages(chromium, tmp_path_factory) -> dict[str, tuple[Outline, dict]]:
                     "numpy", "--data", str(EVAL_TXT), "--html", str(tmp / "compare.html"), "--json"])
     for name, printed in (("pppl", pppl), ("compare", compare)):
         dom, _ = shots.dump_dom(chromium, tmp / f"{name}.html")
-        out[name] = (Outline(dom), printed)
+        out[name] = (Outline(dom), printed, dom)
     return out
 
 
 def test_every_sample_heading_of_the_pppl_page_has_samples_under_it(pages):
-    outline, _ = pages["pppl"]
+    outline = pages["pppl"][0]
     headings = [(text, n) for section, text, n in outline.headings if section == "samples"]
     assert headings and all(n > 0 for _, n in headings), headings
     assert sum(n for _, n in headings) == 6
 
 
 def test_got_most_worse_lists_only_samples_whose_cross_entropy_rose(pages):
-    outline, printed = pages["compare"]
+    outline, printed, _ = pages["compare"]
     ref = dict(zip(printed["reference"]["per_sample"]["index"], printed["reference"]["per_sample"]["cross_entropy"]))
     cand = dict(zip(printed["candidate"]["per_sample"]["index"], printed["candidate"]["per_sample"]["cross_entropy"]))
     rose = {i for i in ref if cand[i] > ref[i]}
@@ -131,7 +132,7 @@ def test_got_most_worse_lists_only_samples_whose_cross_entropy_rose(pages):
 
 
 def test_the_interval_card_shows_both_ends_in_one_format(pages):
-    outline, _ = pages["compare"]
+    outline = pages["compare"][0]
     numbers = re.findall(r"-?\d+\.\d+(?:e[-+]\d+)?", outline.metrics["delta_ci95"])
     assert len(numbers) == 2
     assert len({("e" in n, len(n.split("e")[0].split(".")[1])) for n in numbers}) == 1, numbers
@@ -142,3 +143,15 @@ def test_no_settings_or_provenance_label_ends_in_a_dot(pages):
         labels = pages[name][0].labels
         assert labels and not [label for label in labels if label.endswith(".")], name
     assert any(label.endswith("opsets.ai.onnx") for label in pages["compare"][0].labels)
+
+
+def test_each_criterion_shows_its_figures_as_its_reason_line_does(pages):
+    dom = pages["compare"][2]
+    table = re.search(r'<table class="grid" id="criteria">(.*?)</table>', dom, flags=re.S).group(1)
+    head = [html.unescape(h) for h in re.findall(r"<th>(.*?)</th>", table)]
+    rows = re.findall(r'<tr data-criterion="([^"]+)">(.*?)</tr>', table, flags=re.S)
+    assert len(rows) >= 4
+    for name, body in rows:
+        cells = dict(zip(head, (html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", body, flags=re.S))))
+        limit = cells["at_risk"] if cells["status"] in ("PASS", "AT_RISK") else cells["regression"]
+        assert cells["value"] in cells["reason"] and limit in cells["reason"], (name, cells)

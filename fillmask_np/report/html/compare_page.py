@@ -3,7 +3,8 @@ its bootstrap interval, both models' figures, the per-sample ΔCE histogram, top
 and the samples where the candidate got most worse, with settings, thresholds and provenance.
 
 Only the report's fields are read (``criteria`` / ``reasons`` when it has them), so the page follows the
-verdict's rules without knowing them.
+verdict's rules without knowing them; a criterion's figures are shown in the unit of its reason line
+(``metrics.show_criterion``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ...metrics import show_criterion
 from .charts import bar_chart, histogram
 from .page import document, escape, metric_cards, note, provenance_section, section
 from .samples import fetch_texts
@@ -23,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["compare_html", "sample_deltas"]
 
 _TEXT_CHARS = 400  # characters of a sample's text shown in the table
+_IN_UNITS = ("value", "at_risk", "regression")  # a criterion's figures, shown as its reason line shows them
 
 
 def sample_deltas(report: CompareReport) -> dict[str, np.ndarray]:
@@ -51,7 +54,10 @@ def _criteria(criteria: list[dict[str, Any]]) -> str:
         cells = []
         for k in keys:
             v = c.get(k)
-            shown = f"{v:.6g}" if isinstance(v, float) else ("" if v is None else str(v))
+            if k in _IN_UNITS and isinstance(v, (int, float)) and not isinstance(v, bool):
+                shown = show_criterion(str(c.get("name", "")), float(v))  # the unit of the criterion's reason
+            else:
+                shown = f"{v:.6g}" if isinstance(v, float) else ("" if v is None else str(v))
             css = f' class="status-{escape(v)}"' if k == "status" else (' class="num"' if isinstance(v, float) else "")
             cells.append(f"<td{css}>{escape(shown)}</td>")
         rows.append(f'<tr data-criterion="{escape(c.get("name", ""))}">{"".join(cells)}</tr>')
