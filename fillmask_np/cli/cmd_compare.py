@@ -47,6 +47,9 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reference-backend", choices=("auto", "onnx", "numpy"), default="auto",
                    help="how to run the reference: auto (default: ONNX Runtime for an .onnx export, NumPy for a "
                         "checkpoint), onnx, or numpy (its checkpoint even when a model.onnx is beside it)")
+    p.add_argument("--reference-precision", choices=("float32", "float64"),
+                   help="the NumPy backend's arithmetic for a checkpoint reference: float32 (default) or float64 "
+                        "(the exact reference, to see how far float32 is from exact)")
     data_args(p)
     p.add_argument("--masks", help="mask manifest (masks.npz) to replay; required with a reference .npz")
     masking_args(p)
@@ -70,12 +73,17 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 
 def _reference(args: argparse.Namespace) -> tuple[Any, Any]:  # (OnnxMaskedLM | Path, Tokenizer | None)
-    """The reference model (loaded with the candidate's options) and its own tokenizer, if it has one."""
-    from ..errors import InputFileError
+    """The reference model (loaded with the candidate's options, --reference-backend and --reference-precision) and
+    its own tokenizer, if it has one."""
+    from ..errors import FillMaskError, InputFileError
 
-    args = argparse.Namespace(**{**vars(args), "backend": args.reference_backend})
+    args = argparse.Namespace(**{**vars(args), "backend": args.reference_backend,
+                                 "precision": args.reference_precision})
     path = Path(args.reference)
     if path.suffix == ".npz":
+        if args.precision is not None:
+            raise FillMaskError(f"--reference-precision {args.precision} applies to a checkpoint reference run by "
+                                f"NumPy; the torch logits in {str(path)!r} are what they are: drop it")
         return path, None
     if args.tokenizer:  # one tokenizer given for both
         return load_model(path, args), None

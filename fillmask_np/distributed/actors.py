@@ -78,7 +78,7 @@ class ScoreActor:
         from ..runtime import open_model, pick_backend
 
         onnx = pick_backend(model, backend) == "onnx"
-        self.model = open_model(model, backend=backend, **({"threads": threads} if onnx else {}))
+        self.model = open_model(model, backend=backend, threads=threads if onnx else None)
         self.tokenizer = load_tokenizer(model, tokenizer)
         self.config = MaskingConfig(**config)
         self.logits_budget = logits_budget

@@ -37,11 +37,21 @@ def pick_backend(path: str | Path, backend: str = "auto") -> str:
     return "onnx"  # its loader says what is missing
 
 
-def open_model(path: str | Path, *, backend: Backend = "auto", **onnx_options: Any) -> MaskedLM:
+def open_model(path: str | Path, *, backend: Backend = "auto", precision: str | None = None,
+               **onnx_options: Any) -> MaskedLM:
     """The ``MaskedLM`` at ``path``: an ``OnnxMaskedLM`` (with ``onnx_options``: threads, providers, ...) or a
     ``NumpyMaskedLM``, as ``pick_backend`` decides.
 
-    >>> model = open_model("checkpoint/")  # doctest: +SKIP
+    Args:
+        path: an ``.onnx`` file, an export directory or a checkpoint directory.
+        backend: ``"auto"``, ``"onnx"`` or ``"numpy"``.
+        precision: the NumPy backend's arithmetic, ``"float32"`` (default) or ``"float64"`` (the exact
+            reference); refused for an ONNX model, which computes in its graph's precision.
+        onnx_options: ``OnnxMaskedLM``'s options.
+    Returns:
+        the opened model.
+
+    >>> model = open_model("checkpoint/", precision="float64")  # doctest: +SKIP
     """
     if not isinstance(path, (str, Path)):
         raise InputFileError(f"model path {path!r} is a {type(path).__name__}, not a path")
@@ -52,7 +62,11 @@ def open_model(path: str | Path, *, backend: Backend = "auto", **onnx_options: A
         if given:
             raise FillMaskError(f"options {sorted(given)} apply to ONNX models; the NumPy backend of {str(path)!r} "
                                 f"takes none (its BLAS threads follow OMP_NUM_THREADS / OPENBLAS_NUM_THREADS)")
-        return NumpyMaskedLM(path)
+        return NumpyMaskedLM(path) if precision is None else NumpyMaskedLM(path, precision=precision)
+    if precision is not None:
+        raise FillMaskError(f"precision={precision!r} applies to the NumPy backend (a checkpoint directory: "
+                            f"config.json + model.safetensors); the ONNX model {str(path)!r} computes in its "
+                            f"graph's precision: drop the precision (--precision / --reference-precision)")
     from .onnx_model import OnnxMaskedLM
 
     return OnnxMaskedLM(path, **onnx_options)

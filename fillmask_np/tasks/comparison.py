@@ -52,6 +52,7 @@ def compare(
     texts: TextSource,
     *,
     reference_tokenizer: Tokenizer | None = None,
+    reference_precision: str | None = None,
     masks: str | Path | MaskManifest | None = None,
     config: MaskingConfig | None = None,
     text_field: str | None = None,
@@ -76,6 +77,8 @@ def compare(
             file (see ``iter_texts``). One bare string is a path, never a text: score one text as ``[text]``.
         reference_tokenizer: the reference's own tokenizer, if it has one: it must map every token to
             the same id as ``tokenizer``.
+        reference_precision: for a checkpoint path ``reference``, the NumPy backend's arithmetic: ``"float32"``
+            (default) or ``"float64"`` (the exact reference; ``runtime.open_model``).
         masks: a mask manifest (``masks.npz`` path or ``MaskManifest``) to replay instead of masking
             ``texts`` anew; its settings replace the masking arguments, as in ``evaluate``.
         config, **masking: the masking settings, as ``evaluate``; ``max_length`` defaults to the smallest
@@ -110,6 +113,11 @@ def compare(
     ref: Any = reference  # a MaskedLM once opened, or the TorchReference of an npz
     if masks is not None and not isinstance(masks, MaskManifest):
         masks = load_masks(masks)
+    if reference_precision is not None and (not isinstance(reference, (str, Path)) or
+                                            Path(reference).suffix == ".npz"):
+        raise FillMaskError(f"reference_precision={reference_precision!r} applies to a checkpoint path opened here; "
+                            f"the reference {str(reference)!r} is already opened or a torch npz: pass "
+                            f"NumpyMaskedLM(path, precision=...) as the reference instead")
     if isinstance(reference, (str, Path)):
         if Path(reference).suffix == ".npz":
             if masks is None:
@@ -118,7 +126,7 @@ def compare(
             torch_ref = ref = TorchReference(reference, masks)
             ref_info = torch_ref.info
         else:
-            ref = open_model(reference)  # an .onnx export (ONNX Runtime) or a checkpoint (NumPy)
+            ref = open_model(reference, precision=reference_precision)  # .onnx (ONNX Runtime) or checkpoint (NumPy)
     check_pair(candidate, tokenizer, what="candidate")
     if torch_ref is None:
         if reference_tokenizer is not None:  # first: its message names both tokenizers
@@ -186,7 +194,11 @@ def compare(
 
 def check_distinct(candidate: MaskedLM, reference: MaskedLM) -> None:
     """``FillMaskError`` when the two models were read from the same weights file (``os.path.samefile``): a model
-    compared with itself passes whatever it is."""
+    compared with itself passes whatever it is. The same checkpoint run by NumPy in two precisions is allowed: that
+    measures float32 against the exact float64 reference."""
+    precisions = {getattr(model, "precision", None) for model in (candidate, reference)}
+    if None not in precisions and len(precisions) == 2:
+        return
     weights = [[Path(f) for f in model.files if Path(f).name != "config.json"] for model in (candidate, reference)]
     same = next(((a, b) for a in weights[0] for b in weights[1]
                  if a.exists() and b.exists() and os.path.samefile(a, b)), None)
@@ -195,7 +207,8 @@ def check_distinct(candidate: MaskedLM, reference: MaskedLM) -> None:
         raise FillMaskError(f"the candidate and the reference are the same file {names}: a model compared with "
                             f"itself always passes; pass the model it was converted from as the reference (for a "
                             f"directory holding both a checkpoint and model.onnx, --reference-backend numpy / "
-                            f"open_model(dir, backend='numpy') runs the checkpoint)")
+                            f"open_model(dir, backend='numpy') runs the checkpoint; --reference-precision float64 "
+                            f"runs it as the exact reference)")
 
 
 def _check_rows(candidate: Any, reference: Any, cand_rows: np.ndarray, ref_rows: np.ndarray,
