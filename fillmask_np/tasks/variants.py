@@ -80,6 +80,7 @@ def score_variants(
     if not isinstance(wild_type, str) or not wild_type.strip():
         raise DataError(f"wild_type={wild_type!r} is not a protein sequence; pass the residues as one string")
     wild_type = "".join(wild_type.split())
+    wt_ids = residue_ids(tokenizer, wild_type, what="wild type")
     parsed = parse_mutations(mutations, wild_type, offset=offset)
     if not parsed:
         raise DataError("no mutation to score; pass mutations like ['A24P', 'A24P:D30N']")
@@ -87,7 +88,6 @@ def score_variants(
     token_budget = check_count("token_budget", token_budget, hint="rows x length per model call")
     logits_budget = check_count("logits_budget", logits_budget, hint="logits held at once")
     template = residue_template(tokenizer)
-    wt_ids = residue_ids(tokenizer, wild_type, what="wild type")
     letter_ids = _mutant_ids(tokenizer, wild_type, wt_ids, parsed, list(mutations))
     max_length = check_max_length(model, tokenizer, check_count("max_length", max_length, allow_none=True,
                                                                 hint="or None for the model's limit"))

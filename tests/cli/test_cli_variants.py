@@ -1,0 +1,90 @@
+"""``fillmask-np variants``: the input table with a score column (CSV, TSV, Parquet), the JSON report (scores in
+input order, strategy, Spearman against DMS_score), --fasta as --sequence, the printed table and the HTML page."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fillmask_np as fm
+from fillmask_np.metrics.rank_correlation import spearman
+from helpers import GOLDEN, load_golden
+from helpers.cli_runs import cli, html_metrics, ok_json
+
+pytestmark = pytest.mark.cli
+
+ESM = GOLDEN / "models" / "esm"
+WILD = (GOLDEN / "text" / "protein_eval.txt").read_text(encoding="utf-8").split("\n")[1]
+ROWS = [("A2T", "0.5", "x"), ("R13T", "-1.25", "y"), ("A2T:R13T", "2", "z"), ("M1W", "0.75", "w")]
+
+
+@pytest.fixture
+def table(tmp_path: Path) -> Path:
+    """A ProteinGym-style mutations table: mutant, DMS_score and a column that must come through untouched."""
+    path = tmp_path / "dms.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([("mutant", "DMS_score", "note"), *ROWS])
+    return path
+
+
+def _api(strategy: str) -> list[float]:
+    model, tok = load_golden("esm")
+    return fm.score_variants(model, tok, WILD, [r[0] for r in ROWS], strategy=strategy).scores
+
+
+@pytest.mark.parametrize("strategy", ["wt-marginals", "masked-marginals", "pseudo-ppl"])
+def test_json_has_the_scores_in_input_order_the_strategy_and_spearman_against_dms_score(table, strategy):
+    out = ok_json("variants", "--model", ESM, "--sequence", WILD, "--mutations", table, "--strategy", strategy)
+    assert out["strategy"] == strategy and out["mutations"] == [r[0] for r in ROWS]
+    assert out["scores"] == _api(strategy)
+    assert out["target_column"] == "DMS_score" and out["n_targets"] == len(ROWS)
+    assert out["spearman"] == spearman(np.array(out["scores"]), np.array([float(r[1]) for r in ROWS]))
+
+
+def test_output_csv_is_the_input_table_with_a_score_column(table, tmp_path):
+    scored = tmp_path / "scored.csv"
+    run = cli("variants", "--model", ESM, "--sequence", WILD, "--mutations", table, "-o", scored,
+              "--strategy", "masked-marginals")
+    assert run.status == 0, run.err
+    rows = list(csv.reader(scored.open(encoding="utf-8")))
+    assert rows[0] == ["mutant", "DMS_score", "note", "score"]
+    assert [tuple(r[:3]) for r in rows[1:]] == ROWS
+    assert [float(r[3]) for r in rows[1:]] == _api("masked-marginals")  # exact: floats written by repr
+    assert "spearman" in run.out and "masked-marginals" in run.out
+
+
+def test_output_parquet_keeps_the_columns_and_adds_float64_scores(table, tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    scored = tmp_path / "scored.parquet"
+    assert cli("variants", "--model", ESM, "--sequence", WILD, "--mutations", table, "-o", scored).status == 0
+    written = pq.read_table(scored)
+    assert written.column_names == ["mutant", "DMS_score", "note", "score"]
+    assert written.column("score").to_pylist() == _api("wt-marginals")
+
+
+def test_a_tsv_table_with_another_mutation_column_and_offset(tmp_path):
+    path = tmp_path / "m.tsv"
+    path.write_text("id\tvariant\n1\tA1T\n2\tR12T\n", encoding="utf-8")  # 0-based positions
+    out = ok_json("variants", "--model", ESM, "--sequence", WILD, "--mutations", path, "--mutation-column",
+                  "variant", "--offset", "0")
+    assert out["scores"] == _api("wt-marginals")[:2] and out["target_column"] is None and out["spearman"] is None
+
+
+def test_fasta_gives_the_same_scores_as_the_sequence(table, tmp_path):
+    fasta = tmp_path / "wt.fasta"
+    fasta.write_text(f">wild type\n{WILD[:30]}\n{WILD[30:]}\n", encoding="utf-8")
+    out = ok_json("variants", "--model", ESM, "--fasta", fasta, "--mutations", table)
+    assert out["scores"] == _api("wt-marginals")
+
+
+def test_the_html_page_carries_the_heat_map_and_the_figures(table, tmp_path):
+    page = tmp_path / "v.html"
+    out = ok_json("variants", "--model", ESM, "--sequence", WILD, "--mutations", table, "--html", page)
+    metrics = html_metrics(page)
+    assert metrics["spearman"] == out["spearman"] and metrics["n_mutations"] == len(ROWS)
+    text = page.read_text(encoding="utf-8")
+    assert text.count('class="cell"') == 3  # the single substitutions; the double is not a cell
+    assert 'data-mutation="A2T"' in text and 'data-chart="score-distribution"' in text
