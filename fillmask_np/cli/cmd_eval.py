@@ -119,6 +119,7 @@ def _provenance(provenance: Any, model: Any, tokenizer: Any, data: Any, report: 
     s = report.settings
     policy = {k: s[k] for k in ("masking", "whole_word", "special_tokens", "mlm_probability", "mask_replace_prob",
                                 "random_replace_prob", "max_length", "batch_size", "limit", "shard")}
+    policy.update(long=s.get("long", "truncate"), stride=s.get("stride"))
     counts = {k: getattr(report, k) for k in EVAL_REPORT_COUNTS}
     masks = {"path": s["masks_file"], "sha256": s["masks_sha256"]} if "masks_file" in s else None
     return provenance(model, tokenizer, data, seed=s["seed"], masking=policy, masks=masks, counts=counts)
