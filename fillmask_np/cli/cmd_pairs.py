@@ -64,6 +64,9 @@ def run(args: argparse.Namespace) -> int:
                     "html_file": args.html, "provenance": record})
         return 0
     print_table(model.name, args.data, report, args.html)
+    if not model.gathers_positions:
+        print("note: this model computes logits at every position of every copy; a model rewritten by "
+              "`fillmask-np optimize` runs its head on the scored rows only (much faster)")
     return 0
 
 

@@ -4,11 +4,12 @@ them, `--html` writes the page, and `--shard`/`--partial` + `merge` give the who
 from __future__ import annotations
 
 import json
+import shlex
 
 import pytest
 
 import fillmask_np as fm
-from helpers import GOLDEN
+from helpers import GOLDEN, REPO
 from helpers.cli_runs import cli, html_metrics, ok_json
 
 pytestmark = pytest.mark.cli
@@ -64,3 +65,26 @@ def test_merged_shards_print_the_whole_runs_json(tmp_path):
     assert _figures(merged) == _figures(ok_json(*argv)) and merged["settings"]["shard"] is None
     run = cli("merge", *paths)
     assert run.status == 0 and "accuracy" in run.out and "agreement" in run.out
+
+
+def _readme_section() -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    return readme.split("## Scoring minimal pairs\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_pairs_command_prints_the_table_shown(monkeypatch):
+    section = _readme_section()
+    command = section.split("```bash\n", 1)[1].split("```", 1)[0].strip()
+    shown = section.split("```\n```\n", 1)[1].split("```", 1)[0]  # the block right after the command
+    monkeypatch.chdir(REPO)
+    run = cli(*shlex.split(command)[1:])
+    assert run.status == 0 and run.err == ""
+    assert run.out.startswith(shown) and run.out[len(shown):].startswith("note: this model computes logits")
+
+
+def test_the_readme_pairs_python_example_runs(bert_model, bert_tok):
+    example = _readme_section().split("```python\n", 1)[1].split("```", 1)[0]
+    namespace = {"fm": fm, "model": bert_model, "tok": bert_tok}
+    exec(example.replace("report.accuracy, ", "figures = report.accuracy, "), namespace)
+    accuracy, good, bad = namespace["figures"]
+    assert accuracy == float(good > bad) and good == namespace["report"].pairs[0]["good_pll"]
