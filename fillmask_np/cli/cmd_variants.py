@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .options import distinct_outputs, load, model_args
+from .options import distinct_outputs, load, long_args, long_options, model_args
 from .printing import print_json, print_rows
 
 _DEFAULT_TARGET = "DMS_score"  # ProteinGym's measured fitness column
@@ -32,8 +32,8 @@ def add(sub: argparse._SubParsersAction) -> None:
                                            "has it): Spearman's rho")
     p.add_argument("--score-column", default="score", help="name of the added column (default: score)")
     p.add_argument("--max-length", type=int, help="longest row fed to the model, specials included (default: the "
-                                                  "model's limit); a longer protein is scored in windows")
-    p.add_argument("--stride", type=int, help="residues between window starts (default: half a window)")
+                                                  "model's limit); a longer protein is scored in windows (--long)")
+    long_args(p, default="window")
     p.add_argument("--batch-tokens", type=int, default=8192, help="rows x length per model call (default 8192)")
     p.add_argument("-o", "--output", help="write the table with the score column to a .csv, .tsv or .parquet file")
     p.add_argument("--html", metavar="PATH", help="write one self-contained HTML page: the position x residue heat "
@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from ..text.fasta import read_fasta
     from ..text.table_file import check_table_output, read_table, write_table
 
+    long = long_options(args)
     model, tokenizer = load(args)
     inputs = input_paths(model, tokenizer, args.mutations) + input_paths(None, None, args.fasta)
     for flag, path in (("-o", args.output), ("--html", args.html)):
@@ -70,8 +71,8 @@ def run(args: argparse.Namespace) -> int:
         raise DataError(f"{args.mutations!r} already has a column {args.score_column!r}; name the scores with "
                         f"--score-column")
     report = score_variants(model, tokenizer, wild_type, [str(m) for m in mutations], strategy=args.strategy,
-                            offset=args.offset, targets=targets, max_length=args.max_length, stride=args.stride,
-                            token_budget=args.batch_tokens)
+                            offset=args.offset, targets=targets, max_length=args.max_length, token_budget=args.batch_tokens,
+                            **long)
     if args.output:
         write_table(args.output, {**table.columns, args.score_column: report.scores}, what="-o")
     record = None

@@ -1,10 +1,9 @@
 """The forward passes behind variant scoring: rows of residue sequences (or of their windows), at most one residue
 masked per row, log-probabilities read at chosen positions.
 
-A sequence longer than the model is cut into windows of W residues (W = the model's length minus the template's
-special tokens) starting at 0, S, 2S, ... and one last window ending at the last residue; each residue is read in
-the window where its distance to the nearer window edge is largest (ties: the earlier window), with the template's
-special tokens around the window (issue 21's ``--long window`` rule). Rows are built a batch at a time, so
+A sequence longer than the model is cut into windows of W residues by ``masking.windows`` (``long="window"``: starts
+0, S, 2S, ... and one ending at the last residue; each residue read in the window where it is farthest from the
+nearer edge), with the template's special tokens around the window. Rows are built a batch at a time, so
 a deep-mutational scan's millions of pseudo-ppl rows never sit in memory at once.
 """
 
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple, Sequence
 import numpy as np
 
 from ..errors import FillMaskError
+from ..masking import owner_windows, window_starts
 from ..numerics import log_softmax
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,15 +50,8 @@ def layout(n: int, width: int, stride: int) -> Layout:
     >>> layout(10, 4, 3).owner.tolist()
     [0, 0, 0, 0, 1, 1, 1, 2, 2, 2]
     """
-    if n <= width:
-        return Layout([(0, n)], np.zeros(n, dtype=np.int64))
-    starts = list(range(0, n - width, stride)) + [n - width]
-    spans = [(s, s + width) for s in starts]
-    position = np.arange(n)[:, None]  # [N, 1]
-    begin = np.array(starts)[None, :]  # [1, K]
-    margin = np.minimum(position - begin, begin + width - 1 - position)  # [N, K] distance to the nearer edge
-    margin = np.where((position >= begin) & (position < begin + width), margin, -1)  # outside: never chosen
-    return Layout(spans, np.argmax(margin, axis=1).astype(np.int64))  # argmax: the first (earlier) on ties
+    starts = window_starts(n, width, stride)  # [K]
+    return Layout([(s, min(s + width, n)) for s in starts.tolist()], owner_windows(n, width, starts))
 
 
 def run_rows(model: MaskedLM, tokenizer: Tokenizer, template: ResidueTemplate, sequences: Sequence[np.ndarray],

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..limits import check_count
+from ..masking import check_long, windowing
 from ..metrics.rank_correlation import spearman
 from ..report.variants_report import VariantReport
 from ..runtime import check_max_length, check_pair
@@ -50,6 +51,7 @@ def score_variants(
     offset: int = 1,
     targets: Sequence[float] | np.ndarray | None = None,
     max_length: int | None = None,
+    long: Literal["window", "truncate"] = "window",
     stride: int | None = None,
     token_budget: int = 8192,
     logits_budget: int = LOGITS_BUDGET,
@@ -65,7 +67,10 @@ def score_variants(
         offset: the number written for the first residue (1: positions are 1-based).
         targets: measured values, one per mutation (``DMS_score``): the report gets Spearman's rho against them.
         max_length: the longest row fed to the model, specials included (default: the model's limit).
-        stride: residues between window starts for a wild type longer than the model (default: half a window).
+        long: a wild type longer than the model: "window" (default; every residue scored in overlapping windows,
+            as ``evaluate``'s ``long="window"``) or "truncate" (its first residues only; a mutation beyond them
+            is refused).
+        stride: with ``long="window"``: residues between window starts, 1..W (default W // 2).
         token_budget: at most this many rows x length per model call.
         logits_budget: at most this many logits per model call.
     Returns:
@@ -87,20 +92,19 @@ def score_variants(
     target_values = _targets(targets, len(parsed))
     token_budget = check_count("token_budget", token_budget, hint="rows x length per model call")
     logits_budget = check_count("logits_budget", logits_budget, hint="logits held at once")
+    stride = check_long(long, stride)
     template = residue_template(tokenizer)
     letter_ids = _mutant_ids(tokenizer, wild_type, wt_ids, parsed, list(mutations))
     max_length = check_max_length(model, tokenizer, check_count("max_length", max_length, allow_none=True,
                                                                 hint="or None for the model's limit"))
-    width = max_length - template.n_special
-    if width < 1:
-        raise DataError(f"max_length={max_length} leaves no room for residues beside {template.n_special} special "
-                        f"tokens; pass a larger max_length")
-    stride = check_count("stride", max(1, width // 2) if stride is None else stride,
-                         hint="residues between window starts")
-    if stride > width:
-        raise DataError(f"stride={stride} is more than a window's {width} residues: residues between windows would "
-                        f"never be scored; pass stride <= {width}")
-    where = layout(len(wild_type), width, stride)
+    if long == "window":
+        cut = windowing(tokenizer, max_length, stride)
+        width, stride = cut.width, cut.stride
+    else:
+        width = max_length - template.n_special
+        _check_reach(parsed, list(mutations), width, int(offset))
+        wt_ids = wt_ids[:width]
+    where = layout(len(wt_ids), width, width if stride is None else stride)
     budgets = dict(token_budget=token_budget, logits_budget=logits_budget)
     if strategy == "pseudo-ppl":
         scores, rows = _pseudo_ppl(model, tokenizer, template, wt_ids, letter_ids, parsed, where, budgets)
@@ -108,7 +112,7 @@ def score_variants(
         scores, rows = _marginals(model, tokenizer, template, wt_ids, letter_ids, parsed, where, budgets,
                                   masked=strategy == "masked-marginals")
     rho = spearman(np.asarray(scores), target_values, what="targets") if target_values is not None else None
-    settings = dict(strategy=strategy, offset=int(offset), max_length=max_length, window_residues=width,
+    settings = dict(strategy=strategy, offset=int(offset), max_length=max_length, long=long, window_residues=width,
                     stride=stride, token_budget=token_budget)
     singles = [(m[0].position, m[0].mutant, s) for m, s in zip(parsed, scores) if len(m) == 1]
     return VariantReport(strategy=strategy, mutations=list(mutations), scores=scores,
@@ -129,6 +133,15 @@ def _targets(targets: Sequence[float] | np.ndarray | None, count: int) -> np.nda
     if values.shape != (count,):
         raise DataError(f"targets has shape {values.shape}, not one value per mutation ({count})")
     return values
+
+
+def _check_reach(parsed: list[tuple[Mutation, ...]], texts: list[str], width: int, offset: int) -> None:
+    """With ``long="truncate"``: refuse a mutation beyond the first ``width`` residues, the ones the model sees."""
+    for text, subs in zip(texts, parsed):
+        for sub in subs:
+            if sub.position >= width:
+                raise DataError(f"mutation {text!r} is at residue {sub.position + offset}, beyond the {width} "
+                                f"residues the model sees with long='truncate'; score it with long='window'")
 
 
 def _mutant_ids(tokenizer: Tokenizer, wild_type: str, wt_ids: np.ndarray, parsed: list[tuple[Mutation, ...]],

@@ -82,7 +82,13 @@ CLI_ROWS = [
     ("html-onto-the-output", ["--sequence", WILD, "--mutations", "{w}/ok.csv", "-o", "{w}/s.csv", "--html",
                               "{w}/s.csv"], "both name"),
     ("stride-longer-than-a-window", ["--sequence", WILD, "--mutations", "{w}/ok.csv", "--max-length", "20",
-                                     "--stride", "30"], "stride=30 is more than a window's 18 residues"),
+                                     "--stride", "30"], "stride=30 must be from 1 to the window's 18 tokens"),
+    ("mutation-beyond-a-truncated-wild-type", ["--sequence", WILD, "--mutations", "{w}/ok.csv", "--long", "truncate",
+                                               "--max-length", "12"], "mutation 'R13T' is at residue 13, beyond the 10"),
+    ("stride-with-truncate", ["--sequence", WILD, "--mutations", "{w}/ok.csv", "--long", "truncate", "--stride", "4"],
+     "--stride 4 steps the windows of --long 'window'"),
+    ("unknown-long-mode", ["--sequence", WILD, "--mutations", "{w}/ok.csv", "--long", "split"],
+     "--long 'split' is not one of"),
     ("stride-zero", ["--sequence", WILD, "--mutations", "{w}/ok.csv", "--stride", "0"], "--stride 0"),
 ]
 
@@ -121,6 +127,8 @@ API_ROWS = [
      "1 of the 2 targets are NaN"),
     ("wild-type-not-a-string", dict(wild_type=None, mutations=["A2T"]), DataError, "wild_type=None"),
     ("stride-zero", dict(wild_type=WILD, mutations=["A2T"], stride=0), FillMaskError, "stride=0"),
+    ("mutation-beyond-truncation", dict(wild_type=WILD, mutations=["R13T"], long="truncate", max_length=12), DataError,
+     "beyond the 10 residues the model sees with long='truncate'"),
 ]
 
 

@@ -145,3 +145,13 @@ def test_targets_give_the_spearman_correlation_of_the_scores(esm):
     report = fm.score_variants(model, tok, WILD, MUTATIONS, targets=targets)
     assert plain.spearman is None and report.n_targets == len(MUTATIONS)
     assert report.spearman == spearman(np.array(plain.scores), targets)
+
+
+def test_truncate_scores_the_first_residues_the_model_sees(esm):
+    model, tok = esm
+    short = WILD[:20]
+    truncated = fm.score_variants(model, tok, WILD, ["A2T", "A11D"], strategy="pseudo-ppl", long="truncate",
+                                  max_length=22)
+    alone = fm.score_variants(model, tok, short, ["A2T", "A11D"], strategy="pseudo-ppl")
+    assert truncated.n_windows == 1 and truncated.settings["long"] == "truncate"
+    np.testing.assert_allclose(truncated.scores, alone.scores, atol=1e-9)
