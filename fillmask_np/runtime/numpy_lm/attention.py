@@ -1,4 +1,5 @@
-"""Scaled dot-product self-attention on [B, heads, L, d] float32 arrays, padding masks and rotary embeddings.
+"""Scaled dot-product self-attention on [B, heads, L, d] float32 (or float64) arrays, padding masks and rotary
+embeddings.
 
 Padded keys get ``finfo(float32).min`` added to their scores, as transformers' eager attention does;
 softmax subtracts the row maximum and sums the exponentials in float64.
@@ -7,7 +8,7 @@ softmax subtracts the row maximum and sums the exponentials in float64.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -37,7 +38,7 @@ def merge_heads(x: np.ndarray) -> np.ndarray:
 
 
 def softmax_(scores: np.ndarray) -> np.ndarray:
-    """Softmax over the last axis, in place on float32 ``scores`` (float64 sums); returns ``scores``."""
+    """Softmax over the last axis, in place on float ``scores`` (float64 sums); returns ``scores``."""
     scores -= scores.max(axis=-1, keepdims=True)
     np.exp(scores, out=scores)
     total = scores.sum(axis=-1, keepdims=True, dtype=np.float64)
@@ -49,7 +50,7 @@ def attend(q: np.ndarray, k: np.ndarray, v: np.ndarray, bias: np.ndarray | None,
     """softmax(q k^T * scale + bias) v: [B, h, L, d] each, bias broadcasting to [B, h, L, L] -> [B, h, L, d]."""
     scores = np.matmul(q, k.swapaxes(-1, -2))  # [B, h, L, d] @ [B, h, d, L] -> [B, h, L, L]
     if scale != 1.0:
-        scores *= np.float32(scale)
+        scores *= scale  # a Python float: applied in the scores' dtype
     if bias is not None:
         scores += bias
     return np.matmul(softmax_(scores), v)  # [B, h, L, L] @ [B, h, L, d] -> [B, h, L, d]
@@ -92,9 +93,16 @@ class SelfAttention:
         return out.reshape(rows, width)
 
 
-def rotary_tables(inv_freq: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
-    """cos and sin [L, d] of rotary embeddings at positions 0..L-1, computed in float32 as transformers does."""
-    freqs = np.arange(length, dtype=np.float32)[:, None] * inv_freq.astype(np.float32)[None, :]  # [L, d/2]
+def rotary_tables(inv_freq: np.ndarray, length: int, *,
+                  dtype: np.dtype[Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """cos and sin [L, d] of rotary embeddings at positions 0..L-1 from the float32 inverse frequencies.
+
+    float32 (default ``dtype``): computed in float32, as transformers does. float64: the angles, cos and sin
+    in float64 (transformers computes them in float32 even in a float64 model; its tables then differ from
+    these by a float32 rounding, ~6e-8 relative, the float64 reference's one departure from ``model.double()``).
+    """
+    compute = np.float64 if np.dtype(np.float32 if dtype is None else dtype) == np.float64 else np.float32
+    freqs = np.arange(length, dtype=compute)[:, None] * inv_freq.astype(np.float32).astype(compute)[None, :]  # [L, d/2]
     angles = np.concatenate([freqs, freqs], axis=-1)  # [L, d]
     return np.cos(angles), np.sin(angles)
 

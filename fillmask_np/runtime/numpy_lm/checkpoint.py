@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -59,15 +60,17 @@ def checkpoint_files(directory: Path) -> tuple[list[Path], dict[str, str] | None
 
 
 class Checkpoint:
-    """The tensors of a checkpoint directory by name, as float32.
+    """The tensors of a checkpoint directory by name, as float32 (or float64).
 
     Args:
         directory: the checkpoint directory.
         prefix: the base model's prefix (``bert``, ``roberta``, ...), optional in base-model names.
+        dtype: float32 (default) or float64, the dtype every tensor is returned in.
     """
 
-    def __init__(self, directory: Path, prefix: str) -> None:
+    def __init__(self, directory: Path, prefix: str, *, dtype: np.dtype[Any] | None = None) -> None:
         self.directory, self.prefix = directory, prefix
+        self.dtype: np.dtype[Any] = np.dtype(np.float32) if dtype is None else np.dtype(dtype)
         paths, weight_map = checkpoint_files(directory)
         self.files = [SafetensorsFile(p) for p in paths]
         by_name = {f.path.name: f for f in self.files}
@@ -91,7 +94,7 @@ class Checkpoint:
         return None
 
     def get(self, name: str, *, base: bool = False, shape: tuple[int, ...] | None = None) -> np.ndarray:
-        """Tensor ``name`` as float32 (a view of the file when stored as float32), its shape checked.
+        """Tensor ``name`` as the checkpoint's dtype (a view of the file when stored so), its shape checked.
 
         Raises ``ModelError`` naming the tensor when the checkpoint lacks it or its shape is not ``shape``.
         """
@@ -108,7 +111,7 @@ class Checkpoint:
                 raise ModelError(f"tensor {stored!r} of {str(file.path)!r} has dtype {dtype}; weights must be "
                                  f"F32, F16, BF16 or F64")
             array = file.tensor(stored)
-            self._cache[stored] = array if array.dtype == np.float32 else array.astype(np.float32)
+            self._cache[stored] = array if array.dtype == self.dtype else array.astype(self.dtype)
         array = self._cache[stored]
         if shape is not None and array.shape != tuple(shape):
             raise ModelError(f"tensor {stored!r} has shape {list(array.shape)} but config.json implies "
@@ -123,8 +126,9 @@ class Checkpoint:
     def dtype_summary(self) -> str:
         """The stored float dtypes, e.g. ``float32`` or ``bfloat16 (widened to float32)``."""
         kinds = sorted({f.dtype(n) for f in self.files for n in f.names if f.dtype(n) in _FLOAT_NAMES})
-        parts = [_FLOAT_NAMES[k] if k == "F32" else f"{_FLOAT_NAMES[k]} ({'narrowed' if k == 'F64' else 'widened'} "
-                 f"to float32)" for k in kinds]
+        mine = self.dtype.name
+        parts = [_FLOAT_NAMES[k] if _FLOAT_NAMES[k] == mine else f"{_FLOAT_NAMES[k]} "
+                 f"({'narrowed' if k == 'F64' else 'widened'} to {mine})" for k in kinds]
         return ", ".join(parts) or "none"
 
     def sha256(self) -> str | dict[str, str]:

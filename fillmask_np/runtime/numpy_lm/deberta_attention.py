@@ -47,7 +47,7 @@ class DisentangledAttention:
     def __call__(self, x: np.ndarray, bias: np.ndarray) -> np.ndarray:
         """[B, L, H] hidden states and a [B, 1, L, L] bias (finfo.min off the query x key mask) -> [B, L, H]."""
         q, k, v = (split_heads(p(x), self.heads) for p in (self.query, self.key, self.value))  # [B, h, L, d]
-        scale = np.sqrt(np.float32(q.shape[-1] * (1 + self.c2p + self.p2c)), dtype=np.float32)
+        scale = q.dtype.type(np.sqrt(np.float32(q.shape[-1] * (1 + self.c2p + self.p2c)), dtype=np.float32))
         scores = np.matmul(q, k.swapaxes(-1, -2) / scale)  # [B, h, L, L]
         rel = relative_positions(x.shape[1], self.buckets, self.max_position)  # [L, L]
         table = self.rel_embeddings[: 2 * self.span][None]  # [1, 2S, H]

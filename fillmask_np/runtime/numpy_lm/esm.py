@@ -42,7 +42,7 @@ class EsmLayer:
         """[B, L, H] -> [B, L, H]."""
         h = self.attention_norm(x)
         q, k, v = (split_heads(p(h), self.heads) for p in self.qkv)  # [B, h, L, d]
-        q = q * np.float32(q.shape[-1] ** -0.5)
+        q = q * q.shape[-1] ** -0.5  # a Python float: applied in q's dtype
         if rotary is not None:
             q, k = rotate(q, *rotary), rotate(k, *rotary)
         x = x + self.output(merge_heads(attend(q, k, v, bias, 1.0)))
@@ -72,13 +72,14 @@ class EsmNetwork(AllPositions):
             x[masked] = 0.0
             with np.errstate(divide="ignore", invalid="ignore"):  # an all-padding row is garbage, as in torch
                 observed = masked.sum(-1).astype(np.float32) / mask.sum(-1).astype(np.float32)  # [B]
-                x = x * np.float32(1 - _MASK_RATIO_TRAIN) / (np.float32(1.0) - observed)[:, None, None]
+                x = x * (1 - _MASK_RATIO_TRAIN) / (np.float32(1.0) - observed)[:, None, None]  # float32 ratio
         if self.positions is not None:
             x += embed(self.positions, fill_position_ids(ids, "padding_offset", self.padding_idx), "position")
         if self.norm_before is not None:
             x = self.norm_before(x)
         x = x * mask[:, :, None].astype(np.float32)
-        rotary = None if self.inv_freq is None else rotary_tables(self.inv_freq, ids.shape[1])  # [L, d] each
+        rotary = (None if self.inv_freq is None  # [L, d] each
+                  else rotary_tables(self.inv_freq, ids.shape[1], dtype=x.dtype))
         bias = padding_bias(mask)
         for layer in self.layers:
             x = layer(x, bias, rotary)

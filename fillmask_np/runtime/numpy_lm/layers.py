@@ -1,7 +1,8 @@
 """The building blocks of the NumPy forward passes: linear maps, layer norms, embedding lookups.
 
-Activations are float32; matrix products go through NumPy's BLAS on 2-D [rows, features] operands (a
-weight [out, in] is used through its transposed view, never copied); layer-norm statistics are float64.
+Activations are float32 (float64 in the float64 precision: the weights' dtype); matrix products go through
+NumPy's BLAS on 2-D [rows, features] operands (a weight [out, in] is used through its transposed view, never
+copied); layer-norm statistics are float64.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class Linear:
     bias: np.ndarray | None
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        """[..., in] -> [..., out] float32."""
+        """[..., in] -> [..., out], in the weights' dtype."""
         flat = x.reshape(-1, x.shape[-1])  # [N, in]
         out = flat @ self.weight.T  # [N, in] @ [in, out] -> [N, out]
         if self.bias is not None:
@@ -43,9 +44,9 @@ class LayerNorm:
     eps: float
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        """[..., H] -> [..., H] float32, a block of rows at a time (the float64 temporaries stay in cache)."""
+        """[..., H] -> [..., H] in x's dtype, a block of rows at a time (the float64 temporaries stay in cache)."""
         flat = x.reshape(-1, x.shape[-1])  # [N, H]
-        out = np.empty(flat.shape, dtype=np.float32)
+        out = np.empty(flat.shape, dtype=x.dtype)
         rows = max(1, _NORM_BLOCK // max(1, flat.shape[1]))
         for start in range(0, len(flat), rows):
             part = flat[start: start + rows]  # [n, H]

@@ -1,6 +1,11 @@
 """``NumpyMaskedLM``: a Hugging Face checkpoint (config.json + safetensors) run by NumPy alone, behind the
 ``MaskedLM`` protocol, so ``evaluate``, ``compare``, ``pseudo_log_likelihood`` and ``fill_mask`` take it as
-they take ``OnnxMaskedLM``. The LM head runs on the scored rows only (``gathers_positions``)."""
+they take ``OnnxMaskedLM``. The LM head runs on the scored rows only (``gathers_positions``).
+
+``precision="float32"`` (the default) computes in float32 and is batch-invariant: every sequence runs alone at
+its true length (``sequences``), so a sample's logits are bit-identical whatever else is in its batch, the
+batch size, the order and the thread count. ``precision="float64"`` widens the stored weights once and runs
+every operation in float64: the reference float32 runs are measured against."""
 
 from __future__ import annotations
 
@@ -13,13 +18,17 @@ from ...errors import InputFileError, ModelError
 from ..compat import check_tokenizer_fits
 from ..contract import max_positions, read_config
 from ..protocol import check_inputs, check_positions
+from ..session import check_threads
 from .checkpoint import INDEX
 from .registry import load_network
+from .sequences import each_sequence, real_lengths
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...tokenization import Tokenizer
 
-__all__ = ["NumpyMaskedLM"]
+__all__ = ["NumpyMaskedLM", "PRECISIONS"]
+
+PRECISIONS = ("float32", "float64")
 
 
 class NumpyMaskedLM:
@@ -27,6 +36,10 @@ class NumpyMaskedLM:
 
     Args:
         path: the checkpoint directory (or its ``model.safetensors``).
+        precision: ``"float32"`` (default; batch-invariant) or ``"float64"`` (every operation in float64 from
+            the stored weights: the exact reference).
+        threads: sequences computed at once, one per thread (default: the CPUs this process may use); the
+            results do not depend on it.
 
     >>> model = NumpyMaskedLM.from_pretrained("splade-tiny/")  # doctest: +SKIP
     >>> logits = model(batch.input_ids, batch.attention_mask)  # doctest: +SKIP
@@ -34,7 +47,13 @@ class NumpyMaskedLM:
 
     gathers_positions = True
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, precision: str = "float32", threads: int | None = None) -> None:
+        if not isinstance(precision, str) or precision not in PRECISIONS:
+            raise ModelError(f"precision={precision!r} is not one of {list(PRECISIONS)}; pass 'float32' (fast, "
+                             f"batch-invariant) or 'float64' (the exact reference)")
+        self.precision = precision
+        self.dtype = np.dtype(precision)
+        self.threads = check_threads(threads)
         if not isinstance(path, (str, Path)):
             raise InputFileError(f"path={path!r} is a {type(path).__name__}, not a path; pass the checkpoint "
                                  f"directory")
@@ -48,14 +67,15 @@ class NumpyMaskedLM:
             raise InputFileError(f"model directory {str(self.directory)!r} holds no config.json; save the model "
                                  f"with save_pretrained, which writes it beside the weights")
         self.config = read_config(self.directory / "config.json")
-        self.network, self.checkpoint = load_network(self.directory, self.config)
+        self.network, self.checkpoint = load_network(self.directory, self.config, dtype=self.dtype)
         self.vocab_size: int = self.network.head.vocab_size
         self.max_length: int | None = max_positions(self.config)
 
     @classmethod
-    def from_pretrained(cls, path: str | Path) -> NumpyMaskedLM:
+    def from_pretrained(cls, path: str | Path, *, precision: str = "float32",
+                        threads: int | None = None) -> NumpyMaskedLM:
         """The checkpoint directory ``path`` (transformers' spelling of the constructor)."""
-        return cls(path)
+        return cls(path, precision=precision, threads=threads)
 
     @property
     def name(self) -> str:
@@ -79,10 +99,10 @@ class NumpyMaskedLM:
         check_tokenizer_fits(self.name, self.vocab_size, self.config, tokenizer)
 
     def describe(self) -> dict[str, Any]:
-        """Provenance: backend, path, sha256 of the safetensors file(s), stored dtype, model_type."""
+        """Provenance: backend, path, sha256 of the safetensors file(s), stored dtype, model_type, precision."""
         return {"backend": "numpy", "path": str(self.directory), "sha256": self.checkpoint.sha256(),
                 "dtype": self.checkpoint.dtype_summary(), "model_type": self.config.get("model_type"),
-                "gathers_positions": True}
+                "gathers_positions": True, "precision": self.precision}
 
     def _inputs(self, input_ids: Any, attention_mask: Any,
                 token_type_ids: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -93,33 +113,61 @@ class NumpyMaskedLM:
                              f"({self.max_length} positions); truncate with max_length={self.max_length}")
         return ids.astype(np.int64), mask.astype(np.int64), None if types is None else types.astype(np.int64)
 
-    def _hidden(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Checked inputs -> ([B, L] ids, [B, L, H] hidden states)."""
-        ids, mask, types = self._inputs(input_ids, attention_mask, token_type_ids)
-        return ids, self.network.hidden(ids, mask, types)
-
     def masked_logits(self, input_ids: np.ndarray, attention_mask: np.ndarray, token_type_ids: np.ndarray | None,
                       positions: np.ndarray, *, pad_token_id: int = 0) -> np.ndarray:
-        """Logits at ``positions`` only: the encoder on the batch, the LM head on those rows (and, for the
-        BERT-like families, the last layer's position-wise part too: its queries, output projection and
-        feed-forward block).
+        """Logits at ``positions`` only: each sequence's encoder at its true length, the LM head on its scored
+        rows (and, for the BERT-like families, the last layer's position-wise part too: its queries, output
+        projection and feed-forward block).
+
+        A row's logits depend only on its sequence and the positions scored in it, never on the other
+        sequences, the padded length, the batch's order or the thread count.
 
         Args:
             input_ids, attention_mask, token_type_ids: [B, L] integer arrays (types may be None).
             positions: [M, 2] integer (batch index, position) pairs.
             pad_token_id: accepted for the protocol; padding is read from ``attention_mask``.
         Returns:
-            [M, V] float32 logits, row i for ``positions[i]``.
+            [M, V] logits in the model's precision, row i for ``positions[i]``.
         """
         ids, mask, types = self._inputs(input_ids, attention_mask, token_type_ids)
         positions = check_positions(positions, ids.shape)
-        batch, position = positions[:, 0], positions[:, 1]
-        rows = self.network.hidden_at(ids, mask, types, batch, position)  # [M, H]
-        return self.network.head(rows)  # [M, H] -> [M, V]
+        lengths = real_lengths(mask)  # [B]
+        out = np.empty((len(positions), self.vocab_size), dtype=self.dtype)  # [M, V]
+
+        def run(b: int) -> None:
+            rows = np.flatnonzero(positions[:, 0] == b)
+            wanted, inverse = np.unique(positions[rows, 1], return_inverse=True)  # sorted, so order-free
+            end = max(int(lengths[b]), int(wanted[-1]) + 1)
+            hidden = self.network.hidden_at(*_sequence(ids, mask, types, b, end),
+                                            np.zeros(len(wanted), dtype=np.intp), wanted)  # [m, H]
+            out[rows] = self.network.head(hidden)[inverse.reshape(-1)]  # [m, V] -> [rows, V]
+
+        each_sequence(run, np.unique(positions[:, 0]), workers=self.threads)
+        return out
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray,
                  token_type_ids: np.ndarray | None = None, *, pad_token_id: int = 0) -> np.ndarray:
-        """[B, L] ids, mask (and token types) -> [B, L, V] float32 logits at every position."""
-        ids, hidden = self._hidden(input_ids, attention_mask, token_type_ids)
-        batch, length, width = hidden.shape
-        return self.network.head(hidden.reshape(batch * length, width)).reshape(batch, length, -1)
+        """[B, L] ids, mask (and token types) -> [B, L, V] logits at every position, in the model's precision.
+
+        Real positions are batch-invariant (each sequence runs at its true length); trailing padding
+        positions, which torch also computes, come from a second run of the sequence at the padded length.
+        """
+        ids, mask, types = self._inputs(input_ids, attention_mask, token_type_ids)
+        batch, length = ids.shape
+        lengths = real_lengths(mask)  # [B]
+        out = np.empty((batch, length, self.vocab_size), dtype=self.dtype)  # [B, L, V]
+
+        def run(b: int) -> None:
+            end = int(lengths[b])
+            out[b, :end] = self.network.head(self.network.hidden(*_sequence(ids, mask, types, b, end))[0])
+            if end < length:  # [L - end, V] at the padding
+                out[b, end:] = self.network.head(self.network.hidden(*_sequence(ids, mask, types, b, length))[0, end:])
+
+        each_sequence(run, range(batch), workers=self.threads)
+        return out
+
+
+def _sequence(ids: np.ndarray, mask: np.ndarray, types: np.ndarray | None, b: int,
+              end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Batch row ``b``'s first ``end`` positions as a batch of one: [1, end] ids, mask, types (or None)."""
+    return ids[b: b + 1, :end], mask[b: b + 1, :end], None if types is None else types[b: b + 1, :end]

@@ -74,7 +74,7 @@ class ModernBertNetwork(AllPositions):
         near = np.abs(np.arange(length)[:, None] - np.arange(length)[None, :]) <= self.window  # [L, L]
         biases = {"full_attention": np.where(keys, np.float32(0.0), _MIN).astype(np.float32),
                   "sliding_attention": np.where(keys & near, np.float32(0.0), _MIN).astype(np.float32)}
-        rotary = {kind: rotary_tables(freq, length) for kind, freq in self.inv_freq.items()}
+        rotary = {kind: rotary_tables(freq, length, dtype=x.dtype) for kind, freq in self.inv_freq.items()}
         for layer in self.layers:
             x = layer(x, biases[layer.kind], rotary[layer.kind])
         return self.final_norm(x)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from ...errors import ModelError
 from .albert import load_albert
 from .bert import load_bert
@@ -33,8 +35,10 @@ _FAMILIES: dict[str, tuple[str, _Loader]] = {  # model_type -> (base-model prefi
 SUPPORTED_MODEL_TYPES = tuple(sorted(_FAMILIES))
 
 
-def load_network(directory: Path, config: dict[str, Any]) -> tuple[Network, Checkpoint]:
-    """The forward pass config.json's ``model_type`` names, with the checkpoint's weights.
+def load_network(directory: Path, config: dict[str, Any], *,
+                 dtype: np.dtype[Any] | None = None) -> tuple[Network, Checkpoint]:
+    """The forward pass config.json's ``model_type`` names, with the checkpoint's weights as ``dtype``
+    (float32 by default; float64 runs the whole network in float64).
 
     Raises ``ModelError`` listing the supported types when ``model_type`` is missing or another one.
     """
@@ -44,5 +48,5 @@ def load_network(directory: Path, config: dict[str, Any]) -> tuple[Network, Chec
         raise ModelError(f"config.json in {str(directory)!r} has {said}; the NumPy backend runs "
                          f"{', '.join(SUPPORTED_MODEL_TYPES)}: run this model's ONNX export with OnnxMaskedLM")
     prefix, loader = _FAMILIES[model_type]
-    checkpoint = Checkpoint(directory, prefix)
+    checkpoint = Checkpoint(directory, prefix, dtype=np.dtype(np.float32) if dtype is None else dtype)
     return loader(checkpoint, config, model_type), checkpoint

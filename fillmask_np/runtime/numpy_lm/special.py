@@ -130,11 +130,13 @@ def _gelu_block(x: np.ndarray, out: np.ndarray) -> None:
 
 
 def gelu(x: np.ndarray) -> np.ndarray:
-    """Exact GELU ``x * (1 + erf(x / sqrt(2))) / 2`` (transformers' ``gelu``), float64 inside, float32 out.
+    """Exact GELU ``x * (1 + erf(x / sqrt(2))) / 2`` (transformers' ``gelu``) in x's precision.
 
-    Evaluated block by block from its own Taylor table (see the module docstring), so that the float64
-    temporaries stay in cache.
+    float32: float64 inside, from its own Taylor table block by block (see the module docstring), so that
+    the float64 temporaries stay in cache. float64: torch's formula on ``erf`` (within 2 ulp of ``math.erf``).
     """
+    if np.asarray(x).dtype == np.float64:
+        return x * 0.5 * (1.0 + erf(x * math.sqrt(0.5)))
     flat = np.ascontiguousarray(x, dtype=np.float32).reshape(-1)  # [n]
     out = np.empty_like(flat)
     for start in range(0, len(flat), _GELU_BLOCK):
@@ -142,26 +144,28 @@ def gelu(x: np.ndarray) -> np.ndarray:
     return out.reshape(np.shape(x))
 
 
+# The constants below are Python floats: NumPy applies them in the array's dtype (float32 or float64), so one
+# formula serves both precisions, in the order transformers writes it.
 def gelu_tanh(x: np.ndarray) -> np.ndarray:
     """Tanh GELU ``x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x**3)))`` (``gelu_new``, ``gelu_pytorch_tanh``)."""
-    inner = np.tanh(np.float32(math.sqrt(2.0 / math.pi)) * (x + np.float32(0.044715) * (x * x * x)))
-    return np.float32(0.5) * x * (np.float32(1.0) + inner)
+    inner = np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * (x * x * x)))
+    return 0.5 * x * (1.0 + inner)
 
 
 def _gelu_fast(x: np.ndarray) -> np.ndarray:
-    inner = np.tanh(x * np.float32(0.7978845608) * (np.float32(1.0) + np.float32(0.044715) * x * x))
-    return np.float32(0.5) * x * (np.float32(1.0) + inner)
+    inner = np.tanh(x * 0.7978845608 * (1.0 + 0.044715 * x * x))
+    return 0.5 * x * (1.0 + inner)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return np.float32(1.0) / (np.float32(1.0) + np.exp(-x))
+    return 1.0 / (1.0 + np.exp(-x))
 
 
 ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "gelu": gelu, "gelu_python": gelu, "gelu_new": gelu_tanh, "gelu_pytorch_tanh": gelu_tanh,
     "gelu_python_tanh": gelu_tanh, "gelu_fast": _gelu_fast,
-    "quick_gelu": lambda x: x * _sigmoid(np.float32(1.702) * x),
-    "relu": lambda x: np.maximum(x, np.float32(0.0)), "silu": lambda x: x * _sigmoid(x),
+    "quick_gelu": lambda x: x * _sigmoid(1.702 * x),
+    "relu": lambda x: np.maximum(x, 0.0), "silu": lambda x: x * _sigmoid(x),
     "swish": lambda x: x * _sigmoid(x), "tanh": np.tanh, "sigmoid": _sigmoid, "linear": lambda x: x,
 }
 

@@ -38,7 +38,7 @@ def test_it_implements_the_masked_lm_protocol(bert):
     assert bert.input_names == ("input_ids", "attention_mask", "token_type_ids")
     info = bert.describe()
     assert info == {"backend": "numpy", "path": bert.name, "sha256": sha256(bert.directory / "model.safetensors"),
-                    "dtype": "float32", "model_type": "bert", "gathers_positions": True}
+                    "dtype": "float32", "model_type": "bert", "gathers_positions": True, "precision": "float32"}
 
 
 def test_masked_logits_are_the_full_logits_at_those_positions(bert):
