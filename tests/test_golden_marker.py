@@ -17,7 +17,7 @@ import pytest
 from helpers import REPO
 
 TESTS = REPO / "tests"
-TORCH_SECTIONS = {"cases", "pll", "fill_mask", "generate", "replay", "variants", "splade_wikitext",
+TORCH_SECTIONS = {"cases", "pll", "pairs", "fill_mask", "generate", "replay", "variants", "splade_wikitext",
                   "splade_wikitext_200"}
 TORCH_KEYS = {"eval_txt_reference", "demo_predictions", "len_tokenizer"}
 TORCH_READERS = {"load_case", "support_table.main"}  # names whose use reads torch numbers

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Iterator, NamedTuple, Sequence, Union
 
 from ..errors import DataError, FillMaskError, InputFileError
 from .inputs import check_input_file
+from .tables import open_parquet
 
 __all__ = ["KNOWN_PAIR_FIELDS", "PairRow", "PairSource", "iter_pairs"]
 
@@ -203,15 +204,7 @@ def _csv(path: Path, delimiter: str) -> tuple[list[str], Iterator[tuple[int, Any
 
 
 def _parquet(path: Path) -> tuple[list[str], Iterator[tuple[int, Any]]]:
-    try:
-        import pyarrow.parquet as pq
-    except ImportError as exc:
-        raise FillMaskError("reading Parquet needs pyarrow: pip install 'fillmask_np[parquet]'") from exc
-    try:
-        parquet = pq.ParquetFile(path)
-    except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for a file that is not Parquet
-        raise InputFileError(f"{str(path)!r} is not a readable Parquet file ({str(exc).splitlines()[0][:200]}); "
-                             f"pass a .parquet file") from exc
+    parquet = open_parquet(path, str(path))
 
     def records() -> Iterator[tuple[int, Any]]:
         position = 0

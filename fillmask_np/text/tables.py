@@ -6,11 +6,11 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import IO, Iterator, Union
+from typing import IO, Any, Iterator, Union
 
 from ..errors import DataError, FillMaskError, InputFileError
 
-__all__ = ["csv_texts", "parquet_texts", "Readable"]
+__all__ = ["csv_texts", "open_parquet", "parquet_texts", "Readable"]
 
 Readable = Union[Path, IO[bytes]]  # a file's path, or its bytes in memory (``io.BytesIO``)
 
@@ -61,15 +61,7 @@ def parquet_texts(path: Readable, field: str, *, name: str | None = None) -> Ite
     A null or non-string value is refused naming its row and the column (``name``: how messages name the file).
     """
     name = str(path) if name is None else name
-    try:
-        import pyarrow.parquet as pq
-    except ImportError as exc:
-        raise FillMaskError("reading Parquet needs pyarrow: pip install 'fillmask_np[parquet]'") from exc
-    try:
-        parquet = pq.ParquetFile(path)
-    except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for a file that is not Parquet
-        raise InputFileError(f"{name!r} is not a readable Parquet file ({str(exc).splitlines()[0][:200]}); "
-                             f"pass a .parquet file") from exc
+    parquet = open_parquet(path, name)
     names = parquet.schema_arrow.names
     if field not in names:
         raise DataError(f"{name!r} has no column {field!r} (columns: {names}); pick the column with "
@@ -83,3 +75,17 @@ def parquet_texts(path: Readable, field: str, *, name: str | None = None) -> Ite
                                 f"not a string; clean the column or pick another with --text-field")
             yield index, value
             index += 1
+
+
+def open_parquet(path: Readable, name: str) -> Any:
+    """``pyarrow.parquet.ParquetFile`` of ``path`` (or its bytes); one-line errors without pyarrow or for a file that
+    is not Parquet (``name``: how messages name the file)."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise FillMaskError("reading Parquet needs pyarrow: pip install 'fillmask_np[parquet]'") from exc
+    try:
+        return pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for a file that is not Parquet
+        raise InputFileError(f"{name!r} is not a readable Parquet file ({str(exc).splitlines()[0][:200]}); "
+                             f"pass a .parquet file") from exc
