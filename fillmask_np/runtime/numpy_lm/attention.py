@@ -95,14 +95,14 @@ class SelfAttention:
 
 def rotary_tables(inv_freq: np.ndarray, length: int, *,
                   dtype: np.dtype[Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """cos and sin [L, d] of rotary embeddings at positions 0..L-1 from the float32 inverse frequencies.
+    """cos and sin [L, d] of rotary embeddings at positions 0..L-1 from the inverse frequencies.
 
     float32 (default ``dtype``): computed in float32, as transformers does. float64: the angles, cos and sin
     in float64 (transformers computes them in float32 even in a float64 model; its tables then differ from
     these by a float32 rounding, ~6e-8 relative, the float64 reference's one departure from ``model.double()``).
     """
     compute = np.float64 if np.dtype(np.float32 if dtype is None else dtype) == np.float64 else np.float32
-    freqs = np.arange(length, dtype=compute)[:, None] * inv_freq.astype(np.float32).astype(compute)[None, :]  # [L, d/2]
+    freqs = np.arange(length, dtype=compute)[:, None] * inv_freq.astype(compute)[None, :]  # [L, d/2]
     angles = np.concatenate([freqs, freqs], axis=-1)  # [L, d]
     return np.cos(angles), np.sin(angles)
 
@@ -114,7 +114,10 @@ def rotate(x: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
     return x * cos + rotated * sin
 
 
-def default_inv_freq(theta: float, dim: int) -> np.ndarray:
-    """[dim / 2] float32 ``1 / theta ** (arange(0, dim, 2) / dim)``, as transformers' default RoPE computes it."""
+def default_inv_freq(theta: float, dim: int, *, dtype: np.dtype[Any] | None = None) -> np.ndarray:
+    """[dim / 2] ``1 / theta ** (arange(0, dim, 2) / dim)``: float32 as transformers' default RoPE computes it, or
+    in float64 when ``dtype`` is float64 (the float64 reference)."""
+    if dtype is not None and np.dtype(dtype) == np.float64:
+        return 1.0 / np.power(float(theta), np.arange(0, dim, 2, dtype=np.float64) / dim)  # [d/2]
     exponents = np.arange(0, dim, 2, dtype=np.float32) / np.float32(dim)  # [d/2]
     return (np.float32(1.0) / np.power(np.float32(theta), exponents)).astype(np.float32)

@@ -111,7 +111,7 @@ def load_esm(ckpt: Checkpoint, config: dict[str, Any], model_type: str) -> EsmNe
         if inv_freq is None:
             inv_freq = ckpt.optional("encoder.layer.0.attention.self.rotary_embeddings.inv_freq", base=True)
         if inv_freq is None:
-            inv_freq = default_inv_freq(hp_float(config, "rope_theta", 10000.0), hidden // heads)
+            inv_freq = default_inv_freq(hp_float(config, "rope_theta", 10000.0), hidden // heads, dtype=ckpt.dtype)
     token_dropout = hp_bool(config, "token_dropout", False)
     mask_token_id = hp_int(config, "mask_token_id", None, minimum=0) if token_dropout else None
     head = MLMHead(load_linear(ckpt, "lm_head.dense", square, base=False), gelu,

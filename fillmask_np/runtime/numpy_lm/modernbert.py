@@ -91,14 +91,14 @@ def _layer_kinds(config: dict[str, Any], count: int) -> list[str]:
     return kinds
 
 
-def _inv_freq(config: dict[str, Any], kind: str, dim: int) -> np.ndarray:
+def _inv_freq(config: dict[str, Any], kind: str, dim: int, dtype: np.dtype[Any]) -> np.ndarray:
     """The default-RoPE inverse frequencies of one layer kind (rope_parameters, else the older theta keys)."""
     legacy_key, default = _THETA[kind]
     params = (config.get("rope_parameters") or {}).get(kind) or {}
     if params.get("rope_type", "default") != "default":
         raise ModelError(f"config.json rope_parameters[{kind!r}] has rope_type={params['rope_type']!r}; the NumPy "
                          f"backend runs the default RoPE only")
-    return default_inv_freq(hp_float(params, "rope_theta", hp_float(config, legacy_key, default)), dim)
+    return default_inv_freq(hp_float(params, "rope_theta", hp_float(config, legacy_key, default)), dim, dtype=dtype)
 
 
 def load_modernbert(ckpt: Checkpoint, config: dict[str, Any], model_type: str) -> ModernBertNetwork:
@@ -129,5 +129,5 @@ def load_modernbert(ckpt: Checkpoint, config: dict[str, Any], model_type: str) -
         words=ckpt.get("embeddings.tok_embeddings.weight", base=True, shape=(words.shape[0], hidden)),
         norm=load_norm(ckpt, "embeddings.norm", hidden, eps, bias=norm_bias), layers=layers,
         final_norm=load_norm(ckpt, "final_norm", hidden, eps, bias=norm_bias),
-        inv_freq={kind: _inv_freq(config, kind, hidden // heads) for kind in set(kinds)},
+        inv_freq={kind: _inv_freq(config, kind, hidden // heads, ckpt.dtype) for kind in set(kinds)},
         window=hp_int(config, "local_attention", 128) // 2, head=head)
