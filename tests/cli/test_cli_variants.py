@@ -4,6 +4,8 @@ input order, strategy, Spearman against DMS_score), --fasta as --sequence, the p
 from __future__ import annotations
 
 import csv
+import re
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,7 @@ import pytest
 
 import fillmask_np as fm
 from fillmask_np.metrics.rank_correlation import spearman
-from helpers import GOLDEN, load_golden
+from helpers import GOLDEN, REPO, load_golden
 from helpers.cli_runs import cli, html_metrics, ok_json
 
 pytestmark = pytest.mark.cli
@@ -88,3 +90,26 @@ def test_the_html_page_carries_the_heat_map_and_the_figures(table, tmp_path):
     text = page.read_text(encoding="utf-8")
     assert text.count('class="cell"') == 3  # the single substitutions; the double is not a cell
     assert 'data-mutation="A2T"' in text and 'data-chart="score-distribution"' in text
+
+
+def _readme_section() -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    return readme.split("## Scoring variants\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_variants_command_prints_the_table_shown(monkeypatch):
+    section = _readme_section()
+    command = section.split("```bash\n", 1)[1].split("```", 1)[0].strip()
+    shown = section.split("```\n```\n", 1)[1].split("```", 1)[0]  # the block right after the command
+    monkeypatch.chdir(REPO)
+    run = cli(*shlex.split(command)[1:])
+    assert (run.status, run.err, run.out) == (0, "", shown)
+
+
+def test_the_readme_variants_python_example_runs():
+    example = _readme_section().split("```python\n", 1)[1].split("```", 1)[0]
+    model, tok = load_golden("esm")
+    namespace = {"fm": fm, "model": model, "tok": tok}
+    exec(example, namespace)
+    shown = re.search(r"\[(-[\d.]+)\.\.\., (-[\d.]+)\.\.\.\]", example).groups()
+    assert [f"{s:.4f}" for s in namespace["report"].scores] == list(shown)
