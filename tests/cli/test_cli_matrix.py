@@ -118,14 +118,14 @@ def test_eval_table_lists_the_figures_and_every_file_written(evals, model_kinds,
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_eval_partials_of_two_shards_merge_into_the_whole_run(evals, model_kinds, tmp_path, kind):
-    # the NumPy backend's float32 sums move with the batch's shape: bit for bit at --batch-size 1 (README)
-    argv = ["eval", "--model", model_kinds[kind], *EVAL] + (["--batch-size", "1"] if kind == "checkpoint_dir" else [])
+    # both backends are batch-invariant: shards at another batch size merge to the one run bit for bit (README)
+    argv = ["eval", "--model", model_kinds[kind], *EVAL]
     parts = [tmp_path / "p0.json", tmp_path / "p1.npz"]
     for i, part in enumerate(parts):
-        shard = ok_json(*argv, "--shard", f"{i}/2", "--partial", part)
+        shard = ok_json(*argv, "--batch-size", "3", "--shard", f"{i}/2", "--partial", part)
         assert shard["saved_partial"]["sha256"] == sha256(part)
     merged = ok_json("merge", *reversed(parts))
-    whole = ok_json(*argv) if kind == "checkpoint_dir" else evals[kind]["report"]
+    whole = evals[kind]["report"]
     for key in ("cross_entropy", "perplexity", "top1_accuracy", "top5_accuracy", "n_masked", "n_samples"):
         assert merged[key] == whole[key], key
     table = cli("merge", *parts)
@@ -176,14 +176,13 @@ def test_pppl_table_names_the_model_and_its_figures(pppls, model_kinds, kind):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_pppl_partials_of_two_shards_merge_into_the_whole_run(pppls, model_kinds, tmp_path, kind):
-    # the NumPy backend: bit for bit with one masked copy per batch, as eval's at --batch-size 1
-    argv = ["pppl", "--model", model_kinds[kind], *PPPL] + (["--batch-tokens", "1"] if kind == "checkpoint_dir"
-                                                            else [])
+    # both backends are batch-invariant: shards at another --batch-tokens merge to the one run bit for bit
+    argv = ["pppl", "--model", model_kinds[kind], *PPPL]
     parts = [tmp_path / "p0.npz", tmp_path / "p1.json"]
     for i, part in enumerate(parts):
-        assert cli(*argv, "--shard", f"{i}/2", "--partial", part).status == 0
+        assert cli(*argv, "--batch-tokens", "1", "--shard", f"{i}/2", "--partial", part).status == 0
     merged = ok_json("merge", *parts)
-    whole = ok_json(*argv) if kind == "checkpoint_dir" else pppls[kind]["report"]
+    whole = pppls[kind]["report"]
     for key in ("pseudo_perplexity", "pseudo_log_likelihood", "n_scored_tokens"):
         assert merged[key] == whole[key], key
     table = cli("merge", *parts)
