@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .options import distinct_outputs, load, model_args, progress_arg, shard_args
+from .options import distinct_outputs, load, long_args, long_options, model_args, progress_arg, shard_args
 from .printing import file_row, print_json, print_rows, shard_rows
 
 
@@ -33,6 +33,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-tokens", type=int, default=8192,
                    help="rows x padded length of one batch of masked copies (default 8192)")
     p.add_argument("--limit", type=int, help="score only the first N pairs")
+    long_args(p)
     p.add_argument("--html", metavar="PATH", help="write the report as one self-contained HTML page (accuracy per "
                                                   "group, the PLL(good) - PLL(bad) distribution, the worst pairs)")
     shard_args(p)
@@ -45,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from ..tasks import input_paths, score_pairs
     from ..text import check_output
 
+    long = long_options(args)
     model, tokenizer = load(args)
     inputs = input_paths(model, tokenizer, args.data)
     if args.html:  # refused before any work
@@ -53,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     report = score_pairs(model, tokenizer, args.data, variant=args.variant, good_field=args.good_field,
                          bad_field=args.bad_field, group_field=args.group_field, special_tokens=args.special_tokens,
                          max_length=args.max_length, token_budget=args.batch_tokens, limit=args.limit,
-                         progress=args.progress, shard=args.shard, partial=args.partial)
+                         progress=args.progress, shard=args.shard, partial=args.partial, **long)
     record = None
     if args.json or args.html:
         record = provenance(model, tokenizer, args.data, variant=report.variant, settings=report.settings)

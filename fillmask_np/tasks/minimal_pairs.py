@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import DataError
 from ..limits import check_count
-from ..masking import check_variant
+from ..masking import check_long, check_variant, windowing
 from ..metrics import PairTotals
 from ..report import PairsReport
 from ..runtime import check_max_length, check_pair
@@ -46,6 +46,8 @@ def score_pairs(
     progress: bool | None = None,
     shard: tuple[int, int] | str | None = None,
     partial: str | Path | None = None,
+    long: Literal["truncate", "window"] = "truncate",
+    stride: int | None = None,
 ) -> PairsReport:
     """Score minimal pairs: the PLL of each pair's good and bad sentence, the accuracy, and per group.
 
@@ -65,6 +67,8 @@ def score_pairs(
         shard: ``(i, n)`` or ``"i/n"``: score only pairs ``k % n == i``; ``merge`` of the n shards' partials
             is the whole run's report, bit for bit.
         partial: write the run's partial file here (``.json`` or ``.npz``), for ``merge``.
+        long, stride: a sentence longer than ``max_length``: "truncate" (default) or "window" (every token scored,
+            in windows stepped by ``stride``), as ``pseudo_log_likelihood``.
     Returns:
         a ``PairsReport``.
 
@@ -72,11 +76,14 @@ def score_pairs(
     >>> report.accuracy, report.pairs[0]["good_pll"]  # doctest: +SKIP
     """
     check_variant(variant)
+    stride = check_long(long, stride)
     shard = check_shard(shard)
     limit = check_count("limit", limit, allow_none=True, hint="or None for every pair")
     check_pair(model, tokenizer)
     max_length = check_count("max_length", max_length, allow_none=True, hint="or None for the model's limit")
     max_length = check_max_length(model, tokenizer, max_length)
+    if long == "window":  # the stride checked against the window before any work, and resolved
+        stride = windowing(tokenizer, max_length, stride).stride
     data = pairs_data(pairs)
     if partial is not None:  # refused before any work
         partial = check_partial(partial, model, tokenizer, data)
@@ -88,13 +95,13 @@ def score_pairs(
                         f"{len(rows)} shards")
     settings = dict(variant=variant, special_tokens=special_tokens, max_length=max_length,
                     token_budget=int(token_budget), good_field=good_field, bad_field=bad_field,
-                    group_field=group_field, limit=limit, shard=shard_label(shard))
+                    group_field=group_field, limit=limit, shard=shard_label(shard), long=long, stride=stride)
     totals = PairTotals()
     if mine:
         texts = [text for _, row in mine for text in (row.good, row.bad)]
         pll = pseudo_log_likelihood(model, tokenizer, texts, variant=variant, special_tokens=special_tokens,
                                     max_length=max_length, token_budget=token_budget, logits_budget=logits_budget,
-                                    progress=progress)
+                                    progress=progress, long=long, stride=stride)
         _add_rows(totals, mine, pll.per_sample)
         counts = pll.totals.counts if pll.totals is not None else {}
         totals.counts.update({key: int(counts[key]) for key in ("n_tokens", "n_truncated", "unk_tokens",

@@ -75,3 +75,19 @@ def test_bad_long_keywords_raise_naming_the_value(case, call, fragment) -> None:
     with pytest.raises(fm.FillMaskError) as caught:
         call()
     assert fragment in str(caught.value)
+
+
+PAIRS = ["pairs", "--model", BERT, "--data", GOLDEN / "text" / "minimal_pairs.jsonl", "--max-length", "8"]
+PAIRS_ROWS = [
+    ("pairs-stride-0", [*PAIRS, "--long", "window", "--stride", "0"], "--stride 0 must be an integer from 1"),
+    ("pairs-stride-above-the-window", [*PAIRS, "--long", "window", "--stride", "7"],
+     "stride=7 must be from 1 to the window's 6 tokens"),
+    ("pairs-long-bogus", [*PAIRS, "--long", "bogus"], "--long 'bogus' is not one of"),
+    ("pairs-stride-without-long-window", [*PAIRS, "--stride", "3"], "--stride 3 steps the windows of --long"),
+]
+
+
+@pytest.mark.cli
+@pytest.mark.parametrize("case,argv,fragment", PAIRS_ROWS, ids=[r[0] for r in PAIRS_ROWS])
+def test_bad_long_options_of_pairs_are_refused_in_one_line(case, argv, fragment) -> None:
+    assert fragment in error_line(*argv)

@@ -6,11 +6,13 @@ from the golden eval texts; shards and ``merge`` give the whole run's figures bi
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from helpers import EVAL_TXT, GOLDEN
+import fillmask_np as fm
+from helpers import EVAL_TXT, GOLDEN, load_golden
 from helpers.cli_runs import cli, error_line, ok_json
 from helpers.protein import PROTEIN_TXT
 
@@ -80,3 +82,14 @@ def test_partials_of_window_and_truncate_runs_are_not_merged(data, tmp_path):
     assert cli(*argv, "--shard", "0/2", "--partial", tmp_path / "a.json").status == 0
     assert cli(*argv, "--long", "window", "--shard", "1/2", "--partial", tmp_path / "b.json").status == 0
     assert "long='truncate' and long='window'" in error_line("merge", tmp_path / "a.json", tmp_path / "b.json")
+
+
+def test_pairs_with_windows_scores_each_sentence_as_pppl_with_windows_does():
+    pairs_file = GOLDEN / "text" / "minimal_pairs.jsonl"
+    argv = ["--model", BERT, "--max-length", "8", "--long", "window", "--stride", "3"]
+    report = ok_json("pairs", "--data", pairs_file, *argv)
+    assert report["n_truncated"] == 0 and (report["settings"]["long"], report["settings"]["stride"]) == ("window", 3)
+    sentences = [json.loads(line) for line in pairs_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    pll = fm.pseudo_log_likelihood(*load_golden("bert"), [s["sentence_good"] for s in sentences], max_length=8,
+                                   long="window", stride=3)
+    assert [p["good_pll"] for p in report["pairs"]] == pll.per_sample["pseudo_log_likelihood"]
