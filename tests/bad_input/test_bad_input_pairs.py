@@ -114,3 +114,31 @@ def test_bad_python_input_raises_a_one_line_fill_mask_error(case, pairs, keyword
     with pytest.raises(error) as info:
         fm.score_pairs(*_model(), pairs, **keywords)
     assert fragment in str(info.value) and "\n" not in str(info.value)
+
+
+def _state() -> dict:
+    """The saved totals of a one-pair run."""
+    return fm.score_pairs(*_model(), [("The cat sat.", "The cat sit.")]).totals.state()
+
+
+# (case id, a damaged state of saved pair totals, a fragment of the message)
+TOTALS_ROWS = [
+    ("no-rows", {"counts": {}}, "lack 'rows'"),
+    ("a-missing-column", "drop good_pll", "lack 'good_pll'"),
+    ("ragged-columns", "extend good", "columns of different lengths"),
+]
+
+
+@pytest.mark.parametrize("case,state,fragment", TOTALS_ROWS, ids=[r[0] for r in TOTALS_ROWS])
+def test_damaged_pair_totals_are_refused_in_one_line(case, state, fragment):
+    from fillmask_np.metrics import PairTotals
+
+    if state == "drop good_pll":
+        state = _state()
+        del state["rows"]["good_pll"]
+    elif state == "extend good":
+        state = _state()
+        state["rows"]["good"].append("extra")
+    with pytest.raises(DataError) as info:
+        PairTotals.from_state(state)
+    assert fragment in str(info.value) and "\n" not in str(info.value)
