@@ -17,6 +17,9 @@ Scored tokens: every token the tokenizer did not add (``special_tokens="template
 ``[UNK]`` and special tokens written in the text are scored, as minicons and Salazar et al. score all
 but ``[CLS]``/``[SEP]``; ``"all_special_ids"`` also leaves out every special id wherever it occurs.
 
+Long samples: ``long="window"`` scores every token of a sample longer than ``max_length`` once, in overlapping
+windows of ``max_length`` tokens (``masking.windows``); the default ``"truncate"`` scores its first tokens only.
+
 Speed: the copies of many samples (sorted by length inside a window) are packed into batches of at most
 ``token_budget`` rows x padded length, and only the scored rows are log-softmaxed. A model rewritten by
 ``fillmask-np optimize`` (``gathers_positions``) computes the LM head on those rows only; any other
