@@ -8,21 +8,17 @@ Chromium is the Debian package ``chromium`` (.ci/run installs it); skipped only 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from html.parser import HTMLParser
 
 import pytest
 
-from helpers import GOLDEN, REPO
+from helpers import GOLDEN
+from helpers.chromium import rendered_dom
 from helpers.cli_runs import ok_json
 
 pytestmark = [pytest.mark.slow, pytest.mark.cli]
-
-_spec = importlib.util.spec_from_file_location("make_screenshot", REPO / "docs" / "make_screenshot.py")
-shots = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(shots)
 
 BERT = GOLDEN / "models" / "bert"
 PAIRS = GOLDEN / "text" / "minimal_pairs.jsonl"
@@ -76,12 +72,9 @@ class PairsOutline(HTMLParser):
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory) -> tuple[PairsOutline, str, dict]:
-    binary = shots.find_chromium()
-    if binary is None:
-        pytest.skip("chromium is not installed (Debian: apt-get install -y chromium; .ci/run installs it)")
     html = tmp_path_factory.mktemp("pairs") / "pairs.html"
     printed = ok_json("pairs", "--model", BERT, "--data", PAIRS, "--group-field", "UID", "--html", html)
-    dom, _ = shots.dump_dom(binary, html)
+    dom = rendered_dom(html)
     return PairsOutline(dom), dom, printed
 
 
