@@ -26,13 +26,17 @@ def test_evaluation_of_three_shards_merges_to_the_whole_run(name):
 FAMILIES = sorted(load_manifest()["models"])
 
 
+@pytest.mark.parametrize("backend", [fm.OnnxMaskedLM, fm.NumpyMaskedLM])
 @pytest.mark.parametrize("name", FAMILIES)
-def test_onnx_shards_scored_at_batch_sizes_3_4_and_5_merge_to_the_whole_run_bit_for_bit(name):
-    model, tok = fm.OnnxMaskedLM(GOLDEN / "models" / name), fm.Tokenizer.from_dir(GOLDEN / "models" / name)
+def test_shards_scored_at_batch_sizes_3_4_and_5_merge_to_the_whole_run_bit_for_bit(name, backend):
+    """Both backends are batch-invariant (ONNX Runtime on these graphs; the NumPy backend's float32 runs each
+    sequence alone at its true length), so the batch size is an execution setting."""
+    model, tok = backend(GOLDEN / "models" / name), fm.Tokenizer.from_dir(GOLDEN / "models" / name)
     data = PROTEIN_TXT if name == "esm" else EVAL_TXT
-    whole = fm.evaluate(model, tok, data, seed=2, batch_size=16, worst=5, return_tokens=True)
+    whole = fm.evaluate(model, tok, data, seed=2, batch_size=16, limit=60, worst=5, return_tokens=True)
     merged = merged_over_shards(lambda shard, **kw: fm.evaluate(model, tok, data, seed=2, batch_size=3 + shard[0],
-                                                                worst=5, return_tokens=True, shard=shard, **kw), 3)
+                                                                limit=60, worst=5, return_tokens=True, shard=shard,
+                                                                **kw), 3)
     assert merged.settings["batch_size"] == [3, 4, 5]
     assert figures(merged, "batch_size") == figures(whole, "batch_size")
     for key in whole.tokens:
@@ -44,21 +48,6 @@ def test_numpy_backend_shards_scored_one_sample_per_batch_merge_to_the_whole_run
     whole = fm.evaluate(model, tok, EVAL_TXT, seed=1, batch_size=1)
     merged = merged_over_shards(lambda **kw: fm.evaluate(model, tok, EVAL_TXT, seed=1, batch_size=1, **kw), 3)
     assert merged.to_dict() == whole.to_dict()
-
-
-@pytest.mark.parametrize("name", FAMILIES)
-def test_numpy_backend_shards_scored_at_batch_sizes_3_4_and_5_merge_to_the_whole_run_bit_for_bit(name):
-    """The NumPy backend's float32 is batch-invariant (each sequence runs alone at its true length), so its batch
-    size is an execution setting as ONNX Runtime's is."""
-    model, tok = fm.NumpyMaskedLM(GOLDEN / "models" / name), fm.Tokenizer.from_dir(GOLDEN / "models" / name)
-    data = PROTEIN_TXT if name == "esm" else EVAL_TXT
-    whole = fm.evaluate(model, tok, data, seed=1, batch_size=16, limit=60, return_tokens=True)
-    merged = merged_over_shards(lambda shard, **kw: fm.evaluate(model, tok, data, seed=1, batch_size=3 + shard[0],
-                                                                limit=60, return_tokens=True, shard=shard, **kw), 3)
-    assert merged.settings["batch_size"] == [3, 4, 5]
-    assert figures(merged, "batch_size") == figures(whole, "batch_size")
-    for key in whole.tokens:
-        assert np.array_equal(merged.tokens[key], whole.tokens[key])
 
 
 def test_pseudo_log_likelihood_of_three_shards_merges_to_the_whole_run():
