@@ -1,8 +1,9 @@
 """``fillmask-np merge``: the partial files of a corpus's shards (``--shard I/N --partial F``) as one report.
 
 The merged report is the one a single run over the whole corpus gives, bit for bit; partials of different
-runs (settings, model, tokenizer, data), overlapping shards and missing shards are refused, the last
-unless ``--allow-partial``. A merged comparison exits 1 on a REGRESSION, as ``compare`` does.
+runs (settings, model, tokenizer, data, backend, precision), overlapping shards and missing shards are refused,
+the last unless ``--allow-partial``; shards made at different ``--batch-size`` / ``--batch-tokens`` merge (execution
+settings: the merged settings list the values). A merged comparison exits 1 on a REGRESSION, as ``compare`` does.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status (1 for a merged comparison whose verdict is REGRESSION)."""
     from ..report import CompareReport, EvalReport, PairsReport, read_partial
+    from ..report.variants_report import VariantReport
     from ..tasks import merge
     from .cmd_compare import print_table as compare_table
     from .cmd_eval import print_table as eval_table
@@ -45,6 +47,10 @@ def run(args: argparse.Namespace) -> int:
         eval_table(model, data, report)
     elif isinstance(report, PairsReport):
         pairs_table(model, data, report)
+    elif isinstance(report, VariantReport):
+        from .cmd_variants import print_table as variants_table
+
+        variants_table(model, data, report, "targets" if report.n_targets else None, None, None)
     else:
         pppl_table(model, data, report)
     return 1 if isinstance(report, CompareReport) and report.verdict == "REGRESSION" else 0
