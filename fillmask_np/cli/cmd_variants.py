@@ -7,8 +7,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .options import distinct_outputs, load, long_args, long_options, model_args
-from .printing import print_json, print_rows
+from .options import distinct_outputs, load, long_args, long_options, model_args, shard_args
+from .printing import file_row, print_json, print_rows, shard_rows
 
 _DEFAULT_TARGET = "DMS_score"  # ProteinGym's measured fitness column
 
@@ -38,6 +38,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", help="write the table with the score column to a .csv, .tsv or .parquet file")
     p.add_argument("--html", metavar="PATH", help="write one self-contained HTML page: the position x residue heat "
                                                   "map of the scores and their distribution")
+    shard_args(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
             check_output(path, inputs=inputs, what=flag)
     if args.output:
         check_table_output(args.output, what="-o")
-    distinct_outputs(("-o", args.output), ("--html", args.html))
+    distinct_outputs(("-o", args.output), ("--html", args.html), ("--partial", args.partial))
     wild_type = read_fasta(args.fasta) if args.fasta else args.sequence
     table = read_table(args.mutations, what="--mutations file")
     mutations = _column(table.columns, args.mutation_column, args.mutations, "--mutation-column")
@@ -72,9 +73,10 @@ def run(args: argparse.Namespace) -> int:
                         f"--score-column")
     report = score_variants(model, tokenizer, wild_type, [str(m) for m in mutations], strategy=args.strategy,
                             offset=args.offset, targets=targets, max_length=args.max_length, token_budget=args.batch_tokens,
-                            **long)
-    if args.output:
-        write_table(args.output, {**table.columns, args.score_column: report.scores}, what="-o")
+                            shard=args.shard, partial=args.partial, **long)
+    if args.output:  # the shard's rows with a shard
+        rows = {name: [values[k] for k in report.indices] for name, values in table.columns.items()}
+        write_table(args.output, {**rows, args.score_column: report.scores}, what="-o")
     record = None
     if args.json or args.html:
         record = provenance(model, tokenizer, args.mutations, strategy=report.strategy, settings=report.settings,
@@ -132,9 +134,11 @@ def print_table(model: str, mutations: str, report: Any, target: str | None, out
         ("scores", f"mean {np.mean(scores):.4f}, min {np.min(scores):.4f}, max {np.max(scores):.4f} nats"
          if len(scores) else "none"),
     ]
+    rows += shard_rows(report)
     if target is not None:
         rho = "undefined (a constant column)" if report.spearman is None else f"{report.spearman:.4f}"
         rows.append(("spearman", f"{rho} against {target} ({report.n_targets} mutations)"))
+    rows += file_row("partial", report.saved_partial)
     if output:
         rows.append(("output", output))
     if html:

@@ -2,7 +2,7 @@
 
 A partial is one JSON document (``.json``) or the same document as an ``.npz`` (its columns as arrays, the
 rest as a JSON ``header`` string; read with ``allow_pickle=False``). Its keys: ``format``, ``version``,
-``kind`` ("eval", "pppl", "compare" or "pairs"), ``shard`` (``[i, n]``, or None for a whole corpus), ``settings``,
+``kind`` ("eval", "pppl", "compare", "pairs" or "variants"), ``shard`` (``[i, n]``, or None for a whole corpus), ``settings``,
 ``sources`` (sha256 of model, tokenizer, data and, for a comparison, the reference), ``provenance``
 (informational), ``totals`` (the ``state()`` of the run's totals) and ``extra`` (what a report keeps besides:
 worst tokens, per-token records, a comparison's thresholds). Floats round-trip exactly in both formats.
@@ -90,7 +90,7 @@ def read_partial(path: str | Path) -> dict[str, Any]:
     shard = document.get("shard")
     shard_ok = shard is None or (isinstance(shard, list) and len(shard) == 2 and all(is_int(x) for x in shard)
                                  and 0 <= shard[0] < shard[1])
-    if (document.get("kind") not in ("eval", "pppl", "compare", "pairs") or not shard_ok
+    if (document.get("kind") not in ("eval", "pppl", "compare", "pairs", "variants") or not shard_ok
             or not all(isinstance(document.get(k), dict) for k in ("settings", "sources", "totals", "extra"))):
         raise DataError(f"{str(path)!r} is a damaged partial file (its kind, shard, settings, sources, totals or extra "
                         f"is missing or malformed); score that shard again with --partial")

@@ -21,8 +21,8 @@ class VariantReport:
     """
 
     strategy: str
-    mutations: list[str]  # as given, in input order
-    scores: list[float]  # one per mutation, in input order
+    mutations: list[str]  # as given, in input order (with a shard: its mutations, ``indices``)
+    scores: list[float]  # one per mutation, in the order of ``mutations``
     sequence_length: int  # residues of the wild type
     offset: int  # the number of the wild type's first residue
     n_forward_rows: int  # model rows run (one row = one copy of the sequence or of one window)
@@ -33,6 +33,9 @@ class VariantReport:
     # for the heat map: the wild type and, per single substitution, (0-based index, mutant residue, score)
     wild_type: str = field(default="", repr=False)
     singles: list[tuple[int, str, float]] = field(default_factory=list, repr=False)
+    indices: list[int] = field(default_factory=list)  # the input index of each score (a shard's mutations)
+    # partial=PATH: {"path", "sha256"} of the partial file this run wrote (``fm.merge`` reads it)
+    saved_partial: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every figure (``singles`` and the wild type left out: they are the input)."""

@@ -21,6 +21,8 @@ import numpy as np
 from ..errors import DataError, FillMaskError
 from ..metrics import EVAL_REPORT_COUNTS, PairedTotals, PairTotals, PLLTotals, Thresholds, Totals, warn_unknown
 from ..report import CompareReport, EvalReport, PairsReport, PLLReport, read_partial
+from ..report.variants_report import VariantReport
+from .variant_shards import merge_variants
 
 __all__ = ["merge"]
 
@@ -29,7 +31,7 @@ EXECUTION_SETTINGS = ("batch_size", "token_budget")
 
 
 def merge(partials: Sequence[str | Path] | str | Path, *,
-          allow_partial: bool = False) -> EvalReport | PLLReport | CompareReport | PairsReport:
+          allow_partial: bool = False) -> EvalReport | PLLReport | CompareReport | PairsReport | VariantReport:
     """Merge partial files (``partial=`` / ``--partial``) into the report of the whole corpus.
 
     Args:
@@ -37,7 +39,7 @@ def merge(partials: Sequence[str | Path] | str | Path, *,
         allow_partial: merge even when shards are missing; the report's ``settings["shards_covered"]`` and
             ``settings["shards_total"]`` then say which shards it covers.
     Returns:
-        an ``EvalReport``, ``PLLReport``, ``CompareReport`` or ``PairsReport``, equal field for field to the report of one run
+        an ``EvalReport``, ``PLLReport``, ``CompareReport``, ``PairsReport`` or ``VariantReport``, equal field for field to the report of one run
         over every shard's samples (for any shard count and batch size).
 
     >>> merge(["part-0.json", "part-1.json"]).cross_entropy  # doctest: +SKIP
@@ -68,6 +70,8 @@ def merge(partials: Sequence[str | Path] | str | Path, *,
         warn_unknown(pll.counts)
         report.tokens = _merged_tokens(docs)
         return report
+    if kind == "variants":
+        return merge_variants(docs, settings)
     if kind == "pairs":
         pairs = PairTotals.merge([PairTotals.from_state(d["totals"]) for d in docs])
         return PairsReport.from_totals(pairs, docs[0]["extra"]["variant"], settings)

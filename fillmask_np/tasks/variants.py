@@ -15,6 +15,7 @@ is scored in windows (``variant_rows.layout``), each residue read in one window.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Sequence
 
 import numpy as np
@@ -25,9 +26,12 @@ from ..masking import check_long, windowing
 from ..metrics.rank_correlation import spearman
 from ..report.variants_report import VariantReport
 from ..runtime import check_max_length, check_pair
+from ..text import check_shard, shard_label
 from ..tokenization.residues import residue_ids, residue_template
 from .evaluation import LOGITS_BUDGET
 from .mutations import Mutation, parse_mutations
+from .partials import check_partial
+from .variant_shards import save_variant_partial
 from .variant_rows import Layout, RowPlan, layout, run_rows
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,6 +59,8 @@ def score_variants(
     stride: int | None = None,
     token_budget: int = 8192,
     logits_budget: int = LOGITS_BUDGET,
+    shard: tuple[int, int] | str | None = None,
+    partial: str | Path | None = None,
 ) -> VariantReport:
     """Score each mutation of ``wild_type`` (higher: the model prefers the mutant more).
 
@@ -73,6 +79,9 @@ def score_variants(
         stride: with ``long="window"``: residues between window starts, 1..W (default W // 2).
         token_budget: at most this many rows x length per model call.
         logits_budget: at most this many logits per model call.
+        shard: ``(i, n)`` or ``"i/n"``: score only the mutations k with ``k % n == i`` (``report.indices``);
+            ``merge`` of the n shards' partials is the report of the whole run.
+        partial: write the run's partial file here (``.json`` or ``.npz``), for ``merge``.
     Returns:
         a ``VariantReport``: ``scores`` in input order, ``spearman`` when ``targets`` were given.
 
@@ -90,6 +99,12 @@ def score_variants(
     if not parsed:
         raise DataError("no mutation to score; pass mutations like ['A24P', 'A24P:D30N']")
     target_values = _targets(targets, len(parsed))
+    shard = check_shard(shard)
+    chosen = [k for k in range(len(parsed)) if shard is None or k % shard[1] == shard[0]]
+    if not chosen:
+        raise DataError(f"shard {shard_label(shard)} holds no mutation of {len(parsed)}; use fewer shards")
+    if partial is not None:  # refused before any work
+        partial = check_partial(partial, model, tokenizer, None)
     token_budget = check_count("token_budget", token_budget, hint="rows x length per model call")
     logits_budget = check_count("logits_budget", logits_budget, hint="logits held at once")
     stride = check_long(long, stride)
@@ -106,20 +121,24 @@ def score_variants(
         wt_ids = wt_ids[:width]
     where = layout(len(wt_ids), width, width if stride is None else stride)
     budgets = dict(token_budget=token_budget, logits_budget=logits_budget)
+    all_texts, texts, parsed = list(mutations), [mutations[k] for k in chosen], [parsed[k] for k in chosen]
     if strategy == "pseudo-ppl":
         scores, rows = _pseudo_ppl(model, tokenizer, template, wt_ids, letter_ids, parsed, where, budgets)
     else:
         scores, rows = _marginals(model, tokenizer, template, wt_ids, letter_ids, parsed, where, budgets,
                                   masked=strategy == "masked-marginals")
-    rho = spearman(np.asarray(scores), target_values, what="targets") if target_values is not None else None
+    shard_targets = None if target_values is None else target_values[chosen]
+    rho = spearman(np.asarray(scores), shard_targets, what="targets") if shard_targets is not None else None
     settings = dict(strategy=strategy, offset=int(offset), max_length=max_length, long=long, window_residues=width,
-                    stride=stride, token_budget=token_budget)
+                    stride=stride, token_budget=token_budget, shard=shard_label(shard))
     singles = [(m[0].position, m[0].mutant, s) for m, s in zip(parsed, scores) if len(m) == 1]
-    return VariantReport(strategy=strategy, mutations=list(mutations), scores=scores,
-                         sequence_length=len(wild_type), offset=int(offset), n_forward_rows=rows,
-                         n_windows=len(where.spans), spearman=rho,
-                         n_targets=0 if target_values is None else len(target_values), settings=settings,
-                         wild_type=wild_type, singles=singles)
+    report = VariantReport(strategy=strategy, mutations=texts, scores=scores, sequence_length=len(wild_type),
+                           offset=int(offset), n_forward_rows=rows, n_windows=len(where.spans), spearman=rho,
+                           n_targets=0 if shard_targets is None else len(shard_targets), settings=settings,
+                           wild_type=wild_type, singles=singles, indices=chosen)
+    if partial is not None:
+        report.saved_partial = save_variant_partial(partial, report, model, tokenizer, all_texts, target_values)
+    return report
 
 
 def _targets(targets: Sequence[float] | np.ndarray | None, count: int) -> np.ndarray | None:

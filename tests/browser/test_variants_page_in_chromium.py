@@ -9,19 +9,15 @@ Chromium is the Debian package ``chromium`` (.ci/run installs it); skipped only 
 from __future__ import annotations
 
 import csv
-import importlib.util
-from html.parser import HTMLParser
 
 import pytest
 
-from helpers import GOLDEN, REPO
+from helpers import GOLDEN
+from helpers.chromium import rendered_dom
 from helpers.cli_runs import ok_json
+from helpers.page_dom import CardsOutline
 
 pytestmark = [pytest.mark.slow, pytest.mark.cli]
-
-_spec = importlib.util.spec_from_file_location("make_screenshot", REPO / "docs" / "make_screenshot.py")
-shots = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(shots)
 
 ESM = GOLDEN / "models" / "esm"
 WILD = (GOLDEN / "text" / "protein_eval.txt").read_text(encoding="utf-8").split("\n")[1]
@@ -29,50 +25,25 @@ AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
 SCANNED = 8  # residues scanned: every substitution at each
 
 
-class HeatOutline(HTMLParser):
+class HeatOutline(CardsOutline):
     """The dumped DOM: each heat-map cell's (mutation, score, x, y), each wild-type box's (x, y), the metric cards'
     texts and the console-errors box."""
 
     def __init__(self, dom: str) -> None:
-        super().__init__()
         self.cells: list[tuple[str, float, float, float]] = []
         self.wild: list[tuple[float, float]] = []
-        self.metrics: dict[str, str] = {}
-        self.errors = ""
-        self._into: str | None = None
-        self._text = ""
-        self.feed(dom)
+        super().__init__(dom)
 
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "rect" and a.get("class") == "cell":
-            self.cells.append((a["data-mutation"], float(a["data-score"]), float(a["x"]), float(a["y"])))
-        elif tag == "rect" and a.get("class") == "wt":
-            self.wild.append((float(a["x"]), float(a["y"])))
-        elif "data-metric" in a:
-            self._into, self._text = "metric:" + a["data-metric"], ""
-        elif a.get("id") == "console-errors":
-            self._into, self._text = "errors", ""
-
-    def handle_data(self, data: str) -> None:
-        if self._into is not None:
-            self._text += data
-
-    def handle_endtag(self, tag: str) -> None:
-        if self._into and self._into.startswith("metric:") and tag == "div":
-            self.metrics[self._into.split(":", 1)[1]] = self._text
-        elif self._into == "errors" and tag == "pre":
-            self.errors = self._text
-        else:
-            return
-        self._into = None
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        if tag == "rect" and attrs.get("class") == "cell":
+            self.cells.append((attrs["data-mutation"], float(attrs["data-score"]), float(attrs["x"]),
+                               float(attrs["y"])))
+        elif tag == "rect" and attrs.get("class") == "wt":
+            self.wild.append((float(attrs["x"]), float(attrs["y"])))
 
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory) -> tuple[HeatOutline, str, dict]:
-    binary = shots.find_chromium()
-    if binary is None:
-        pytest.skip("chromium is not installed (Debian: apt-get install -y chromium; .ci/run installs it)")
     folder = tmp_path_factory.mktemp("variants")
     table = folder / "scan.csv"
     with table.open("w", newline="", encoding="utf-8") as handle:
@@ -82,7 +53,7 @@ def page(tmp_path_factory) -> tuple[HeatOutline, str, dict]:
     html = folder / "variants.html"
     printed = ok_json("variants", "--model", ESM, "--sequence", WILD, "--mutations", table,
                       "--strategy", "masked-marginals", "--html", html)
-    dom, _ = shots.dump_dom(binary, html)
+    dom = rendered_dom(html)
     return HeatOutline(dom), dom, printed
 
 

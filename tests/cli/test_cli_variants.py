@@ -113,3 +113,27 @@ def test_the_readme_variants_python_example_runs():
     exec(example, namespace)
     shown = re.search(r"\[(-[\d.]+)\.\.\., (-[\d.]+)\.\.\.\]", example).groups()
     assert [f"{s:.4f}" for s in namespace["report"].scores] == list(shown)
+
+
+@pytest.mark.parametrize("suffix", [".json", ".npz"])
+def test_shards_merge_into_the_whole_runs_scores_and_spearman(table, tmp_path, suffix):
+    argv = ["variants", "--model", ESM, "--sequence", WILD, "--mutations", table, "--strategy", "pseudo-ppl"]
+    whole = ok_json(*argv)
+    paths = [tmp_path / f"part-{i}{suffix}" for i in range(3)]
+    for i, path in enumerate(paths):
+        shard = ok_json(*argv, "--shard", f"{i}/3", "--partial", path)
+        assert shard["indices"] == list(range(i, len(ROWS), 3))
+        assert shard["scores"] == [whole["scores"][k] for k in shard["indices"]]
+    merged = ok_json("merge", *paths[::-1])
+    for key in ("mutations", "scores", "spearman", "n_targets", "strategy", "indices"):
+        assert merged[key] == whole[key], key
+    missing = cli("merge", *paths[:2])
+    assert missing.status == 2 and "shard 2 of 3 is missing" in missing.err
+
+
+def test_a_shards_output_table_holds_its_own_rows(table, tmp_path):
+    scored = tmp_path / "shard.csv"
+    assert cli("variants", "--model", ESM, "--sequence", WILD, "--mutations", table, "--shard", "1/2", "-o",
+               scored).status == 0
+    rows = list(csv.reader(scored.open(encoding="utf-8")))
+    assert [r[0] for r in rows[1:]] == [ROWS[1][0], ROWS[3][0]]
