@@ -7,6 +7,7 @@ from the golden eval texts; shards and ``merge`` give the whole run's figures bi
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,14 @@ def test_pairs_with_windows_scores_each_sentence_as_pppl_with_windows_does():
     pll = fm.pseudo_log_likelihood(*load_golden("bert"), [s["sentence_good"] for s in sentences], max_length=8,
                                    long="window", stride=3)
     assert [p["good_pll"] for p in report["pairs"]] == pll.per_sample["pseudo_log_likelihood"]
+
+
+@pytest.mark.parametrize("verb", ["pppl", "eval"])
+def test_html_page_of_a_window_run_marks_tokens_past_the_model_length_in_the_whole_text(data, tmp_path, verb):
+    page = tmp_path / "r.html"
+    report = ok_json(verb, "--model", BERT, "--data", data["english"], "--max-length", "24", "--long", "window",
+                     "--html", page)
+    html = page.read_text(encoding="utf-8")
+    shown = sum(int(n) for n in re.findall(r'data-sample="\d+" data-tokens="(\d+)"', html))
+    assert shown == report["n_scored_tokens" if verb == "pppl" else "n_masked"] > 24 * 4
+    assert "cut at max_length" not in html

@@ -44,7 +44,7 @@ def sample_block(tokenizer: Tokenizer, settings: dict[str, Any], *, sample: int,
 
     Args:
         tokenizer: encodes ``text`` again (and names the tokens when there is no text).
-        settings: the report's settings (``max_length``, ``special_tokens``).
+        settings: the report's settings (``max_length``, ``special_tokens``, ``long``).
         sample: the sample's index (i-th non-empty sample), for ids and messages.
         text: the sample's text as read from the data, or None.
         meta: HTML shown above the text.
@@ -58,7 +58,8 @@ def sample_block(tokenizer: Tokenizer, settings: dict[str, Any], *, sample: int,
         body = " ".join(token_span(n, float(v), vmax, t, f"{prefix}-{k}")
                         for k, (n, v, t) in enumerate(zip(names, values, tips)))
     else:
-        row = tokenizer.encode_rows([text], max_length=settings.get("max_length"),
+        whole = settings.get("long") == "window"  # every token was scored, in windows: positions in the whole text
+        row = tokenizer.encode_rows([text], max_length=None if whole else settings.get("max_length"),
                                     special_tokens=settings.get("special_tokens", "template"))[0]
         marks = []
         for p, i, v, t, name in zip(np.asarray(positions).tolist(), np.asarray(ids).tolist(), values, tips, names):
