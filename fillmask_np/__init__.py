@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checke
     from .metrics import FIDELITY, LOSSY, Thresholds
     from .numerics import check_finite, cross_entropy, log_softmax, logsumexp
     from .optimize import OptimizeReport, optimize_model
-    from .report import CompareReport, EvalReport, PairsReport, PLLReport
+    from .report import CompareReport, EvalReport, PairsReport, PLLReport, VariantReport
     from .runtime import MaskedLM, NumpyMaskedLM, OnnxMaskedLM
     from .tasks import (Generation, GenerationStep, Generations, compare, evaluate, fill_mask, generate, merge,
                         pseudo_log_likelihood, pseudo_perplexity, score_pairs, score_variants)
@@ -43,7 +43,8 @@ _LAZY = {  # public name -> the stage folder (or leaf module) that defines it
     **dict.fromkeys(("check_finite", "cross_entropy", "log_softmax", "logsumexp"), "numerics"),
     **dict.fromkeys(("FIDELITY", "LOSSY", "Thresholds"), "metrics"),
     **dict.fromkeys(("MaskedLM", "NumpyMaskedLM", "OnnxMaskedLM"), "runtime"),
-    **dict.fromkeys(("CompareReport", "EvalReport", "PairsReport", "PLLReport", "render_html"), "report"),
+    **dict.fromkeys(("CompareReport", "EvalReport", "PairsReport", "PLLReport", "VariantReport", "render_html"),
+                     "report"),
     **dict.fromkeys(("compare", "evaluate", "fill_mask", "generate", "Generation", "GenerationStep", "Generations",
                      "merge", "pseudo_log_likelihood", "pseudo_perplexity", "score_pairs", "score_variants"), "tasks"),
     **dict.fromkeys(("OptimizeReport", "optimize_model"), "optimize"),
@@ -56,7 +57,7 @@ __all__ = [
     "load_masks", "log_softmax", "logsumexp", "LOSSY", "mask_tokens", "MaskedLM", "MaskingConfig", "MaskingError",
     "MaskManifest", "merge", "ModelError", "NumericsError", "NumpyMaskedLM", "OnnxMaskedLM", "optimize_model",
     "OptimizeReport", "PairsReport", "PLLReport", "pseudo_log_likelihood", "pseudo_perplexity", "render_html", "sample_rng",
-    "save_masks", "score_pairs", "score_variants", "Thresholds", "Tokenizer", "TokenizerError", "UnknownTokensWarning",
+    "save_masks", "score_pairs", "score_variants", "Thresholds", "VariantReport", "Tokenizer", "TokenizerError", "UnknownTokensWarning",
 ]
 
 

@@ -12,6 +12,7 @@ from .pairs_report import PairsReport
 from .pll_report import PLLReport
 from .trace import provenance
 from .tokens_file import TOKEN_SUFFIXES, check_tokens_path, write_tokens
+from .variants_report import VariantReport
 
-__all__ = ["CompareReport", "EvalReport", "PairsReport", "PLLReport", "TABLE_COLUMNS", "TOKEN_SUFFIXES", "check_tokens_path",
+__all__ = ["CompareReport", "EvalReport", "PairsReport", "PLLReport", "VariantReport", "TABLE_COLUMNS", "TOKEN_SUFFIXES", "check_tokens_path",
            "PARTIAL_SUFFIXES", "check_partial_path", "html_report", "provenance", "read_partial", "render_html", "token_table", "write_partial", "write_tokens"]
