@@ -1,6 +1,7 @@
 """The ``fillmask-np`` command line: one module per command (``cmd_<command>.py``), dispatched here.
 
-Bad input prints one ``fillmask-np: error: ...`` line on stderr and exits 2 (no traceback). A command is one run
+Bad input prints one ``fillmask-np: error: ...`` line on stderr and exits 2 (no traceback, no usage block); the
+messages name the flags typed (``--top-p 1.5``), not the API's keywords (``limits.naming_flags``). A command is one run
 (``text.reading_run``): no output it writes may be a file it has read. SIGTERM stops it as Ctrl-C does
 (exit 143): the stack unwinds, so no temporary file is left behind.
 """
@@ -10,13 +11,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import signal
 import sys
 import threading
 import warnings
 from contextlib import contextmanager
 from types import FrameType, ModuleType
-from typing import Iterator, Sequence
+from typing import Iterator, NoReturn, Sequence
 
 from ..errors import FillMaskError, FillMaskWarning
 
@@ -41,8 +43,25 @@ def _module(command: str) -> ModuleType:
     return importlib.import_module(f".{_COMMANDS[command]}", __package__)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's refusals as one ``FillMaskError`` line (no usage block); a value of the wrong type names its flag
+    and the rule (``--limit '2.5' must be an integer from 1 to ...``). Sub-commands' parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        from ..limits import COUNT_BOUNDS
+
+        typed = re.fullmatch(r"argument (?:\S+/)?(--?[\w-]+): invalid (int|float) value: (.*)", message)
+        if typed:
+            flag, kind, value = typed.groups()
+            bounds = COUNT_BOUNDS.get(flag.lstrip("-").replace("-", "_"))
+            rule = "a number" if kind == "float" else f"an integer from {bounds[0]} to {bounds[1]}" if bounds else \
+                "an integer"
+            raise FillMaskError(f"{flag} {value} must be {rule}")
+        raise FillMaskError(f"{message.removeprefix('argument ')} (see {self.prog} --help)")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=_PROG, description="Evaluate ONNX fill-mask models without torch.")
+    parser = _Parser(prog=_PROG, description="Evaluate ONNX fill-mask models without torch.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="{" + ",".join(_COMMANDS) + "}")
     for command in _COMMANDS:
         _module(command).add(sub)
@@ -57,10 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..text import reading_run
     from .argv_checks import attach_dashed_shard, check_counts
     from .options import refuse_empty_paths
+    from ..limits import naming_flags
 
-    args = _parser().parse_args(attach_dashed_shard(sys.argv[1:] if argv is None else argv))
     try:
-        with warnings.catch_warnings(), reading_run(), _sigterm_unwinds():
+        args = _parser().parse_args(attach_dashed_shard(sys.argv[1:] if argv is None else argv))
+        with warnings.catch_warnings(), reading_run(), _sigterm_unwinds(), naming_flags():
             warnings.simplefilter("always", FillMaskWarning)
             warnings.showwarning = _one_line_warning
             refuse_empty_paths(args)

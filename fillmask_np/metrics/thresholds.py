@@ -13,7 +13,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from ..errors import FillMaskError
-from ..limits import check_count
+from ..limits import check_count, option_label
 
 __all__ = ["LOWER_IS_WORSE", "OPTIONAL", "Thresholds", "relative", "validate_thresholds", "verdict"]
 
@@ -59,21 +59,22 @@ class Thresholds:
                         "a finite KL in nats per token >= 0" if name.startswith("kl_") else
                         "a finite logit difference >= 0, or None (not judged)" if name.startswith(OPTIONAL) else
                         "a finite relative cross-entropy increase >= 0 (e.g. 0.05 for 5 %)")
-                raise FillMaskError(f"{name}={value!r} must be {what}")
+                raise FillMaskError(f"{option_label(name, value)} must be {what}")
             object.__setattr__(self, name, float(value))
         for prefix in ("", "kl_") + tuple(f"{p}_" for p in LOWER_IS_WORSE + OPTIONAL):
             risk, regression = values[f"{prefix}at_risk"], values[f"{prefix}regression"]
+            risk_, regression_ = option_label(f"{prefix}at_risk", risk), option_label(f"{prefix}regression", regression)
             if (risk is None) != (regression is None):
-                raise FillMaskError(f"{prefix}at_risk={risk!r} and {prefix}regression={regression!r}: set both "
-                                    f"(the criterion is judged) or neither (None: not judged)")
+                raise FillMaskError(f"{risk_} and {regression_}: set both (the criterion is judged) or neither "
+                                    f"(None: not judged)")
             if risk is None:
                 continue
             if prefix.startswith(LOWER_IS_WORSE) and risk < regression:
-                raise FillMaskError(f"{prefix}at_risk={risk!r} is below {prefix}regression={regression!r}; a share "
-                                    f"below the AT_RISK threshold must be reached before the REGRESSION one")
+                raise FillMaskError(f"{risk_} is below {regression_}; a share below the AT_RISK threshold must be "
+                                    f"reached before the REGRESSION one")
             if not prefix.startswith(LOWER_IS_WORSE) and risk > regression:
-                raise FillMaskError(f"{prefix}at_risk={risk!r} is above {prefix}regression={regression!r}; the "
-                                    f"AT_RISK threshold must not exceed the REGRESSION one")
+                raise FillMaskError(f"{risk_} is above {regression_}; the AT_RISK threshold must not exceed the "
+                                    f"REGRESSION one")
 
 
 def validate_thresholds(thresholds: object, bootstrap: int, bootstrap_seed: int) -> Thresholds | None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 
 from ..errors import FillMaskError, FillMaskWarning, TokenizerError
-from ..limits import is_int
+from ..limits import is_int, option_label, option_name
 from ..text import file_sha256
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,8 +58,9 @@ def shared_max_length(candidate: Any, reference: Any, tokenizer: Tokenizer,
     if max_length is not None:
         for who, limit in limits.items():
             if who != "tokenizer model_max_length" and int(max_length) > limit:
-                raise FillMaskError(f"max_length={max_length!r} exceeds the {who}'s limit of {limit} tokens; both "
-                                    f"models must accept the same batches: pass max_length <= {limit}")
+                raise FillMaskError(f"{option_label('max_length', max_length)} exceeds the {who}'s limit of {limit} "
+                                    f"tokens; both models must accept the same batches: pass "
+                                    f"{option_name('max_length')} <= {limit}")
         return int(max_length), "max_length argument"
     if not limits:
         return 512, "default (no model or tokenizer limit known)"

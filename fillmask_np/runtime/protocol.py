@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 
 from ..errors import FillMaskError, ModelError, TokenizerError
+from ..limits import option_label, option_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..tokenization import Tokenizer
@@ -115,8 +116,8 @@ def check_max_length(model: MaskedLM, tokenizer: Tokenizer, max_length: int | No
         return default_max_length(model, tokenizer)
     limit = model.max_length
     if limit is not None and max_length > limit:
-        raise ModelError(f"max_length={max_length!r} exceeds the limit of model {model.name!r} ({limit} tokens: its "
-                         f"fixed length or position embeddings); pass max_length <= {limit}")
+        raise ModelError(f"{option_label('max_length', max_length)} exceeds the limit of model {model.name!r} ({limit} "
+                         f"tokens: its fixed length or position embeddings); pass {option_name('max_length')} <= {limit}")
     return int(max_length)
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal, Sequence
 import numpy as np
 
 from ..errors import FillMaskError
-from ..limits import check_count
+from ..limits import check_count, option_label, option_name
 from .iterative import fill_iterative
 from .prompts import Prompt, batch_log_probs, candidate, encode_prompts, sequence
 from .sampling import Sampler, check_rng, check_sampling
@@ -91,7 +91,9 @@ def fill_mask(model: MaskedLM, tokenizer: Tokenizer, text: str | Sequence[str], 
         raise FillMaskError(f"strategy={strategy!r} is not one of {list(STRATEGIES)}")
     sampling = bool(sample) or temperature is not None or top_p is not None
     if sampling and strategy != "iterative":
-        raise FillMaskError("sample, temperature and top_p apply to strategy='iterative'; pass it, or drop them")
+        names = ", ".join(option_name(name) for name in ("sample", "temperature"))
+        raise FillMaskError(f"{names} and {option_name('top_p')} apply to {option_label('strategy', 'iterative')}; "
+                            f"pass it, or drop them")
     if not sampling and (seed is not None or rng is not None):
         raise FillMaskError(f"seed={seed!r} / rng={rng!r} only matter when sampling; pass sample=True or drop them")
     batch_size = check_count("batch_size", batch_size, hint="texts per model call, e.g. 16")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal, Sequence
 
 import numpy as np
 
+from ..limits import option_label
 from ..report import provenance
 from ..text import check_output
 from .candidates import allowed_ids
@@ -83,7 +84,7 @@ def generate(model: MaskedLM, tokenizer: Tokenizer, texts: str | Sequence[str] |
     if history is not None:
         history = check_output(history, inputs=input_paths(model, tokenizer), what="--history")
     prompts = encode_prompts(model, tokenizer, texts_, new_tokens=appended,
-                             fix=", or pass new_tokens=N to append N masks")
+                             fix=f", or pass {option_label('new_tokens', 'N', raw=True)} to append N masks")
     allowed = allowed_ids(tokenizer, targets, exclude_special)
     rows = []
     for p, (text, prompt) in enumerate(zip(texts_, prompts)):

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import FillMaskError
-from ..limits import check_count
+from ..limits import check_count, option_label, option_name
 from .sampling import Sampler, check_rng, check_sampling
 from .schedules import Schedule, check_schedule
 from .unmasking import UNMASK_ORDERS
@@ -103,16 +103,19 @@ def prompt_texts(texts: str | Sequence[str] | None, prefix: str | Sequence[str] 
     """
     check_count("new_tokens", new_tokens, allow_none=True)
     check_count("length", length, allow_none=True)
+    prefix_, new_tokens_, length_ = (option_name(name) for name in ("prefix", "new_tokens", "length"))
+    new_n = option_label("new_tokens", "N", raw=True)
     if length is not None:
         if texts is not None or prefix is not None or new_tokens is not None:
-            raise FillMaskError("length= generates from nothing: drop the texts / prefix / new_tokens, or use "
-                                "new_tokens= to continue a prefix")
+            raise FillMaskError(f"{option_label('length', 'N', raw=True)} generates from nothing: drop the texts / "
+                                f"{prefix_} / {new_tokens_}, or use {new_n} to continue a prefix")
         return [""], int(length)
     if (texts is None) == (prefix is None):
-        raise FillMaskError("pass the prompts as texts (with mask tokens), or prefix= with new_tokens=, or length=; "
-                            "exactly one of texts / prefix / length")
+        raise FillMaskError(f"pass the prompts as texts (with mask tokens), or {option_label('prefix', 'P', raw=True)} "
+                            f"with {new_n}, or {option_label('length', 'N', raw=True)}; exactly one of texts / "
+                            f"{prefix_} / {length_}")
     if prefix is not None and new_tokens is None:
-        raise FillMaskError(f"prefix={prefix!r} needs new_tokens=N: the number of masks to generate after it")
+        raise FillMaskError(f"{option_label('prefix', prefix)} needs {new_n}: the number of masks to generate after it")
     given = texts if texts is not None else prefix
     items = [given] if isinstance(given, str) else given
     if not isinstance(items, (list, tuple)) or not items:

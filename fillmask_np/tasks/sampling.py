@@ -14,7 +14,7 @@ import numpy as np
 
 from ..config import validate_seed
 from ..errors import FillMaskError
-from ..limits import check_count
+from ..limits import check_count, option_label
 
 __all__ = ["Sampler", "check_sampling", "check_rng"]
 
@@ -68,9 +68,9 @@ def check_sampling(temperature: float | None, top_k: int | None, top_p: float | 
     top_k = default_top_k if top_k is None else check_count("top_k", top_k, hint="candidates to sample from")
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not (
             math.isfinite(temperature) and temperature > 0):
-        raise FillMaskError(f"temperature={temperature!r} must be a positive number, e.g. 0.7 or 1.0")
+        raise FillMaskError(f"{option_label('temperature', temperature)} must be a positive number, e.g. 0.7 or 1.0")
     if isinstance(top_p, bool) or not isinstance(top_p, (int, float)) or not 0 < top_p <= 1:
-        raise FillMaskError(f"top_p={top_p!r} must be in (0, 1], e.g. 0.9")
+        raise FillMaskError(f"{option_label('top_p', top_p)} must be in (0, 1], e.g. 0.9")
     return float(temperature), int(top_k), float(top_p)
 
 

@@ -24,7 +24,7 @@ import math
 from typing import Sequence, Union
 
 from ..errors import FillMaskError
-from ..limits import check_count, is_int
+from ..limits import check_count, is_int, option_label, option_name
 
 __all__ = ["SCHEDULES", "Schedule", "unmask_counts", "check_schedule"]
 
@@ -82,8 +82,8 @@ def unmask_counts(n_masks: int, steps: int | None, schedule: Schedule, *, what: 
         return list(schedule)
     total = n_masks if steps is None else steps
     if total > n_masks:
-        raise FillMaskError(f"steps={total} is more than the {n_masks} mask(s) of {what}; every step fills at least "
-                            f"one mask: pass steps <= {n_masks}")
+        raise FillMaskError(f"{option_label('steps', total)} is more than the {n_masks} mask(s) of {what}; every step "
+                            f"fills at least one mask: pass {option_name('steps')} <= {n_masks}")
     counts, left = [], n_masks
     for t in range(1, total + 1):
         if schedule == "linear":

@@ -95,12 +95,12 @@ def test_without_bootstrap_the_point_estimate_decides_and_the_table_says_so(caps
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--kl-at-risk", "-1"], "kl_at_risk=-1.0 must be a finite KL"),
-    (["--kl-regression", "nan"], "kl_regression=nan must be"),
-    (["--agreement-at-risk", "1.5"], "agreement_at_risk=1.5 must be a share between 0 and 1"),
-    (["--agreement-at-risk", "0.5", "--agreement-regression", "0.8"], "agreement_at_risk=0.5 is below"),
-    (["--top5-regression", "2"], "top5_regression=2.0 must be a share"),
-    (["--at-risk", "0.2", "--regression", "0.1"], "at_risk=0.2 is above regression=0.1"),
+    (["--kl-at-risk", "-1"], "--kl-at-risk -1.0 must be a finite KL"),
+    (["--kl-regression", "nan"], "--kl-regression nan must be"),
+    (["--agreement-at-risk", "1.5"], "--agreement-at-risk 1.5 must be a share between 0 and 1"),
+    (["--agreement-at-risk", "0.5", "--agreement-regression", "0.8"], "--agreement-at-risk 0.5 is below"),
+    (["--top5-regression", "2"], "--top5-regression 2.0 must be a share"),
+    (["--at-risk", "0.2", "--regression", "0.1"], "--at-risk 0.2 is above --regression 0.1"),
 ])
 def test_bad_thresholds_exit_2_with_one_line(capsys, args, message):
     code, out, err = _compare(capsys, BERT, *args)
