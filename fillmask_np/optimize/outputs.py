@@ -55,6 +55,11 @@ def _refuse_another_model(dst_file: Path, src_dir: Path) -> None:
     if not folder.is_dir() or same_file(folder, src_dir):
         return
     checkpoint = [n for n in _CHECKPOINT_NAMES if (folder / n).exists()]
+    exports = sorted(p.name for p in folder.glob("*.onnx"))
+    if checkpoint and exports and not dst_file.exists():
+        raise InputFileError(f"optimize output folder {str(folder)!r} holds another model's files "
+                             f"({', '.join(exports + checkpoint)}); writing {dst_file.name} there would mix that "
+                             f"model's files with these: pass a new or empty folder with -o")
     if checkpoint and not dst_file.exists():
         raise InputFileError(f"optimize output folder {str(folder)!r} is a checkpoint folder ({checkpoint[0]}) "
                              f"without {dst_file.name}; writing one there would change what it loads as "

@@ -48,14 +48,16 @@ def _fifo_copy(root: Path, folder: str, source: Path, names: tuple[str, ...], fi
 
 @pytest.fixture(scope="module")
 def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An export (m), a checkpoint (ck), another model never read (other), a RoBERTa model with a slow
-    tokenizer folder (rbm + rbtok), links to their files, masks and partials of the data, and FIFOs."""
+    """An export (m), a checkpoint (ck), another model never read (other; rbboth: export and checkpoint), a RoBERTa
+    model with a slow tokenizer folder (rbm + rbtok), links to their files, masks and partials of the data, and
+    FIFOs."""
     w = tmp_path_factory.mktemp("files")
     export = ("config.json", "model.onnx", "tokenizer.json", "tokenizer_config.json", "vocab.txt")
     _copy(BERT, w / "m", export + ("model.safetensors",))
     _copy(BERT, w / "ck", ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"))
     _copy(ROBERTA, w / "other", ("config.json", "model.onnx", "tokenizer.json", "vocab.json", "merges.txt"))
     _copy(ROBERTA, w / "rbm", ("config.json", "model.onnx"))
+    _copy(ROBERTA, w / "rbboth", ("config.json", "model.onnx", "model.safetensors", "tokenizer.json"))
     _copy(ROBERTA, w / "rbtok", ("vocab.json", "merges.txt", "tokenizer_config.json"))
     (w / "rbtok" / "special_tokens_map.json").write_text(json.dumps({"mask_token": "<mask>"}), encoding="utf-8")
     shutil.copyfile(EVAL_TXT, w / "data.txt")
@@ -188,6 +190,8 @@ CLI_ROWS = [
     ("optimize-into-another-models-folder", ["optimize", "{w}/m", "-o", "{w}/other"], "holds another model's"),
     ("optimize-beside-another-model", ["optimize", "{w}/m", "-o", "{w}/other/fast.onnx"], "holds another model's"),
     ("optimize-into-a-checkpoint-folder", ["optimize", "{w}/m", "-o", "{w}/ck"], "is a checkpoint folder"),
+    ("optimize-beside-another-models-export-and-checkpoint", ["optimize", "{w}/m/model.onnx", "-o", "{w}/rbboth/x.onnx"],
+     "rbboth' holds another model's files (model.onnx, model.safetensors); writing x.onnx there would mix"),
     # empty paths
     ("html-empty", EVAL + ["--html", ""], "--html '' is an empty path"),
     ("tokens-empty", EVAL + ["--tokens", ""], "--tokens '' is an empty path"),
