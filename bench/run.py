@@ -47,8 +47,9 @@ METHOD = (
     "library defaults as `fm.evaluate` uses them (`OnnxMaskedLM(path).masked_logits`: the default export computes "
     "[B, L, V] logits and the masked rows are gathered, the optimized models compute the [M, V] rows only; "
     "`fm.cross_entropy` on those rows; `fm.evaluate`). NumPy backend: `fm.NumpyMaskedLM` on the same model saved "
-    "by `save_pretrained(safe_serialization=True)` (weights memory-mapped; encoder on the batch, LM head on the "
-    "masked rows only), the same `masked_logits` and `fm.cross_entropy` calls, NumPy's own BLAS threads."
+    "by `save_pretrained(safe_serialization=True)` (weights memory-mapped; batch-invariant float32: each sequence "
+    "alone at its true length with BLAS on one thread, the sequences in parallel on every CPU, LM head on the "
+    "masked rows only), the same `masked_logits` and `fm.cross_entropy` calls."
 )
 
 
