@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..config import MaskingConfig
 from ..errors import FillMaskError
+from ..limits import option_label
 from ..text import Progress, TextSource, iter_texts, non_empty
 from ..tokenization import count_unknown
 from .batches import MaskedBatch, draw_masker, hf_batch, per_sample_batches, window_batches
@@ -108,8 +109,9 @@ def sample_batches(tokenizer: Tokenizer, samples: Iterable[tuple[int, int, str]]
     if config.max_length is None:
         raise FillMaskError("masked batches need a resolved max_length (MaskingConfig.with_max_length)")
     if plan is not None and (config.masking != "per_sample" or manifest is not None):
-        raise FillMaskError("long='window' masks each whole sample with its own Generator: it needs "
-                            "masking='per_sample' and no masks file; use long='truncate' for those")
+        raise FillMaskError(f"{option_label('long', 'window')} masks each whole sample with its own Generator: it "
+                            f"needs {option_label('masking', 'per_sample')} and no masks file; use "
+                            f"{option_label('long', 'truncate')} for those")
     return _generate(tokenizer, iter(samples), config, counts, progress, manifest, plan)
 
 

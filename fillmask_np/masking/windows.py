@@ -72,10 +72,10 @@ def owner_windows(n_tokens: int, width: int, starts: np.ndarray) -> np.ndarray:
     return np.where(distance(earlier) >= distance(later), earlier, later)  # [n]
 
 
-def check_long(long: str, stride: object, *, flags: bool = False) -> int | None:
+def check_long(long: str, stride: object, *, flags: bool | None = None) -> int | None:
     """Check ``long`` and ``stride`` before any work; the stride (None: the default) when ``long="window"``.
 
-    ``flags``: the values came from the command line (messages name ``--long``/``--stride``).
+    ``flags``: messages name ``--long``/``--stride`` (None: as ``limits.naming_flags`` says).
 
     >>> check_long("window", 4), check_long("truncate", None)
     (4, None)
@@ -127,14 +127,14 @@ class Windowing:
         return out
 
 
-def windowing(tokenizer: Tokenizer, max_length: int, stride: int | None, *, flags: bool = False) -> Windowing:
+def windowing(tokenizer: Tokenizer, max_length: int, stride: int | None, *, flags: bool | None = None) -> Windowing:
     """The ``Windowing`` of a model of ``max_length`` tokens: W = ``max_length`` minus the template's specials.
 
     Args:
         tokenizer: adds the specials around each window (its single-sequence template).
         max_length: the resolved length of the model (``runtime.check_max_length``).
         stride: from ``check_long``; None takes W // 2 (each token at least W / 4 from a window edge).
-        flags: messages name ``--stride``.
+        flags: messages name ``--stride`` (None: as ``limits.naming_flags`` says).
     Returns:
         a ``Windowing``; a ``FillMaskError`` naming the stride when it is above W.
     """
@@ -143,8 +143,8 @@ def windowing(tokenizer: Tokenizer, max_length: int, stride: int | None, *, flag
     suffix = int(special.sum()) - prefix
     width = int(max_length) - prefix - suffix
     if width < 1:
-        raise FillMaskError(f"max_length={max_length!r} leaves no token of text between the {prefix + suffix} "
-                            f"special tokens of a window; use a larger max_length")
+        raise FillMaskError(f"{option_label('max_length', max_length, flags=flags)} leaves no token of text between "
+                            f"the {prefix + suffix} special tokens of a window; use a larger max length")
     if stride is None:
         return Windowing(width, max(1, width // 2), prefix, suffix)
     if not 1 <= stride <= width:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..config import MaskingConfig, masking_config
 from ..errors import FillMaskError
-from ..limits import check_count
+from ..limits import check_count, option_label, option_name
 from ..masking import MaskManifest, MaskRecorder, check_long, manifest_header, masked_batches, replay_config, windowing
 from ..masking import save_masks as write_masks
 from ..metrics import TokenCollector, Totals
@@ -111,8 +111,9 @@ def evaluate(
         raise FillMaskError("return_top5=True adds columns to the per-token records; pass return_tokens=True too")
     stride = check_long(long, stride)
     if long == "window" and (save_masks is not None or masks is not None):
-        raise FillMaskError("long='window' draws masks over whole samples; a masks file (save_masks=, masks=) "
-                            "records truncated rows: use long='truncate' with masks files")
+        raise FillMaskError(f"{option_label('long', 'window')} draws masks over whole samples; a masks file "
+                            f"({option_name('save_masks')}, {option_name('masks')}) records truncated rows: use "
+                            f"{option_label('long', 'truncate')} with masks files")
     check_pair(model, tokenizer)
     if save_masks is not None:  # refused before any work, not after the whole run
         save_masks = check_output(save_masks, inputs=input_paths(model, tokenizer, texts, masks), what="save_masks")

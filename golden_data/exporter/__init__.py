@@ -19,6 +19,7 @@ One module per job, in the order of the export steps:
 * ``exported`` -- c. ``export_model``: one trained model loaded, exported and verified, returned as an
   ``ExportedModel`` (model, tokenizer, ORT session, manifest entry) that the later steps take; ``Timer``;
 * ``cases`` -- d. golden masking/logit/loss cases;
+* ``float64_reference`` -- d. each family's case batch in torch float64 (the exact reference) and float32's error;
 * ``variants`` -- d. the export variants of bert / roberta (int32, no token types, fixed shapes, renamed and
   extra outputs, position_ids, float16, ORT-optimized), after the cases: ``variant_exports`` writes them
   (``VariantSpec``), ``variant_checks`` verifies them, ``variant_feeds`` feeds them like the library (numpy +

@@ -23,6 +23,7 @@ from .cases import make_case
 from .committed import committed_weights
 from .exported import EVAL_FILES, Timer, export_model
 from .families import FAMILY_CASE_SPECS, select
+from .float64_reference import float64_section
 from .files import read_lines, sha256_file
 from .manifest_parts import text_section, tokenizers_section
 from .models import configure_torch
@@ -160,6 +161,7 @@ def run_export(
             **make_case(case, item.spec, item.model, item.tok, item.session, corpus_lines, path),
         }
 
+    float64 = timer.measure("float64 reference", lambda: float64_section(exported, out))
     replay = timer.measure("replay masks in torch", lambda: replay_section(out, exported, eval_lines["english"]))
     pll = timer.measure("pll reference", lambda: pll_reference(exported, eval_lines, EVAL_FILES, out))
     fill_mask = timer.measure("fill-mask pipeline", lambda: {
@@ -189,6 +191,7 @@ def run_export(
         "models": {name: item.entry for name, item in exported.items()},
         "cases": cases,
         "replay": replay,
+        "float64": float64,
         "pll": pll,
         "fill_mask": fill_mask,
         "generate": generate,

@@ -22,17 +22,17 @@ CLI_ROWS = [
     ("pppl-stride-0", ["pppl", *BASE, "--long", "window", "--stride", "0"], "--stride 0 must be an integer from 1"),
     ("eval-stride-0", ["eval", *BASE, "--long", "window", "--stride", "0"], "--stride 0 must be an integer from 1"),
     ("pppl-stride-above-the-window", ["pppl", *BASE, "--long", "window", "--stride", "11"],
-     "stride=11 must be from 1 to the window's 10 tokens"),
+     "--stride 11 must be from 1 to the window's 10 tokens"),
     ("eval-stride-above-the-window", ["eval", *BASE, "--long", "window", "--stride", "11"],
-     "stride=11 must be from 1 to the window's 10 tokens"),
+     "--stride 11 must be from 1 to the window's 10 tokens"),
     ("pppl-long-bogus", ["pppl", *BASE, "--long", "bogus"], "--long 'bogus' is not one of 'truncate', 'window'"),
     ("eval-long-bogus", ["eval", *BASE, "--long", "bogus"], "--long 'bogus' is not one of 'truncate', 'window'"),
     ("pppl-stride-without-long-window", ["pppl", *BASE, "--stride", "4"], "--stride 4 steps the windows of --long"),
     ("eval-stride-without-long-window", ["eval", *BASE, "--long", "truncate", "--stride", "4"],
      "--stride 4 steps the windows of --long"),
-    ("eval-window-with-hf-masking", ["eval", *BASE, "--long", "window", "--masking", "hf"], "masking='per_sample'"),
+    ("eval-window-with-hf-masking", ["eval", *BASE, "--long", "window", "--masking", "hf"], "--masking 'per_sample'"),
     ("eval-window-with-save-masks", ["eval", *BASE, "--long", "window", "--save-masks", "{tmp}/m.npz"],
-     "use long='truncate' with masks files"),
+     "use --long 'truncate' with masks files"),
     ("eval-window-on-ray", ["eval", *BASE, "--long", "window", "--ray", "local"], "--long window is not offered"),
 ]
 
@@ -81,7 +81,7 @@ PAIRS = ["pairs", "--model", BERT, "--data", GOLDEN / "text" / "minimal_pairs.js
 PAIRS_ROWS = [
     ("pairs-stride-0", [*PAIRS, "--long", "window", "--stride", "0"], "--stride 0 must be an integer from 1"),
     ("pairs-stride-above-the-window", [*PAIRS, "--long", "window", "--stride", "7"],
-     "stride=7 must be from 1 to the window's 6 tokens"),
+     "--stride 7 must be from 1 to the window's 6 tokens"),
     ("pairs-long-bogus", [*PAIRS, "--long", "bogus"], "--long 'bogus' is not one of"),
     ("pairs-stride-without-long-window", [*PAIRS, "--stride", "3"], "--stride 3 steps the windows of --long"),
 ]
