@@ -4,7 +4,9 @@ it was found (a local Ray started here is shut down; a cluster joined here is on
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
+import time
 from typing import Any, Iterator
 
 from ..errors import FillMaskError
@@ -12,6 +14,10 @@ from ..errors import FillMaskError
 __all__ = ["require_ray", "ray_session", "check_reachable", "check_cpus", "quiet_data"]
 
 CONNECT_TIMEOUT_S = 10.0  # a cluster's head answers a TCP connection at once; ray.init would retry for minutes
+# HTTP/2's client preface and an empty SETTINGS frame: a gRPC server (Ray's GCS, the Ray Client server) answers with
+# its own SETTINGS frame (RFC 9113 3.4); a port that accepts but never answers makes ray.init retry for minutes
+_HTTP2_HELLO = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+_SETTINGS = 4  # the frame type in byte 3 of a frame's 9-byte header
 
 
 def require_ray(what: str = "fillmask_np.distributed") -> Any:
@@ -56,7 +62,7 @@ def ray_session(address: str | None, *, num_cpus: int) -> Iterator[Any]:
         options["num_cpus"] = int(num_cpus)
     else:
         options["address"] = address
-        check_reachable(address)  # ray.init retries an address that does not answer for minutes
+        check_reachable(address)  # ray.init retries for minutes an address that does not answer, or not as Ray
     try:
         ray.init(**options)
     except (ConnectionError, RuntimeError, ValueError) as exc:
@@ -70,12 +76,13 @@ def ray_session(address: str | None, *, num_cpus: int) -> Iterator[Any]:
 
 
 def check_reachable(address: str, *, timeout: float = CONNECT_TIMEOUT_S) -> None:
-    """Refuse a ``host:port`` or ``ray://host:port`` address that does not accept a TCP connection within
-    ``timeout`` seconds, in one line (``"auto"`` and other forms are left to Ray).
+    """Refuse a ``host:port`` or ``ray://host:port`` address that does not accept a TCP connection, or does not
+    answer it as a gRPC server (Ray's GCS or Ray Client server), within ``timeout`` seconds each, in one line
+    (``"auto"`` and other forms are left to Ray; with ``RAY_USE_TLS`` set, only the connection is checked).
 
     Args:
         address: the Ray address as given.
-        timeout: seconds to wait for the connection.
+        timeout: seconds to wait for the connection, then for the answer.
 
     >>> check_reachable("auto")
     """
@@ -87,12 +94,38 @@ def check_reachable(address: str, *, timeout: float = CONNECT_TIMEOUT_S) -> None
         raise FillMaskError(f"Ray address {address!r} has port {port_text!r}, not a number in 1..65535; pass "
                             f"host:port, e.g. 10.0.0.5:6379")
     try:
-        with socket.create_connection((host.strip("[]"), int(port_text)), timeout=timeout):
-            pass
+        connection = socket.create_connection((host.strip("[]"), int(port_text)), timeout=timeout)
     except OSError as exc:
         why = f"no answer within {timeout:g} s" if isinstance(exc, socket.timeout) else exc.strerror or str(exc)
         raise FillMaskError(f"nothing answers at the Ray address {address!r} ({why}); start the cluster (ray start "
                             f"--head) or check the address and port") from None
+    with connection:
+        if os.environ.get("RAY_USE_TLS", "0").lower() in ("0", "false", ""):  # TLS: the handshake is Ray's
+            why = _grpc_silence(connection, timeout)
+            if why:
+                raise FillMaskError(f"the Ray address {address!r} accepts connections but is not a Ray cluster's "
+                                    f"port ({why}); pass the head's GCS address (ray start --head prints it; port "
+                                    f"6379 by default) or ray://host:10001") from None
+
+
+def _grpc_silence(connection: socket.socket, timeout: float) -> str:
+    """Why the peer on ``connection`` is not a gRPC server ("" if it is): it must answer HTTP/2's client preface
+    with a SETTINGS frame within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    head = b""
+    try:
+        connection.sendall(_HTTP2_HELLO)
+        while len(head) < 9:
+            connection.settimeout(max(deadline - time.monotonic(), 0.001))
+            chunk = connection.recv(9 - len(head))
+            if not chunk:
+                return "it closed the connection without a gRPC answer"
+            head += chunk
+    except socket.timeout:
+        return f"no gRPC answer within {timeout:g} s"
+    except OSError as exc:
+        return f"the connection failed: {exc.strerror or exc}"
+    return "" if head[3] == _SETTINGS else f"it answered {head[:9]!r}, not a gRPC (HTTP/2) SETTINGS frame"
 
 
 def check_cpus(ray: Any, cpus_per_worker: int) -> None:

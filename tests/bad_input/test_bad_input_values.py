@@ -1,5 +1,6 @@
 """The bad-input matrix, values and types: counts beyond their bounds, ids and texts of the wrong type, models
-whose inputs cannot be fed without a model_type, damaged tokenizer files, a Ray address that does not answer.
+whose inputs cannot be fed without a model_type, damaged tokenizer files, a Ray address that does not answer or
+answers but is not Ray.
 
 Every row is bad input: the command line exits 2 with one ``fillmask-np: error: ...`` line naming the flag
 (``--limit 0``), and the Python API raises a ``FillMaskError`` subclass naming the keyword (``limit=0``).
@@ -11,6 +12,7 @@ import io
 import json
 import shutil
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -286,3 +288,21 @@ def test_a_ray_address_that_does_not_answer_fails_in_one_line_within_30_s():
     assert time.monotonic() - start < 30
     assert line == (f"fillmask-np: error: nothing answers at the Ray address '127.0.0.1:{port}' (Connection "
                     f"refused); start the cluster (ray start --head) or check the address and port")
+
+
+@pytest.mark.cli
+def test_a_ray_address_that_accepts_but_is_not_ray_fails_in_one_line_within_30_s():
+    pytest.importorskip("ray", reason="the Ray backend needs the [ray] extra")
+    with socket.socket() as listener:  # accepts TCP connections (the kernel's backlog) and never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(5)
+        address = f"127.0.0.1:{listener.getsockname()[1]}"
+        start = time.monotonic()
+        run = subprocess.run([sys.executable, "-m", "fillmask_np", "eval", "--model", str(BERT), "--data",
+                              str(EVAL_TXT), "--ray", address], capture_output=True, text=True, timeout=60)
+        elapsed = time.monotonic() - start
+    assert elapsed < 30 and run.returncode == 2
+    assert run.stderr == (  # one line: no Ray log lines before it
+        f"fillmask-np: error: the Ray address '{address}' accepts connections but is not a Ray cluster's port (no "
+        f"gRPC answer within 10 s); pass the head's GCS address (ray start --head prints it; port 6379 by default) or "
+        f"ray://host:10001\n")
