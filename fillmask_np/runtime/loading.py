@@ -61,7 +61,8 @@ def open_model(path: str | Path, *, backend: Backend = "auto", precision: str | 
         given = {k: v for k, v in onnx_options.items() if v not in (None, "auto") and k != "allow_spinning"}
         if given:
             raise FillMaskError(f"options {sorted(given)} apply to ONNX models; the NumPy backend of {str(path)!r} "
-                                f"takes none (its BLAS threads follow OMP_NUM_THREADS / OPENBLAS_NUM_THREADS)")
+                                f"takes none (it runs one sequence per CPU, BLAS on one thread each; "
+                                f"NumpyMaskedLM(path, threads=...) sets how many at once)")
         return NumpyMaskedLM(path) if precision is None else NumpyMaskedLM(path, precision=precision)
     if precision is not None:
         raise FillMaskError(f"precision={precision!r} applies to the NumPy backend (a checkpoint directory: "
