@@ -28,14 +28,15 @@ SETTING_KEYS = ("seed", "masking", "mlm_probability", "mask_replace_prob", "rand
 
 
 def validate_probabilities(mlm_probability: float, mask_replace_prob: float, random_replace_prob: float, *,
-                           flags: bool = False) -> None:
+                           flags: bool | None = None) -> None:
     """Raise ``MaskingError`` unless the three masking probabilities make sense.
 
     Args:
         mlm_probability: share of maskable tokens selected, in (0, 1].
         mask_replace_prob: share of selected tokens replaced by the mask token, in [0, 1].
         random_replace_prob: share replaced by a random token, in [0, 1]; the two shares sum to <= 1.
-        flags: the values came from the command line: messages name the flags (``--mlm-probability 0.0``).
+        flags: the values came from the command line: messages name the flags (``--mlm-probability 0.0``); None:
+            as ``limits.naming_flags`` says.
 
     >>> validate_probabilities(0.15, 0.8, 0.1)
     """
@@ -83,9 +84,9 @@ def check_policy(policy: str) -> str:
 
 
 def replacement_shares(whole_word: bool, mask_replace_prob: float | None, random_replace_prob: float | None, *,
-                       flags: bool = False) -> tuple[float, float]:
+                       flags: bool | None = None) -> tuple[float, float]:
     """The replacement shares: HF's defaults, or (1, 0) for whole-word masking, which allows nothing else
-    (``flags``: messages name the command line's flags).
+    (``flags``: messages name the command line's flags; None: as ``limits.naming_flags`` says).
 
     >>> replacement_shares(False, None, None), replacement_shares(True, None, None)
     ((0.8, 0.1), (1.0, 0.0))

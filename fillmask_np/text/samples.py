@@ -15,12 +15,13 @@ from ..limits import COUNT_BOUNDS, is_int, option_label
 __all__ = ["non_empty", "check_shard", "shard_label"]
 
 
-def check_shard(shard: Any, *, flags: bool = False) -> tuple[int, int] | None:
+def check_shard(shard: Any, *, flags: bool | None = None) -> tuple[int, int] | None:
     """``shard`` as ``(i, n)`` with ``0 <= i < n <= 1000000``, from a pair or an ``"i/n"`` string; None stays None.
 
     Args:
         shard: the shard as given.
-        flags: the value came from the command line: messages name its flag (``--shard '9/2'``), not the keyword.
+        flags: the value came from the command line: messages name its flag (``--shard '9/2'``), not the keyword;
+            None: as ``limits.naming_flags`` says.
     Returns:
         ``(i, n)``, or None.
 

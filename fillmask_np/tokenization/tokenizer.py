@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal, Sequence
 import numpy as np
 
 from ..errors import InputFileError, TokenizerError
+from ..limits import option_label
 from . import loaders
 from .batch import Encoded, Row, pad_rows
 from .special_tokens import CANDIDATES, ROLES, check_policy
@@ -205,7 +206,8 @@ class Tokenizer:
         if max_length is not None:
             floor = backend.num_special_tokens_to_add(False) + 1
             if max_length < floor:
-                raise TokenizerError(f"max_length={max_length!r} leaves no room for text; use at least {floor}")
+                raise TokenizerError(f"{option_label('max_length', max_length)} leaves no room for text; use at least "
+                                     f"{floor}")
         texts = list(texts)
         for i, text in enumerate(texts):
             if not isinstance(text, str):

@@ -58,9 +58,9 @@ REFUSED = [
                                       "--reference-backend", "numpy", "--limit", "20"], "model.safetensors"),
     ("max-logit-at-risk-alone-under-lossy", ["compare", "--model", "{w}/export", "--reference", "{w}/m",
                                              "--profile", "lossy", "--max-logit-at-risk", "0.1"],
-     "max_logit_at_risk=0.1 and max_logit_regression=None: set both"),
+     "--max-logit-at-risk 0.1 and --max-logit-regression None: set both"),
     ("max-logit-negative", ["compare", "--model", "{w}/export", "--reference", "{w}/m", "--max-logit-regression",
-                            "-1"], "max_logit_regression=-1.0 must be a finite logit difference"),
+                            "-1"], "--max-logit-regression -1.0 must be a finite logit difference"),
 ]
 
 

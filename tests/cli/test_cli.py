@@ -113,7 +113,7 @@ CASES = [
     (["eval", "--seed", "-3"], "--seed -3 must be an integer from 0"),
     (["eval", "--batch-size", "0"], "--batch-size 0"),
     (["eval", "--threads", "0"], "--threads 0"),
-    (["eval", "--max-length", "1"], "max_length=1 leaves no room"),
+    (["eval", "--max-length", "1"], "--max-length 1 leaves no room"),
     (["predict", "the [MASK] sat", "--top-k", "0"], "--top-k 0"),
     (["eval", "--whole-word", "--mask-replace-prob", "0.8"], "whole-word masking replaces every selected token"),
     (["eval", "--logits-output", "scores"], "has no output 'scores'"),
