@@ -206,8 +206,7 @@ class Tokenizer:
         if max_length is not None:
             floor = backend.num_special_tokens_to_add(False) + 1
             if max_length < floor:
-                raise TokenizerError(f"{option_label('max_length', max_length)} leaves no room for text; use at least "
-                                     f"{floor}")
+                raise TokenizerError(f"{option_label('max_length', max_length)} leaves no room for text; min. {floor}")
         texts = list(texts)
         for i, text in enumerate(texts):
             if not isinstance(text, str):
