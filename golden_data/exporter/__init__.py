@@ -28,6 +28,10 @@ One module per job, in the order of the export steps:
   (``golden_data/score_masks_torch.py``, run unchanged), checked against ``reference``;
 * ``pipeline`` -- d. the ``fill_mask`` section: HF's fill-mask pipeline, multi-token target PLLs, iterative fills;
 * ``pll`` -- d. pseudo-log-likelihoods (both variants) of every model on its eval text, torch, one copy per token;
+* ``minimal_pairs`` -- d. the PLL of each sentence of the hand-written ``text/minimal_pairs.jsonl`` on bert and
+  roberta, scored as minicons' ``MaskedLMScorer`` scores it (torch, both variants);
+* ``long_inputs`` -- d. windowed (``long="window"``) pseudo-log-likelihood and evaluation of a text longer than
+  the window, on bert and esm (max_length 32), torch loops written from the issue's definition;
 * ``reference`` -- e. per-sample masked-LM figures (splade-tiny on WikiText-2, tiny models on eval.txt);
 * ``run`` -- f. orchestration and ``manifest.json`` (``manifest_parts``: its text and tokenizer sections).
 

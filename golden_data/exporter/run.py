@@ -26,11 +26,14 @@ from .families import FAMILY_CASE_SPECS, select
 from .float64_reference import float64_section
 from .files import read_lines, sha256_file
 from .manifest_parts import text_section, tokenizers_section
+from .minimal_pairs import PAIRS_TEXT_FILE, pairs_reference
 from .models import configure_torch
 from .generation import generation_reference
+from .long_inputs import long_reference
 from .pipeline import fill_mask_reference
 from .pll import pll_reference
 from .protein import PROTEIN_TEXT_FILES, with_protein_texts, write_protein_texts
+from .protein_variants import protein_variants_reference
 from .reference import splade_reference
 from .replay import replay_section
 from .slow_tokenizers import check_slow_tokenizers
@@ -93,7 +96,7 @@ def versions() -> dict[str, str]:
 
 def file_hashes(out: Path) -> dict[str, str]:
     """sha256 of every exported file (relative POSIX paths), except manifest.json."""
-    paths = [out / relative for relative in TEXT_FILES + PROTEIN_TEXT_FILES]
+    paths = [out / relative for relative in TEXT_FILES + PROTEIN_TEXT_FILES + (PAIRS_TEXT_FILE,)]
     paths += sorted((out / "models").rglob("*")) + sorted((out / "cases").glob("*.npz"))
     paths += sorted((out / "variants").rglob("*"))
     return {path.relative_to(out).as_posix(): sha256_file(path) for path in paths if path.is_file()}
@@ -164,10 +167,14 @@ def run_export(
     float64 = timer.measure("float64 reference", lambda: float64_section(exported, out))
     replay = timer.measure("replay masks in torch", lambda: replay_section(out, exported, eval_lines["english"]))
     pll = timer.measure("pll reference", lambda: pll_reference(exported, eval_lines, EVAL_FILES, out))
+    pairs = timer.measure("minimal pairs reference", lambda: pairs_reference(exported, out))
+    protein_variants = timer.measure("protein variants reference",
+                                     lambda: protein_variants_reference(exported, eval_lines, out))
     fill_mask = timer.measure("fill-mask pipeline", lambda: {
         name: fill_mask_reference(item.spec, item.model, item.tok, eval_lines[item.spec.corpus])
         for name, item in exported.items()})
     generate = timer.measure("generate reference", lambda: generation_reference(exported, eval_lines, out))
+    long_inputs = timer.measure("long inputs reference", lambda: long_reference(exported, eval_lines, out))
 
     if models is None:
         variants = timer.measure(
@@ -193,9 +200,12 @@ def run_export(
         "replay": replay,
         "float64": float64,
         "pll": pll,
+        "pairs": pairs,
         "fill_mask": fill_mask,
         "generate": generate,
+        "long_inputs": long_inputs,
         "variants": variants,
+        "protein_variants": protein_variants,
         "case_counts_definition": "n_masked: labels != -100; n_mask_token: masked == mask id; n_random_replaced: "
         "masked differs from both the original and the mask id; n_kept: masked == original",
         "splade_wikitext": splade,
