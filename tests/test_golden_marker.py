@@ -18,7 +18,7 @@ from helpers import REPO
 
 TESTS = REPO / "tests"
 TORCH_SECTIONS = {"cases", "pll", "pairs", "fill_mask", "generate", "replay", "variants", "splade_wikitext",
-                  "splade_wikitext_200"}
+                  "splade_wikitext_200", "long_inputs"}
 TORCH_KEYS = {"eval_txt_reference", "demo_predictions", "len_tokenizer"}
 TORCH_READERS = {"load_case", "support_table.main"}  # names whose use reads torch numbers
 

@@ -12,7 +12,7 @@ from ..errors import InputFileError, MaskingError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..masking import MaskManifest
-    from ..runtime import MaskedLM
+    from ..runtime import MaskedLM, ModelSource
     from ..tokenization import Tokenizer
 
 __all__ = ["model_args", "data_args", "data_label", "data_source", "masking_args", "progress_arg", "masking_options",
@@ -26,8 +26,9 @@ _PATH_OPTIONS = ("model", "tokenizer", "data", "masks", "reference", "calibratio
 
 def model_args(p: argparse.ArgumentParser) -> None:
     """The options every command that loads a model takes."""
-    p.add_argument("--model", help="model.onnx, or an export directory (model.onnx + tokenizer.json); "
-                                   "default: the bundled tiny BERT")
+    p.add_argument("--model", help="model.onnx, an export directory (model.onnx + tokenizer.json), a checkpoint "
+                                   "directory, or a Hugging Face Hub id ORG/NAME[@REVISION] (from the cache, fetched "
+                                   "when missing); default: the bundled tiny BERT")
     p.add_argument("--tokenizer", help="tokenizer.json, vocab.txt, or a directory (default: beside the model)")
     p.add_argument("--threads", type=int, help="ONNX Runtime intra-op threads")
     p.add_argument("--spinning", action=argparse.BooleanOptionalAction, default=None,
@@ -168,8 +169,9 @@ def masking_options(args: argparse.Namespace, manifest: MaskManifest | None) -> 
     return options
 
 
-def load_model(path: str | Path, args: argparse.Namespace) -> MaskedLM:
-    """The model at ``path`` with the command's backend and runtime options (``runtime.open_model``)."""
+def load_model(path: str | Path | ModelSource, args: argparse.Namespace) -> MaskedLM:
+    """The model at ``path`` (or a Hub id, ``runtime.resolve_model``) with the command's backend and runtime
+    options (``runtime.open_model``)."""
     from ..runtime import open_model
 
     return open_model(path, backend=args.backend, precision=args.precision, threads=args.threads,
@@ -179,14 +181,17 @@ def load_model(path: str | Path, args: argparse.Namespace) -> MaskedLM:
 
 def load(args: argparse.Namespace, *, model_option: str = "model") -> tuple[MaskedLM, Tokenizer]:
     """The model named by ``args.<model_option>`` (default: the bundled tiny BERT) and its tokenizer."""
+    from ..runtime import resolve_model
     from ..tokenization import Tokenizer
     from ..text import default_model_dir
 
-    model_path = Path(getattr(args, model_option)) if getattr(args, model_option) else default_model_dir()
+    source = resolve_model(getattr(args, model_option) or default_model_dir(), backend=args.backend)
+    model_path = source.path
     if not model_path.exists():
         raise InputFileError(f"model {str(model_path)!r} does not exist; pass --model model.onnx, an export "
-                             f"directory or a checkpoint directory (config.json + model.safetensors)")
-    model = load_model(model_path, args)  # first: what is wrong with the model is said before the tokenizer
+                             f"directory, a checkpoint directory (config.json + model.safetensors) or a Hugging "
+                             f"Face Hub id ORG/NAME[@REVISION]")
+    model = load_model(source, args)  # first: what is wrong with the model is said before the tokenizer
     if args.tokenizer:
         tok_path = Path(args.tokenizer)
         if tok_path.is_dir():
@@ -196,7 +201,7 @@ def load(args: argparse.Namespace, *, model_option: str = "model") -> tuple[Mask
         else:
             tokenizer = Tokenizer.from_file(tok_path)
     else:
-        directory = model_path if model_path.is_dir() else model_path.parent
+        directory = source.tokenizer_dir
         if not any((directory / name).exists() for name in ("tokenizer.json", "vocab.txt", "vocab.json")):
             raise InputFileError(f"no tokenizer beside {str(model_path)!r}; pass --tokenizer tokenizer.json")
         tokenizer = Tokenizer.from_dir(directory)  # a damaged tokenizer file is named with what is wrong with it

@@ -20,7 +20,8 @@ from ..errors import ModelError
 from ..limits import is_int
 from ..text import check_input_file
 
-__all__ = ["SUPPORTED_INPUTS", "POSITIONS_INPUT", "OFFSET_POSITION_MODELS", "InputSpec", "read_config", "config_int",
+__all__ = ["SUPPORTED_INPUTS", "POSITIONS_INPUT", "OFFSET_POSITION_MODELS", "InputSpec", "config_path", "read_config",
+           "config_int",
            "max_positions", "fill_position_ids", "fixed", "read_inputs", "find_logits"]
 
 SUPPORTED_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "position_ids")
@@ -37,6 +38,13 @@ class InputSpec:
     name: str
     dtype: type
     shape: tuple[int | None, ...]
+
+
+def config_path(model_file: Path) -> Path:
+    """The config.json of an ONNX graph: beside it, or one folder up for a Hub repo's ``onnx/model.onnx``."""
+    beside = model_file.parent / "config.json"
+    above = model_file.parent.parent / "config.json"
+    return above if model_file.parent.name == "onnx" and not beside.exists() and above.exists() else beside
 
 
 def read_config(config_path: Path) -> dict[str, Any]:

@@ -6,11 +6,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import FillMaskError, InputFileError
+from .hub import ModelSource, resolve_model
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .numpy_lm import NumpyMaskedLM
+    from .onnx_model import OnnxMaskedLM
     from .protocol import MaskedLM
 
-__all__ = ["BACKENDS", "Backend", "open_model", "pick_backend", "unused_sibling"]
+__all__ = ["BACKENDS", "Backend", "load_model", "open_model", "pick_backend", "unused_sibling"]
 
 Backend = Literal["auto", "onnx", "numpy"]
 BACKENDS = ("auto", "onnx", "numpy")
@@ -37,13 +40,15 @@ def pick_backend(path: str | Path, backend: str = "auto") -> str:
     return "onnx"  # its loader says what is missing
 
 
-def open_model(path: str | Path, *, backend: Backend = "auto", precision: str | None = None,
+def open_model(path: str | Path | ModelSource, *, backend: Backend = "auto", precision: str | None = None,
                **onnx_options: Any) -> MaskedLM:
     """The ``MaskedLM`` at ``path``: an ``OnnxMaskedLM`` (with ``onnx_options``: threads, providers, ...) or a
-    ``NumpyMaskedLM``, as ``pick_backend`` decides.
+    ``NumpyMaskedLM``, as ``pick_backend`` decides. ``fm.load_model`` is this function.
 
     Args:
-        path: an ``.onnx`` file, an export directory or a checkpoint directory.
+        path: an ``.onnx`` file, an export directory, a checkpoint directory, or a Hugging Face Hub id
+            ``ORG/NAME[@REVISION]`` (``hub.resolve_model``: from the cache, downloaded when missing; the repo's
+            ONNX export when it ships one, else its safetensors; ``describe()["hub"]`` records repo and commit).
         backend: ``"auto"``, ``"onnx"`` or ``"numpy"``.
         precision: the NumPy backend's arithmetic, ``"float32"`` (default) or ``"float64"`` (the exact
             reference); refused for an ONNX model, which computes in its graph's precision.
@@ -53,8 +58,20 @@ def open_model(path: str | Path, *, backend: Backend = "auto", precision: str | 
 
     >>> model = open_model("checkpoint/", precision="float64")  # doctest: +SKIP
     """
-    if not isinstance(path, (str, Path)):
+    if not isinstance(path, (str, Path, ModelSource)):
         raise InputFileError(f"model path {path!r} is a {type(path).__name__}, not a path")
+    source = path if isinstance(path, ModelSource) else resolve_model(path, backend=backend)
+    model = _open(source.path, backend=backend, precision=precision, **onnx_options)
+    model.hub = source.hub
+    return model
+
+
+load_model = open_model  # the top-level name: fm.load_model("ORG/NAME") or fm.load_model("checkpoint/")
+
+
+def _open(path: Path, *, backend: Backend, precision: str | None,
+          **onnx_options: Any) -> NumpyMaskedLM | OnnxMaskedLM:
+    """``open_model`` of a local path."""
     if pick_backend(path, backend) == "numpy":
         from .numpy_lm import NumpyMaskedLM
 

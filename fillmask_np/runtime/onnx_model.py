@@ -32,6 +32,7 @@ from .contract import (
     POSITIONS_INPUT,
     InputSpec,
     config_int,
+    config_path,
     find_logits,
     max_positions,
     read_config,
@@ -65,6 +66,8 @@ class OnnxMaskedLM:
     >>> logits = model(batch.input_ids, batch.attention_mask)  # doctest: +SKIP
     """
 
+    hub: dict[str, str] | None = None  # the Hub repo, revision and commit it came from (``hub.resolve_model``)
+
     def __init__(self, path: str | Path, *, providers: Sequence[str] | None = None, threads: int | None = None,
                  logits_output: str | None = None,
                  position_ids: Literal["auto", "arange", "padding_offset"] = "auto",
@@ -79,7 +82,7 @@ class OnnxMaskedLM:
         if Path(f"{self.path}.data").exists():  # ONNX Runtime reads it: a FIFO there would hang the load
             check_input_file(Path(f"{self.path}.data"), what="external data file", fix="export the model again")
         self.session = open_session(self.path, providers=providers, threads=threads, allow_spinning=allow_spinning)
-        self.config = read_config(path.parent / "config.json")
+        self.config = read_config(config_path(self.path))
         self.inputs, self.gathers_positions = read_inputs(self.session, path)
         self.output_name, self.vocab_size = find_logits(self.session, path, self.config, logits_output,
                                                         self.gathers_positions)
@@ -87,7 +90,7 @@ class OnnxMaskedLM:
         if position_ids not in ("auto", "arange", "padding_offset"):
             raise ModelError(f"position_ids={position_ids!r} is not 'auto', 'arange' or 'padding_offset'")
         if position_ids == "auto" and "position_ids" in self.inputs and not self.config.get("model_type"):
-            raise ModelError(f"model {str(path)!r} takes position_ids, but {str(path.parent / 'config.json')!r} "
+            raise ModelError(f"model {str(path)!r} takes position_ids, but {str(config_path(self.path))!r} "
                              f"{'has no model_type' if self.config else 'does not exist'}, so how to fill them is "
                              f"unknown (BERT counts 0..L-1, RoBERTa after the padding index); set \"model_type\" in "
                              f"config.json (e.g. \"bert\" or \"roberta\"), or pass position_ids='arange' or "
@@ -131,13 +134,14 @@ class OnnxMaskedLM:
     @property
     def files(self) -> tuple[str, ...]:
         """The files the model was read from: the graph, its external data (``model.onnx.data``) and config.json."""
-        beside = (Path(f"{self.path}.data"), self.path.parent / "config.json")
+        beside = (Path(f"{self.path}.data"), config_path(self.path))
         return (str(self.path),) + tuple(str(p) for p in beside if p.is_file())
 
     def describe(self) -> dict[str, Any]:
         """Provenance of the model: path, sha256, opsets, quantized operators, providers, threads
         (``MaskedLM.describe``)."""
-        return {"backend": "onnx", "path": str(self.path), "sha256": file_sha256(self.path) if self.path.is_file() else None,
+        hub = {"hub": self.hub} if self.hub else {}
+        return {**hub, "backend": "onnx", "path": str(self.path), "sha256": file_sha256(self.path) if self.path.is_file() else None,
                 "opsets": onnx_opsets(self.path), "quantized_ops": quantized_ops(self.path),
                 "providers": self.session.get_providers(),
                 "intra_op_threads": self.session.get_session_options().intra_op_num_threads,

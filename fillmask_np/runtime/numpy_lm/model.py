@@ -46,6 +46,7 @@ class NumpyMaskedLM:
     """
 
     gathers_positions = True
+    hub: dict[str, str] | None = None  # the Hub repo, revision and commit it came from (``hub.resolve_model``)
 
     def __init__(self, path: str | Path, *, precision: str = "float32", threads: int | None = None) -> None:
         if not isinstance(precision, str) or precision not in PRECISIONS:
@@ -100,7 +101,8 @@ class NumpyMaskedLM:
 
     def describe(self) -> dict[str, Any]:
         """Provenance: backend, path, sha256 of the safetensors file(s), stored dtype, model_type, precision."""
-        return {"backend": "numpy", "path": str(self.directory), "sha256": self.checkpoint.sha256(),
+        hub = {"hub": self.hub} if self.hub else {}
+        return {**hub, "backend": "numpy", "path": str(self.directory), "sha256": self.checkpoint.sha256(),
                 "dtype": self.checkpoint.dtype_summary(), "model_type": self.config.get("model_type"),
                 "gathers_positions": True, "precision": self.precision}
 

@@ -1,0 +1,117 @@
+"""``--model ORG/NAME[@REVISION]``: models by Hugging Face Hub id, fetched through ``huggingface_hub`` from a local
+Hub server on 127.0.0.1 (``HF_ENDPOINT``) into a temporary cache (``HF_HOME``), then read offline from that
+cache (``HF_HUB_OFFLINE=1``). No test touches the network. Each run is a fresh process: huggingface_hub reads
+its environment when imported."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers import EVAL_TXT, GOLDEN
+from helpers.hub_server import HubServer, golden_repos, hub_env, run_cli, run_python
+from helpers.protein import PROTEIN_TXT
+
+pytestmark = pytest.mark.cli
+
+FIGURES = ("cross_entropy", "perplexity", "top1_accuracy", "top5_accuracy", "n_masked", "n_tokens")
+
+
+def _eval(env: dict[str, str], model: object, data: Path = EVAL_TXT, *extra: object) -> dict:
+    run = run_cli(env, "eval", "--model", model, "--data", data, "--limit", 6, "--json", *extra)
+    assert run.status == 0, run.err
+    return json.loads(run.out)
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory):
+    """(server, HF_HOME, online env): the golden repos served, fetched once into one cache by the first test."""
+    home = tmp_path_factory.mktemp("hf_home")
+    with HubServer(golden_repos()) as server:
+        yield server, home, hub_env(home, server.url)
+
+
+def test_eval_by_hub_id_gives_the_figures_of_the_same_model_loaded_from_its_folder(hub):
+    server, _, env = hub
+    by_id = _eval(env, "test-org/tiny-bert")
+    local = _eval(env, GOLDEN / "models" / "bert")
+    assert {k: by_id[k] for k in FIGURES} == {k: local[k] for k in FIGURES}
+    assert by_id["provenance"]["model"]["backend"] == "onnx"  # the repo ships model.onnx: ONNX Runtime
+    assert by_id["provenance"]["model"]["sha256"] == local["provenance"]["model"]["sha256"]
+
+
+def test_provenance_records_the_repo_id_the_revision_and_the_commit(hub):
+    server, _, env = hub
+    report = _eval(env, "test-org/tiny-bert")
+    commit = server.repos["test-org/tiny-bert"].commit
+    assert report["provenance"]["model"]["hub"] == {"repo_id": "test-org/tiny-bert", "revision": "main",
+                                                    "commit": commit}
+
+
+def test_a_repo_with_an_onnx_export_fetches_it_and_not_the_safetensors_checkpoint(hub):
+    server, _, env = hub
+    _eval(env, "test-org/tiny-bert")
+    fetched = {path.rsplit("/", 1)[-1] for method, path in server.requests
+               if method == "GET" and path.startswith("/test-org/tiny-bert/resolve/")}
+    assert "model.onnx" in fetched and "config.json" in fetched and "tokenizer.json" in fetched
+    assert "model.safetensors" not in fetched
+
+
+def test_an_onnx_folder_repo_reads_config_and_tokenizer_from_the_repo_root(hub):
+    _, _, env = hub
+    report = _eval(env, "test-org/tiny-bert-onnx")
+    local = _eval(env, GOLDEN / "models" / "bert")
+    assert report["model"].endswith("/onnx/model.onnx")
+    assert {k: report[k] for k in FIGURES} == {k: local[k] for k in FIGURES}
+
+
+def test_a_checkpoint_only_repo_runs_on_the_numpy_backend(hub):
+    _, _, env = hub
+    by_id = _eval(env, "test-org/tiny-esm", PROTEIN_TXT)
+    local = _eval(env, GOLDEN / "models" / "esm", PROTEIN_TXT, "--backend", "numpy")
+    assert by_id["provenance"]["model"]["backend"] == "numpy"
+    assert {k: by_id[k] for k in FIGURES} == {k: local[k] for k in FIGURES}
+
+
+def test_a_revision_pins_the_commit(hub):
+    server, _, env = hub
+    commit = server.repos["test-org/tiny-bert"].commit
+    report = _eval(env, f"test-org/tiny-bert@{commit}")
+    assert report["provenance"]["model"]["hub"]["commit"] == commit
+    assert report["provenance"]["model"]["hub"]["revision"] == commit
+
+
+def test_the_api_load_model_takes_a_hub_id_and_a_path(hub):
+    server, _, env = hub
+    code = ("import json, fillmask_np as fm; a = fm.load_model('test-org/tiny-esm'); "
+            f"b = fm.load_model({str(GOLDEN / 'models' / 'esm')!r}, backend='numpy'); "
+            "print(json.dumps([a.describe().get('hub'), a.describe()['sha256'] == b.describe()['sha256'], "
+            "'hub' in b.describe()]))")
+    hub_info, same_weights, local_has_hub = json.loads(run_python(env, code))
+    assert hub_info == {"repo_id": "test-org/tiny-esm", "revision": "main",
+                        "commit": server.repos["test-org/tiny-esm"].commit}
+    assert same_weights and not local_has_hub
+
+
+def test_offline_the_cache_that_huggingface_hub_wrote_is_read_without_a_server(hub, tmp_path: Path):
+    server, home, env = hub
+    online = _eval(env, "test-org/tiny-bert")
+    offline_env = hub_env(home, None, offline=True)  # the endpoint is a closed port: nothing may be asked
+    offline = _eval(offline_env, "test-org/tiny-bert")
+    assert {k: offline[k] for k in FIGURES} == {k: online[k] for k in FIGURES}
+    assert offline["provenance"]["model"]["hub"] == online["provenance"]["model"]["hub"]
+
+
+def test_a_local_folder_named_like_a_hub_id_wins_over_the_hub(hub, tmp_path: Path):
+    server, _, env = hub
+    (tmp_path / "test-org").mkdir()
+    (tmp_path / "test-org" / "tiny-bert").symlink_to(GOLDEN / "models" / "esm", target_is_directory=True)
+    before = len(server.requests)
+    run = run_cli(env, "eval", "--model", "test-org/tiny-bert", "--data", PROTEIN_TXT, "--limit", 2, "--json",
+                  cwd=tmp_path)
+    assert run.status == 0, run.err
+    report = json.loads(run.out)
+    assert report["model"] == "test-org/tiny-bert/model.onnx" and "hub" not in report["provenance"]["model"]
+    assert server.requests[before:] == []
