@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checke
     from .numerics import check_finite, cross_entropy, log_softmax, logsumexp
     from .optimize import OptimizeReport, optimize_model
     from .report import CompareReport, EvalReport, PairsReport, PLLReport, VariantReport
-    from .runtime import MaskedLM, NumpyMaskedLM, OnnxMaskedLM
+    from .runtime import MaskedLM, NumpyMaskedLM, OnnxMaskedLM, load_model
     from .tasks import (Generation, GenerationStep, Generations, compare, evaluate, fill_mask, generate, merge,
                         pseudo_log_likelihood, pseudo_perplexity, score_pairs, score_variants)
     from .text import iter_texts
@@ -42,7 +42,7 @@ _LAZY = {  # public name -> the stage folder (or leaf module) that defines it
     **dict.fromkeys(("MaskManifest", "load_masks", "mask_tokens", "sample_rng", "save_masks"), "masking"),
     **dict.fromkeys(("check_finite", "cross_entropy", "log_softmax", "logsumexp"), "numerics"),
     **dict.fromkeys(("FIDELITY", "LOSSY", "Thresholds"), "metrics"),
-    **dict.fromkeys(("MaskedLM", "NumpyMaskedLM", "OnnxMaskedLM"), "runtime"),
+    **dict.fromkeys(("MaskedLM", "NumpyMaskedLM", "OnnxMaskedLM", "load_model"), "runtime"),
     **dict.fromkeys(("CompareReport", "EvalReport", "PairsReport", "PLLReport", "VariantReport", "render_html"),
                      "report"),
     **dict.fromkeys(("compare", "evaluate", "fill_mask", "generate", "Generation", "GenerationStep", "Generations",
@@ -54,7 +54,7 @@ __all__ = [
     "__version__", "check_finite", "compare", "CompareReport", "cross_entropy", "DataError", "Encoded",
     "EvalReport", "evaluate", "FIDELITY", "fill_mask", "FillMaskError", "generate", "Generation", "GenerationStep",
     "Generations", "FillMaskWarning", "InputFileError", "iter_texts",
-    "load_masks", "log_softmax", "logsumexp", "LOSSY", "mask_tokens", "MaskedLM", "MaskingConfig", "MaskingError",
+    "load_masks", "load_model", "log_softmax", "logsumexp", "LOSSY", "mask_tokens", "MaskedLM", "MaskingConfig", "MaskingError",
     "MaskManifest", "merge", "ModelError", "NumericsError", "NumpyMaskedLM", "OnnxMaskedLM", "optimize_model",
     "OptimizeReport", "PairsReport", "PLLReport", "pseudo_log_likelihood", "pseudo_perplexity", "render_html", "sample_rng",
     "save_masks", "score_pairs", "score_variants", "Thresholds", "VariantReport", "Tokenizer", "TokenizerError", "UnknownTokensWarning",
