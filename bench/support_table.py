@@ -10,7 +10,9 @@ torch (logits on every verification batch and golden case; cross-entropy on the 
 case of the model and must give HF's collator's masked ids and labels bit for bit. The NumPy backend's column
 is measured here too, from each model.safetensors; float32 BLAS results differ in the last bits between CPUs
 (Intel and AMD), so ``--check`` compares that column within ``NUMPY_SLACK`` (a tenth of the bounds the golden
-tests hold the backend to: 1e-4 on logits, 1e-6 on CE) and every other cell exactly.
+tests hold the backend to: 1e-4 on logits, 1e-6 on CE) and every other cell exactly. The last column says how far
+float32 is from exact: torch float32's and ONNX Runtime's (the exporter's) and the NumPy backend's float32 (measured
+here, within NUMPY_SLACK) max abs logit error against torch float64 (manifest ``float64``).
 """
 
 from __future__ import annotations
@@ -71,24 +73,46 @@ def numpy_errors(entry: dict[str, Any], cases: list[dict[str, Any]]) -> str:
     return f"{logit_err:.1e} / {ce_err:.1e}"
 
 
-def _model_row(name: str, entry: dict[str, Any], cases: list[dict[str, Any]]) -> str:
+def float64_errors(entry: dict[str, Any], exact: dict[str, Any] | None) -> str:
+    """How far float32 is from exact: the max abs logit error against the torch float64 logits of the family's
+    case (manifest ``float64``) of torch float32 and ONNX Runtime (the exporter's) and of the NumPy backend in
+    float32 (measured here); "—" without a float64 reference or a checkpoint."""
+    directory = GOLDEN / entry["dir"]
+    if exact is None or not (directory / "model.safetensors").is_file():
+        return "—"
+    case = _load_case({"file": exact["case_file"]})
+    with np.load(GOLDEN / exact["file"], allow_pickle=False) as npz:
+        positions, reference = npz["positions"], npz["logits"]  # [N, 2], [N, V] float64
+    rows = fm.NumpyMaskedLM(directory).masked_logits(case["masked_input_ids"], case["attention_mask"],
+                                                      case.get("token_type_ids"), positions)  # [N, V]
+    numpy_err = float(np.max(np.abs(rows.astype(np.float64) - reference)))
+    return (f"{exact['torch_float32']['max_abs']:.1e} / {exact['onnxruntime_float32']['max_abs']:.1e} / "
+            f"{numpy_err:.1e}")
+
+
+def _model_row(name: str, entry: dict[str, Any], cases: list[dict[str, Any]], exact: dict[str, Any] | None) -> str:
     if "export_error" in entry:
-        return f"| {entry['architecture']} | — | — | not exported: {entry['export_error']} | — | — | — |"
+        return f"| {entry['architecture']} | — | — | not exported: {entry['export_error']} | — | — | — | — |"
     logit_err = max([entry["export"]["ort_vs_torch_max_abs"]] + [c["ort_vs_torch_max_abs"] for c in cases])
     ce_err = max((c["ort_loss_rel_diff"] for c in cases), default=float("nan"))
     same = sum(case_masks_identical(c, entry) for c in cases)
     return (f"| {entry['architecture']} | {entry['tokenizer_kind']} | {', '.join(entry['inputs'])} | "
-            f"{logit_err:.1e} | {ce_err:.1e} | {same}/{len(cases)} cases | {numpy_errors(entry, cases)} |")
+            f"{logit_err:.1e} | {ce_err:.1e} | {same}/{len(cases)} cases | {numpy_errors(entry, cases)} | "
+            f"{float64_errors(entry, exact)} |")
 
 
 def support_table(manifest: dict[str, Any]) -> str:
     """One row per architecture: tokenizer, graph inputs, worst golden logit and CE errors, masks identical."""
     lines = ["| architecture | tokenizer | graph inputs | max abs logit error | max CE rel. error | masks identical "
-             "| NumPy backend: max abs logit / CE rel. error |",
-             "|---|---|---|---|---|---|---|"]
+             "| NumPy backend: max abs logit / CE rel. error | float32 against float64: torch / ORT / NumPy max abs "
+             "logit error |",
+             "|---|---|---|---|---|---|---|---|"]
+    exact = manifest.get("float64", {}).get("families", {})
     for name, entry in manifest["models"].items():
         cases = [c for c in manifest["cases"].values() if c["model"] == name]
-        lines.append(_model_row(name, entry, cases))
+        family = exact.get(name)
+        lines.append(_model_row(name, entry, cases, None if family is None else
+                                {**family, "case_file": manifest["cases"][family["case"]]["file"]}))
     return "\n".join(lines)
 
 
@@ -111,27 +135,34 @@ def tables(manifest: dict[str, Any]) -> str:
     return f"{support_table(manifest)}\n\n{variant_table(manifest)}"
 
 
-def _numpy_cell(row: str) -> tuple[str, tuple[float, float] | None]:
-    """(the row without its NumPy cell, that cell's two figures) of a support-table row; (row, None) otherwise."""
-    head, sep, cell = row.rstrip(" |").rpartition(" | ")
+def _figures(cell: str) -> list[float] | None:
+    """The figures of a measured cell ("a / b": NumPy against torch; "a / b / c": torch, ORT, NumPy against
+    float64); None for any other cell."""
+    parts = cell.strip().split(" / ")
     try:
-        logit, ce = (float(x) for x in cell.split(" / "))
+        return [float(x) for x in parts] if len(parts) in (2, 3) else None
     except ValueError:
-        return row, None
-    return head + sep, (logit, ce)
+        return None
+
+
+def _same_cell(a: str, b: str) -> bool:
+    """Equal cells; the NumPy figures of a measured cell within NUMPY_SLACK (torch's and ORT's exactly)."""
+    x, y = _figures(a), _figures(b)
+    if x is None or y is None or len(x) != len(y):
+        return a == b
+    if len(x) == 3:  # torch / ORT (the manifest's, exact) / NumPy (measured here)
+        return a.split(" / ")[:2] == b.split(" / ")[:2] and abs(x[2] - y[2]) <= NUMPY_SLACK[0]
+    return all(abs(u - v) <= slack for u, v, slack in zip(x, y, NUMPY_SLACK))
 
 
 def same_tables(written: str, measured: str) -> bool:
-    """True when README's tables are ``measured``'s: every cell equal but the NumPy column, within NUMPY_SLACK."""
+    """True when README's tables are ``measured``'s: every cell equal but the NumPy figures, within NUMPY_SLACK."""
     old, new = written.split("\n"), measured.split("\n")
     if len(old) != len(new):
         return False
     for a, b in zip(old, new):
-        (a_rest, a_num), (b_rest, b_num) = _numpy_cell(a), _numpy_cell(b)
-        if a_rest != b_rest or (a_num is None) != (b_num is None):
-            return False
-        if a_num is not None and b_num is not None and any(
-                abs(x - y) > slack for x, y, slack in zip(a_num, b_num, NUMPY_SLACK)):
+        cells_a, cells_b = (row.strip().strip("|").split(" | ") for row in (a, b))
+        if len(cells_a) != len(cells_b) or not all(_same_cell(x, y) for x, y in zip(cells_a, cells_b)):
             return False
     return True
 

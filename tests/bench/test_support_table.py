@@ -1,6 +1,7 @@
 """bench/support_table.py's check: the README's tables equal the manifest's cells exactly and the NumPy backend's
 column (measured on the CPU at hand, whose float32 BLAS differs in the last bits between vendors) within
-NUMPY_SLACK, so the check passes on any x86-64 CPU and still fails on a stale table."""
+NUMPY_SLACK, so the check passes on any x86-64 CPU and still fails on a stale table; the same for the NumPy figure of
+the float32-against-float64 column, whose torch and ORT figures come from the manifest and must be equal."""
 
 from __future__ import annotations
 
@@ -34,6 +35,20 @@ def test_a_numpy_figure_further_than_the_slack_is_stale(cell):
                                       ("\n| EsmForMaskedLM | residue | — |", "")])
 def test_any_other_cell_or_row_that_differs_is_stale(old, new):
     assert not support_table.same_tables(MEASURED.replace(old, new), MEASURED)
+
+
+EXACT = ("| architecture | float32 against float64: torch / ORT / NumPy max abs logit error |\n|---|---|\n"
+         "| BertForMaskedLM | 4.1e-06 / 5.1e-06 / 3.2e-06 |")
+
+
+def test_the_numpy_float32_error_against_float64_measured_on_another_cpu_is_the_same_table():
+    assert support_table.same_tables(EXACT.replace("/ 3.2e-06", "/ 4.0e-06"), EXACT)
+
+
+@pytest.mark.parametrize("old, new", [("4.1e-06 /", "4.2e-06 /"), ("/ 5.1e-06 /", "/ 5.0e-06 /"),
+                                      ("/ 3.2e-06", "/ 3.2e-04")])
+def test_a_torch_or_ort_float64_figure_that_differs_or_a_numpy_one_beyond_the_slack_is_stale(old, new):
+    assert not support_table.same_tables(EXACT.replace(old, new), EXACT)
 
 
 @pytest.mark.golden  # the table's figures are torch's, read from the manifest and the golden cases
