@@ -86,4 +86,5 @@ def test_every_golden_file_matches_its_manifest_sha256():
 
 
 def test_the_float64_reference_covers_every_family():
-    assert set(MANIFEST.get("float64", {}).get("families", {})) == MODELS
+    m = MANIFEST  # its family names only, no torch figure
+    assert set(m.get("float64", {}).get("families", {})) == MODELS
