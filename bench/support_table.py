@@ -92,7 +92,7 @@ def float64_errors(entry: dict[str, Any], exact: dict[str, Any] | None) -> str:
 
 def _model_row(name: str, entry: dict[str, Any], cases: list[dict[str, Any]], exact: dict[str, Any] | None) -> str:
     if "export_error" in entry:
-        return f"| {entry['architecture']} | — | — | not exported: {entry['export_error']} | — | — | — | — |"
+        return f"| {entry['architecture']} | — | — | not exported: {entry['export_error']} |{' — |' * 4}"
     logit_err = max([entry["export"]["ort_vs_torch_max_abs"]] + [c["ort_vs_torch_max_abs"] for c in cases])
     ce_err = max((c["ort_loss_rel_diff"] for c in cases), default=float("nan"))
     same = sum(case_masks_identical(c, entry) for c in cases)

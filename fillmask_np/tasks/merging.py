@@ -6,9 +6,10 @@ missing shard is refused unless ``allow_partial=True``; the report then names th
 (``settings["shards_covered"]``).
 
 The batch size (shards always draw their masks per sample, independent of it) and pppl's token budget are
-execution settings, not run settings: both backends give a sample the same bits whatever its batch, so partials that differ
-only in them merge, and the merged settings list the values used (``batch_size: [3, 4, 5]``). The thread count is
-provenance, never compared. Different backends or precisions round differently in the last bits: refused.
+execution settings, not run settings: both backends give a sample the same bits whatever its batch, so partials
+that differ only in them merge, and the merged settings list the values used (``batch_size: [3, 4, 5]``). The
+thread count is provenance, never compared. Different backends or precisions round differently in the last bits:
+refused.
 """
 
 from __future__ import annotations

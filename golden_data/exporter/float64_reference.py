@@ -31,8 +31,8 @@ DEFINITION = {
               "positions [N, 2] = (row, column)",
     "reference": "copy.deepcopy(model).double(): every weight and every operation in float64, from the float32 "
                  "weights, eval mode, no grad, token_type_ids = 0; HF's float32 islands lifted: rotary embeddings "
-                 "(ESM-2, ModernBERT) get float64 inverse frequencies (from the config's theta), angles, cos and sin and "
-                 "rotate q and k without casting them to float32, and a softmax asked for float32 (ModernBERT's "
+                 "(ESM-2, ModernBERT) get float64 inverse frequencies (from the config's theta), angles, cos and "
+                 "sin and rotate q and k without casting them to float32, and a softmax asked for float32 (ModernBERT's "
                  "eager attention) computes in float64; ESM-2's token-dropout ratio stays float32 (as in torch)",
     "max_abs": "max |float32 logit - float64 logit| over the N rows",
     "max_rel": "max_abs / max |float64 logit| over the N rows",
