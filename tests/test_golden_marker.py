@@ -1,6 +1,6 @@
 """The ``golden`` marker is on exactly the tests that read torch's numbers from golden_data: a golden case
 (``load_case``: torch's logits and losses), a manifest section of torch figures (cases, pll, fill_mask, generate,
-replay, variants, splade_wikitext*, float64), a model's torch or Hugging Face figures (``eval_txt_reference``,
+replay, variants, splade_wikitext*, float64, protein_variants), a model's torch or Hugging Face figures (``eval_txt_reference``,
 ``demo_predictions``, ``len_tokenizer``) or bench/support_table.py (which reads the cases' logits).
 A test that only uses the golden models, tokenizers or text as fixtures is not marked, so ``-m golden`` selects
 the checks against PyTorch and ``-m "not golden"`` everything else.
@@ -18,7 +18,7 @@ from helpers import REPO
 
 TESTS = REPO / "tests"
 TORCH_SECTIONS = {"cases", "pll", "pairs", "fill_mask", "generate", "replay", "variants", "splade_wikitext",
-                  "splade_wikitext_200", "long_inputs", "float64"}
+                  "splade_wikitext_200", "long_inputs", "float64", "protein_variants"}
 TORCH_KEYS = {"eval_txt_reference", "demo_predictions", "len_tokenizer"}
 TORCH_READERS = {"load_case", "support_table.main"}  # names whose use reads torch numbers
 
