@@ -61,6 +61,7 @@ def test_every_section_the_tests_read_is_in_the_manifest_and_not_empty(section):
 @pytest.mark.parametrize(("section", "names"), [("models", MODELS), ("pll", MODELS), ("fill_mask", MODELS),
                                                 ("generate", GENERATE_MODELS), ("replay", REPLAY_MODELS),
                                                 ("pairs", PAIRS_MODELS), ("long_inputs", LONG_INPUT_MODELS),
+                                                ("protein_variants", PROTEIN_VARIANTS),
                                                 ("variants", VARIANTS), ("tolerances", TOLERANCES)])
 def test_each_section_holds_every_entry_a_test_names(section, names):
     assert names <= set(MANIFEST.get(section, {})), sorted(names - set(MANIFEST.get(section, {})))
