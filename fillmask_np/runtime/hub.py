@@ -82,14 +82,11 @@ def resolve_model(reference: str | Path, *, backend: str = "auto") -> ModelSourc
 
 def _fetch(repo_id: str, revision: str | None, backend: str) -> ModelSource:
     """Download (or find in the cache) config, tokenizer and the weights ``backend`` runs."""
-    from huggingface_hub import get_cached_repo_tree, snapshot_download
+    from huggingface_hub import snapshot_download
 
     folder = Path(snapshot_download(repo_id, revision=revision, allow_patterns=_META))
     commit = folder.name
-    try:  # every file of the repo at this commit, as listed when it was first fetched
-        names = {f.path for f in get_cached_repo_tree(repo_id, revision=commit)}
-    except Exception:  # a cache written by an older huggingface_hub keeps no listing: what is on disk
-        names = {str(p.relative_to(folder)) for p in folder.rglob("*")}
+    names = _repo_files(repo_id, commit, folder)
     hub = {"repo_id": repo_id, "revision": revision or "main", "commit": commit}
     onnx = next((name for name in _ONNX if name in names), None) if backend in ("auto", "onnx") else None
     if onnx is not None:
@@ -109,6 +106,21 @@ def _fetch(repo_id: str, revision: str | None, backend: str) -> ModelSource:
             f"ONNX: optimum-cli export onnx --model {repo_id} --task fill-mask exported/")
     raise ModelError(f"Hub repo {repo_id!r} holds no model.safetensors and no model.onnx ({len(names)} files); "
                      f"pass a fill-mask model repo or a local export / checkpoint directory")
+
+
+def _repo_files(repo_id: str, commit: str, folder: Path) -> set[str]:
+    """Every file of the repo at ``commit``: the listing huggingface_hub cached when it first fetched it, else
+    (an older huggingface_hub) the Hub's listing, else (offline) what the cache holds."""
+    import huggingface_hub
+
+    try:
+        return {f.path for f in huggingface_hub.get_cached_repo_tree(repo_id, revision=commit)}
+    except Exception:  # no cached listing (or no such function): ask the Hub
+        pass
+    try:
+        return set(huggingface_hub.list_repo_files(repo_id, revision=commit))
+    except Exception:  # offline
+        return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
 
 
 def _explain(exc: Exception, reference: str, repo_id: str, revision: str | None) -> FillMaskError:

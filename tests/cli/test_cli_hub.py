@@ -6,11 +6,12 @@ its environment when imported."""
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
 
-from helpers import EVAL_TXT, GOLDEN
+from helpers import EVAL_TXT, GOLDEN, REPO
 from helpers.hub_server import HubServer, golden_repos, hub_env, run_cli, run_python
 from helpers.protein import PROTEIN_TXT
 
@@ -115,3 +116,20 @@ def test_a_local_folder_named_like_a_hub_id_wins_over_the_hub(hub, tmp_path: Pat
     report = json.loads(run.out)
     assert report["model"] == "test-org/tiny-bert/model.onnx" and "hub" not in report["provenance"]["model"]
     assert server.requests[before:] == []
+
+
+def test_the_readme_hub_commands_run_as_printed_against_a_local_hub(hub, tmp_path: Path):
+    server, _, _ = hub
+    readme = (REPO / "README.md").read_text(encoding="utf-8").split("## Models from the Hub", 1)[1]
+    lines = readme.split("```bash\n", 1)[1].split("```", 1)[0].strip().splitlines()
+    assert len(lines) == 2
+    env = hub_env(tmp_path, server.url)  # an empty cache: the first command fetches, the second reads offline
+    for line in lines:
+        words = shlex.split(line.replace("google-bert/bert-base-uncased", "test-org/tiny-bert"))
+        settings = dict(w.split("=", 1) for w in words if "=" in w and not w.startswith("-"))
+        assert words[len(settings)] == "fillmask-np"
+        before = len(server.requests)
+        run = run_cli({**env, **settings}, *words[len(settings) + 1:])
+        assert run.status == 0, (line, run.err)
+        assert (server.requests[before:] == []) == ("HF_HUB_OFFLINE" in settings)  # offline: not one request
+        assert json.loads(run.out)["provenance"]["model"]["hub"]["repo_id"] == "test-org/tiny-bert"
