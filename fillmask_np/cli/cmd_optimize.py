@@ -16,7 +16,7 @@ def add(sub: argparse._SubParsersAction) -> None:
                     "seeded random batches (float32: max abs logit difference at most 1e-4, else nothing is "
                     "written) and write it with config.json and the tokenizer files beside it. Needs the onnx "
                     "package: pip install 'fillmask_np[optimize]'.")
-    op.add_argument("model", help="model.onnx, or an export directory")
+    op.add_argument("model", help="model.onnx, an export directory, or a Hub id ORG/NAME[@REVISION] (its ONNX export)")
     op.add_argument("-o", "--output", required=True,
                     help="output .onnx file, or a directory (written as DIR/model.onnx)")
     op.add_argument("--int8", action="store_true",
@@ -44,11 +44,13 @@ def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
     from ..errors import FillMaskError
     from ..optimize import CALIBRATION_SAMPLES, optimize_model
+    from ..runtime import resolve_model
 
     int8 = args.quantization or args.int8
     if not int8 and (args.calibration is not None or args.calibration_samples is not None):
         raise FillMaskError("--calibration and --calibration-samples apply to static int8: add --int8")
-    report = optimize_model(args.model, args.output, int8=int8, fuse="auto" if args.fuse is None else args.fuse,
+    source = resolve_model(args.model, backend="onnx").path  # a path as given; a Hub id: its cached ONNX export
+    report = optimize_model(source, args.output, int8=int8, fuse="auto" if args.fuse is None else args.fuse,
                             seed=args.seed, logits_output=args.logits_output, calibration=args.calibration,
                             calibration_samples=CALIBRATION_SAMPLES if args.calibration_samples is None
                             else args.calibration_samples)

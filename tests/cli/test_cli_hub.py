@@ -133,3 +133,13 @@ def test_the_readme_hub_commands_run_as_printed_against_a_local_hub(hub, tmp_pat
         assert run.status == 0, (line, run.err)
         assert (server.requests[before:] == []) == ("HF_HUB_OFFLINE" in settings)  # offline: not one request
         assert json.loads(run.out)["provenance"]["model"]["hub"]["repo_id"] == "test-org/tiny-bert"
+
+
+def test_optimize_takes_a_hub_id_and_writes_the_repo_export_faster(hub, tmp_path: Path):
+    _, _, env = hub
+    run = run_cli(env, "optimize", "test-org/tiny-bert", "-o", tmp_path / "fast", "--json")
+    assert run.status == 0, run.err
+    assert (tmp_path / "fast" / "model.onnx").is_file() and (tmp_path / "fast" / "tokenizer.json").is_file()
+    local = _eval(env, GOLDEN / "models" / "bert")
+    optimized = _eval(env, tmp_path / "fast")
+    assert abs(optimized["cross_entropy"] - local["cross_entropy"]) < 1e-5
