@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .options import distinct_outputs, load, long_args, long_options, model_args, progress_arg, shard_args
+from .options import distinct_outputs, load, long_options, model_args, pll_args, progress_arg, shard_args
 from .printing import file_row, print_json, print_rows, shard_rows
 
 
@@ -22,18 +22,7 @@ def add(sub: argparse._SubParsersAction) -> None:
                                        "CrowS-Pairs' sent_less)")
     p.add_argument("--group-field", help="field grouping the pairs (BLiMP's UID or linguistics_term, CrowS-Pairs' "
                                          "bias_type): accuracy and count per group")
-    p.add_argument("--variant", choices=("original", "within_word_l2r"), default="original",
-                   help="PLL variant: original (each token masked alone, default) or within_word_l2r (also the "
-                        "later pieces of its word, as minicons)")
-    p.add_argument("--special-tokens", choices=("template", "all_special_ids"), default="template",
-                   help="never scored: template = the tokens the tokenizer added (default); all_special_ids = "
-                        "every special id wherever it occurs")
-    p.add_argument("--max-length", type=int, help="truncate sentences to this many tokens (default: the model's "
-                                                  "limit)")
-    p.add_argument("--batch-tokens", type=int, default=8192,
-                   help="rows x padded length of one batch of masked copies (default 8192)")
-    p.add_argument("--limit", type=int, help="score only the first N pairs")
-    long_args(p)
+    pll_args(p, unit="pairs")
     p.add_argument("--html", metavar="PATH", help="write the report as one self-contained HTML page (accuracy per "
                                                   "group, the PLL(good) - PLL(bad) distribution, the worst pairs)")
     shard_args(p)

@@ -7,7 +7,7 @@ import argparse
 
 from typing import Any
 
-from .options import (data_args, data_label, data_source, load, long_args, long_options, model_args, distinct_outputs,
+from .options import (data_args, data_label, data_source, load, long_options, pll_args, model_args, distinct_outputs,
                       progress_arg, shard_args)
 from .printing import file_row, print_json, print_rows, shard_rows
 
@@ -17,18 +17,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     pp = sub.add_parser("pppl", help="pseudo-log-likelihood and pseudo-perplexity (every token masked once)")
     model_args(pp)
     data_args(pp)
-    pp.add_argument("--variant", choices=("original", "within_word_l2r"), default="original",
-                    help="original: each token masked alone (default); within_word_l2r: also the later "
-                         "pieces of its word (Kauf & Ivanova 2023, as minicons)")
-    pp.add_argument("--special-tokens", choices=("template", "all_special_ids"), default="template",
-                    help="never scored: template = the tokens the tokenizer added (default); "
-                         "all_special_ids = every special id wherever it occurs")
-    pp.add_argument("--max-length", type=int, help="truncate samples to this many tokens (default: the model's "
-                                                   "position limit or fixed length, or the tokenizer's)")
-    pp.add_argument("--batch-tokens", type=int, default=8192,
-                    help="rows x padded length of one batch of masked copies (default 8192)")
-    pp.add_argument("--limit", type=int, help="score only the first N non-empty samples")
-    long_args(pp)
+    pll_args(pp, unit="non-empty samples")
     pp.add_argument("--html", metavar="PATH", help="write the report as one self-contained HTML page (charts, a "
                                                    "heat map of each scored token's -log P)")
     shard_args(pp)

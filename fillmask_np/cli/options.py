@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..tokenization import Tokenizer
 
 __all__ = ["model_args", "data_args", "data_label", "data_source", "masking_args", "progress_arg", "masking_options",
-           "long_args", "long_options",
+           "long_args", "long_options", "pll_args",
            "load", "load_model", "shard_args", "distinct_outputs", "refuse_empty_paths"]
 
 # every option naming a file or folder, read or written; given as '' it would write nothing or read a default
@@ -130,6 +130,23 @@ def masking_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-length", type=int, help="truncate samples to this many tokens (default: the smallest "
                                                   "limit of the model(s) and the tokenizer)")
     p.add_argument("--limit", type=int, help="use only the first N non-empty samples")
+
+
+def pll_args(p: argparse.ArgumentParser, *, unit: str) -> None:
+    """The pseudo-log-likelihood options (pppl, pairs): variant, tokens never scored, length, batch budget, limit
+    and ``--long`` / ``--stride``; ``unit``: what ``--limit`` counts ("non-empty samples", "pairs")."""
+    p.add_argument("--variant", choices=("original", "within_word_l2r"), default="original",
+                   help="original: each token masked alone (default); within_word_l2r: also the later "
+                        "pieces of its word (Kauf & Ivanova 2023, as minicons)")
+    p.add_argument("--special-tokens", choices=("template", "all_special_ids"), default="template",
+                   help="never scored: template = the tokens the tokenizer added (default); "
+                        "all_special_ids = every special id wherever it occurs")
+    p.add_argument("--max-length", type=int, help="truncate samples to this many tokens (default: the model's "
+                                                  "position limit or fixed length, or the tokenizer's)")
+    p.add_argument("--batch-tokens", type=int, default=8192,
+                   help="rows x padded length of one batch of masked copies (default 8192)")
+    p.add_argument("--limit", type=int, help=f"score only the first N {unit}")
+    long_args(p)
 
 
 def long_args(p: argparse.ArgumentParser, *, default: str = "truncate") -> None:
