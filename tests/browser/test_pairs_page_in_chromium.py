@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
 
 import pytest
 
 from helpers import GOLDEN
 from helpers.chromium import rendered_dom
 from helpers.cli_runs import ok_json
+from helpers.page_dom import CardsOutline
 
 pytestmark = [pytest.mark.slow, pytest.mark.cli]
 
@@ -24,50 +24,32 @@ BERT = GOLDEN / "models" / "bert"
 PAIRS = GOLDEN / "text" / "minimal_pairs.jsonl"
 
 
-class PairsOutline(HTMLParser):
-    """The dumped DOM: the rows of the "most wrong" table (index, cell texts), each metric card's text, the bars of
-    the group chart and the console-errors box."""
+class PairsOutline(CardsOutline):
+    """Besides the cards and the console-errors box: the rows of the "most wrong" table (index, cell texts) and the
+    bars of the group chart."""
 
     def __init__(self, dom: str) -> None:
-        super().__init__()
         self.rows: list[tuple[int, list[str]]] = []
-        self.metrics: dict[str, str] = {}
         self.group_bars = 0
-        self.errors = ""
         self._chart = ""
-        self._into: str | None = None
-        self._text = ""
-        self.feed(dom)
+        super().__init__(dom)
 
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        a = {k: v or "" for k, v in attrs}
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
         if tag == "svg":
-            self._chart = a.get("data-chart", "")
-        elif tag == "rect" and self._chart == "group-accuracy" and "bar" in a.get("class", ""):
+            self._chart = attrs.get("data-chart", "")
+        elif tag == "rect" and self._chart == "group-accuracy" and "bar" in attrs.get("class", ""):
             self.group_bars += 1
-        elif tag == "tr" and "data-index" in a:
-            self.rows.append((int(a["data-index"]), []))
+        elif tag == "tr" and "data-index" in attrs:
+            self.rows.append((int(attrs["data-index"]), []))
         elif tag == "td" and self.rows:
             self._into, self._text = "cell", ""
-        elif "data-metric" in a:
-            self._into, self._text = "metric:" + a["data-metric"], ""
-        elif a.get("id") == "console-errors":
-            self._into, self._text = "errors", ""
-
-    def handle_data(self, data: str) -> None:
-        if self._into is not None:
-            self._text += data
 
     def handle_endtag(self, tag: str) -> None:
         if self._into == "cell" and tag == "td":
             self.rows[-1][1].append(self._text)
-        elif self._into and self._into.startswith("metric:") and tag == "div":
-            self.metrics[self._into.split(":", 1)[1]] = self._text
-        elif self._into == "errors" and tag == "pre":
-            self.errors = self._text
+            self._into = None
         else:
-            return
-        self._into = None
+            super().handle_endtag(tag)
 
 
 @pytest.fixture(scope="module")
