@@ -1,4 +1,4 @@
-"""``render_html``: a report (``EvalReport``, ``PLLReport`` or ``CompareReport``) as one self-contained HTML file,
+"""``render_html``: a report (``EvalReport``, ``PLLReport``, ``CompareReport`` or ``PairsReport``) as one self-contained HTML file,
 checked before writing (``text.check_output``: not one of the run's inputs, its directory writable) and written
 atomically (``text.AtomicFile``); ``html_report`` returns the page as a string."""
 
@@ -77,7 +77,7 @@ def render_html(report: Report, path: str | Path, *, tokenizer: Tokenizer | None
     sources = [texts if isinstance(texts, (str, Path)) else None, tokenizer.source if tokenizer else None,
                model.name if model is not None else None, *inputs]
     path = check_output(path, inputs=[s for s in sources if s and Path(s).is_file()], what="HTML report")
-    if provenance is None and isinstance(report, (EvalReport, PLLReport)) and model is not None:
+    if provenance is None and isinstance(report, (EvalReport, PLLReport, PairsReport)) and model is not None:
         seed_used = report.settings.get("seed")
         provenance = make_provenance(model, tokenizer, texts, **({} if seed_used is None else {"seed": seed_used}))
     page = html_report(report, tokenizer=tokenizer, texts=texts, text_field=text_field, provenance=provenance,
