@@ -9,7 +9,7 @@ import shlex
 import pytest
 
 import fillmask_np as fm
-from helpers import GOLDEN, REPO
+from helpers import GOLDEN, REPO, require_shared
 from helpers.cli_runs import cli, html_metrics, ok_json
 
 pytestmark = pytest.mark.cli
@@ -72,10 +72,20 @@ def _readme_section() -> str:
     return readme.split("## Scoring minimal pairs\n", 1)[1].split("\n## ", 1)[0]
 
 
-def test_the_readme_pairs_command_prints_the_table_shown(monkeypatch):
-    section = _readme_section()
-    command = section.split("```bash\n", 1)[1].split("```", 1)[0].strip()
-    shown = section.split("```\n```\n", 1)[1].split("```", 1)[0]  # the block right after the command
+def _readme_runs() -> list[tuple[str, str]]:
+    """(command, the output block right after it) of each ``bash`` block of the section."""
+    runs = []
+    for block in _readme_section().split("```bash\n")[1:]:
+        command, rest = block.split("```\n", 1)
+        runs.append((command.strip(), rest.split("```\n", 1)[1].split("```", 1)[0]))
+    return runs
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["golden-bert", "splade-tiny"])
+def test_the_readme_pairs_command_prints_the_table_shown(monkeypatch, index):
+    command, shown = _readme_runs()[index]
+    if "../shared/" in command:
+        require_shared("real", "splade-tiny")
     monkeypatch.chdir(REPO)
     run = cli(*shlex.split(command)[1:])
     assert run.status == 0 and run.err == ""
