@@ -105,7 +105,8 @@ def evaluate(data: Any, *, model: str | Path, tokenizer: str | Path | None = Non
     Args:
         data: a ``ray.data.Dataset`` (rows in order; column ``text_field``), or a path, glob or list of paths of
             text / JSONL / CSV / TSV files (read as ``evaluate`` reads them) or Parquet files.
-        model: the model's path (``.onnx`` file, export or checkpoint directory), as the workers see it.
+        model: the model's path (``.onnx`` file, export or checkpoint directory), as the workers see it, or a Hub
+            id ``ORG/NAME[@REVISION]`` (fetched into the driver's Hugging Face cache, which the workers must see).
         tokenizer: the tokenizer's path; default: the one beside the model.
         text_field: the column or JSONL field of the texts (default ``"text"``).
         workers: actors scoring at once (each loads the model once).
@@ -132,6 +133,11 @@ def evaluate(data: Any, *, model: str | Path, tokenizer: str | Path | None = Non
         raise FillMaskError("masking='hf' is not supported by the Ray backend: HF's collator masks batch by batch, "
                             "so the masks depend on the batches; use masking='per_sample' or fillmask_np.evaluate")
     workers, cpus = check_count("workers", workers), check_count("cpus_per_worker", cpus_per_worker)
+    if isinstance(model, (str, Path)):  # a Hub id is fetched once, here: the workers open the cached files
+        from ..runtime import resolve_model
+
+        source = resolve_model(model, backend=backend)
+        model, tokenizer = source.path, source.tokenizer_dir if source.hub and tokenizer is None else tokenizer
     model = Path(model).resolve() if isinstance(model, (str, Path)) else model
     tok = Path(tokenizer).resolve() if isinstance(tokenizer, (str, Path)) else tokenizer
     if not isinstance(model, Path) or not (tok is None or isinstance(tok, Path)):

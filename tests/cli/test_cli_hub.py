@@ -14,6 +14,7 @@ import pytest
 from helpers import EVAL_TXT, GOLDEN, REPO
 from helpers.hub_server import HubServer, golden_repos, hub_env, run_cli, run_python
 from helpers.protein import PROTEIN_TXT
+from helpers.ray_cluster import ray_missing
 
 pytestmark = pytest.mark.cli
 
@@ -143,3 +144,14 @@ def test_optimize_takes_a_hub_id_and_writes_the_repo_export_faster(hub, tmp_path
     local = _eval(env, GOLDEN / "models" / "bert")
     optimized = _eval(env, tmp_path / "fast")
     assert abs(optimized["cross_entropy"] - local["cross_entropy"]) < 1e-5
+
+
+@pytest.mark.skipif(ray_missing() is not None, reason=str(ray_missing()))
+def test_eval_on_a_local_ray_fetches_the_hub_model_once_on_the_driver(hub):
+    # --backend numpy on a repo with both: its safetensors are fetched; the NumPy backend is batch-invariant
+    _, _, env = hub
+    argv = ("--backend", "numpy", "--batch-size", "5")
+    local = _eval(env, GOLDEN / "models" / "bert", EVAL_TXT, *argv)
+    on_ray = _eval(env, "test-org/tiny-bert", EVAL_TXT, *argv, "--ray", "local", "--workers", "1")
+    assert {k: on_ray[k] for k in FIGURES} == {k: local[k] for k in FIGURES}
+    assert on_ray["provenance"]["model"]["backend"] == "numpy"
