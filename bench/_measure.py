@@ -29,6 +29,28 @@ def spread(values: list[float]) -> dict[str, float]:
     return dict(median=statistics.median(values), min=min(values), max=max(values), n=len(values))
 
 
+def interleaved(paths: dict[str, Callable[[], object]], rounds: int) -> tuple[dict[str, object], dict[str, list[float]]]:
+    """Run every path once per round, round after round (a shared machine's load hits all paths alike): each path's
+    last result and its seconds per round."""
+    results: dict[str, object] = {}
+    seconds: dict[str, list[float]] = {name: [] for name in paths}
+    for _ in range(rounds):
+        for name, run in paths.items():
+            took, results[name] = timed(run)
+            seconds[name].append(took)
+    return results, seconds
+
+
+def speedup_rows(seconds: dict[str, list[float]], count: int, unit: str) -> list[str]:
+    """A markdown table of each path's median seconds, ``unit``s per second and speed-up over the first path."""
+    rows = [f"| path | median seconds | {unit}/s | speed-up over the first path |", "|---|---:|---:|---:|"]
+    base = statistics.median(next(iter(seconds.values())))
+    for name, values in seconds.items():
+        median = statistics.median(values)
+        rows.append(f"| {name} | {median:.3f} | {count / median:,.1f} | {base / median:.1f}x |")
+    return rows
+
+
 def peak_rss_mib() -> float:
     """This process's peak resident set size (Linux ru_maxrss is in KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -25,9 +25,7 @@ median seconds of torch over the median seconds of each fm path.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +34,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH), str(BENCH.parent)]  # the checkout's fillmask_np, and _workload
 
 import fillmask_np as fm  # noqa: E402
+from _measure import interleaved, speedup_rows  # noqa: E402
 from _workload import REAL_DIR, WIKI  # noqa: E402
 
 
@@ -119,13 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     pairs = wikitext_pairs(args.pairs)
     for run in paths.values():  # warm-up
         run(pairs[:2])
-    seconds: dict[str, list[float]] = {name: [] for name in paths}
-    plls: dict[str, list[float]] = {}
-    for _ in range(args.rounds):
-        for name, run in paths.items():
-            start = time.perf_counter()
-            plls[name] = run(pairs)
-            seconds[name].append(time.perf_counter() - start)
+    plls, seconds = interleaved({name: (lambda run=run: run(pairs)) for name, run in paths.items()}, args.rounds)
     names = list(paths)
     reference = np.array(plls[names[0]])
     worst = max(float(np.max(np.abs(np.array(v) / reference - 1))) for v in plls.values())
@@ -133,12 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"splade-tiny, {len(pairs)} WikiText-2 minimal pairs ({n_tokens} scored tokens), {args.threads} thread(s); "
           f"torch {torch.__version__}, onnxruntime {__import__('onnxruntime').__version__}; median of {args.rounds} "
           f"interleaved rounds\n")
-    print("| path | median seconds | pairs/s | speed-up over torch |")
-    print("|---|---:|---:|---:|")
-    base = statistics.median(seconds[names[0]])
-    for name in names:
-        median = statistics.median(seconds[name])
-        print(f"| {name} | {median:.2f} | {len(pairs) / median:,.1f} | {base / median:.1f}x |")
+    print("\n".join(speedup_rows(seconds, len(pairs), "pairs")))
     print(f"\nlargest relative PLL difference between the paths: {worst:.2e}")
     return 0 if worst <= 1e-4 else 1
 
