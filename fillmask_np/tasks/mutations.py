@@ -8,7 +8,7 @@ import re
 from typing import Any, NamedTuple, Sequence
 
 from ..errors import DataError
-from ..limits import is_int
+from ..limits import is_int, option_label, option_name
 
 __all__ = ["Mutation", "parse_mutations"]
 
@@ -39,7 +39,7 @@ def parse_mutations(mutations: Sequence[str], sequence: str, *, offset: int = 1)
     if isinstance(mutations, str):
         raise DataError(f"mutations={mutations!r} is one string; pass a list of mutations, e.g. [{mutations!r}]")
     if not is_int(offset):
-        raise DataError(f"offset={offset!r} is not an integer; pass the number of the first residue (1 by default)")
+        raise DataError(f"{option_label('offset', offset)} is not an integer; pass the number of the first residue (1 by default)")
     return [_parse_one(text, k, sequence, int(offset)) for k, text in enumerate(mutations)]
 
 
@@ -61,10 +61,10 @@ def _parse_one(text: Any, k: int, sequence: str, offset: int) -> tuple[Mutation,
         if not 0 <= index < len(sequence):
             raise DataError(f"mutation {text!r}: position {number} is outside the {len(sequence)}-residue sequence "
                             f"(positions {offset}..{offset + len(sequence) - 1} with offset {offset}); check "
-                            f"the position or --offset")
+                            f"the position or {option_name('offset')}")
         if sequence[index] != wild:
             raise DataError(f"mutation {text!r}: the wild type has {sequence[index]!r} at position {number}, not "
-                            f"{wild!r}; check the sequence, the position or --offset")
+                            f"{wild!r}; check the sequence, the position or {option_name('offset')}")
         if any(m.position == index for m in parsed):
             raise DataError(f"mutation {text!r} changes position {number} twice; give each position once")
         parsed.append(Mutation(wild, index, mutant))

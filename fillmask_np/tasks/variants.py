@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal, Sequence
 import numpy as np
 
 from ..errors import DataError
-from ..limits import check_count
+from ..limits import check_count, option_label
 from ..masking import check_long, windowing
 from ..metrics.rank_correlation import spearman
 from ..report.variants_report import VariantReport
@@ -88,7 +88,7 @@ def score_variants(
     >>> score_variants(model, tok, "MKTAYIAKQR", ["K2A", "K2A:Q9E"], strategy="masked-marginals").scores  # doctest: +SKIP
     """
     if strategy not in STRATEGIES:
-        raise DataError(f"strategy={strategy!r} is not one of {list(STRATEGIES)} (ESM predict.py's "
+        raise DataError(f"{option_label('strategy', strategy)} is not one of {list(STRATEGIES)} (ESM predict.py's "
                         f"--scoring-strategy)")
     check_pair(model, tokenizer)
     if not isinstance(wild_type, str) or not wild_type.strip():
@@ -160,7 +160,8 @@ def _check_reach(parsed: list[tuple[Mutation, ...]], texts: list[str], width: in
         for sub in subs:
             if sub.position >= width:
                 raise DataError(f"mutation {text!r} is at residue {sub.position + offset}, beyond the {width} "
-                                f"residues the model sees with long='truncate'; score it with long='window'")
+                                f"residues the model sees with {option_label('long', 'truncate')}; score it with "
+                                f"{option_label('long', 'window')}")
 
 
 def _mutant_ids(tokenizer: Tokenizer, wild_type: str, wt_ids: np.ndarray, parsed: list[tuple[Mutation, ...]],

@@ -82,9 +82,10 @@ CLI_ROWS = [
     ("html-onto-the-output", ["--sequence", WILD, "--mutations", "{w}/ok.csv", "-o", "{w}/s.csv", "--html",
                               "{w}/s.csv"], "both name"),
     ("stride-longer-than-a-window", ["--sequence", WILD, "--mutations", "{w}/ok.csv", "--max-length", "20",
-                                     "--stride", "30"], "stride=30 must be from 1 to the window's 18 tokens"),
+                                     "--stride", "30"], "--stride 30 must be from 1 to the window's 18 tokens"),
     ("mutation-beyond-a-truncated-wild-type", ["--sequence", WILD, "--mutations", "{w}/ok.csv", "--long", "truncate",
-                                               "--max-length", "12"], "mutation 'R13T' is at residue 13, beyond the 10"),
+                                               "--max-length", "12"], "mutation 'R13T' is at residue 13, beyond the 10 residues the model sees with --long 'truncate'; score it with "
+     "--long 'window'"),
     ("stride-with-truncate", ["--sequence", WILD, "--mutations", "{w}/ok.csv", "--long", "truncate", "--stride", "4"],
      "--stride 4 steps the windows of --long 'window'"),
     ("unknown-long-mode", ["--sequence", WILD, "--mutations", "{w}/ok.csv", "--long", "split"],
