@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["variants_html", "write_variants_html"]
 
 _AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"  # the heat map's rows, then any other residue met
-_CELL = 12  # px per heat-map cell
+_CELL = 12  # px per heat-map cell (drawn at its size; a long protein scrolls sideways)
 _LEFT, _TOP = 26, 30  # room for the residue letters and the position numbers
 
 
@@ -44,10 +44,10 @@ def variants_html(report: VariantReport, *, provenance: dict[str, Any] | None = 
          else "no target column"),
         ("mean_score", "mean score", float(np.mean(scores)) if len(scores) else None, "nats; > 0: mutant preferred"),
     ])
-    figs = [heat_map(r), histogram(scores, name="score-distribution", title="Scores",
-                                   xlabel="score (nats)", caption="left of 0: the model prefers the wild type")]
-    body = [section("summary", "Summary", cards),
-            section("charts", "Charts", '<div class="charts">' + "".join(figs) + "</div>")]
+    distribution = histogram(scores, name="score-distribution", title="Scores", xlabel="score (nats)",
+                             caption="left of 0: the model prefers the wild type")
+    body = [section("summary", "Summary", cards), section("heat-map", "Heat map", heat_map(r)),
+            section("charts", "Charts", f'<div class="charts">{distribution}</div>')]
     subtitle = f"{r.strategy}, {len(r.scores)} mutations of a {r.sequence_length}-residue protein"
     return document(title, subtitle, *body, provenance_section(r.settings, provenance))
 
@@ -79,9 +79,9 @@ def heat_map(r: VariantReport) -> str:
                      f"</title></rect>")
     axis = "".join(f'<text x="4" y="{_TOP + _CELL * k + _CELL - 2}" font-size="10">{escape(a)}</text>'
                    for a, k in row.items())
-    svg = (f'<svg class="chart heat" data-chart="heat-map" viewBox="0 0 {width} {height}" role="img" '
-           f'aria-label="position by residue heat map" xmlns="http://www.w3.org/2000/svg">{axis}{"".join(cells)}'
-           f"</svg>")
+    svg = (f'<div style="overflow-x:auto"><svg class="heat" data-chart="heat-map" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" role="img" aria-label="position by residue heat map" '
+           f'xmlns="http://www.w3.org/2000/svg">{axis}{"".join(cells)}</svg></div>')
     caption = (f"score of each single substitution (red < 0 < blue, full colour at |score| = {vmax:.3g} nats); "
                f"outlined: the wild-type residue")
     return figure("heat-map", "Position x residue", caption, svg)
