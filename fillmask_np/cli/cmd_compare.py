@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .options import (data_args, data_label, data_source, load, load_model, masking_args, masking_options, model_args,
-                      progress_arg, shard_args, distinct_outputs)
+                      model_label, progress_arg, shard_args, distinct_outputs)
 from .printing import file_row, print_json, print_rows, shard_rows
 
 _EXIT = {"PASS": 0, "AT_RISK": 0, "REGRESSION": 1}
@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.to_dict())
     else:
-        print_table(report, candidate.name, args.reference, data_label(args, data))
+        print_table(report, model_label(candidate), model_label(reference, args.reference), data_label(args, data))
         print_rows(file_row("partial", report.saved_partial) + ([("html report", args.html)] if args.html else []),
                    width=16)
     return _EXIT[report.verdict]

@@ -13,7 +13,7 @@ import argparse
 from typing import Any
 
 from .options import (data_args, data_label, data_source, distinct_outputs, load, long_args, long_options,
-                      masking_args, masking_options, model_args, progress_arg, shard_args)
+                      masking_args, masking_options, model_args, model_label, progress_arg, shard_args)
 from .printing import file_row, print_json, print_rows, shard_rows
 
 
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         out.update(tokens_file=args.tokens, html_file=args.html, saved_masks=saved, provenance=record)
         print_json(out)
         return 0
-    print_table(model.name, data_label(args, data), report, saved, args.tokens, args.html)
+    print_table(model_label(model), data_label(args, data), report, saved, args.tokens, args.html)
     return 0
 
 

@@ -8,7 +8,7 @@ import argparse
 from typing import Any
 
 from .options import (data_args, data_label, data_source, load, long_options, pll_args, model_args, distinct_outputs,
-                      progress_arg, shard_args)
+                      model_label, progress_arg, shard_args)
 from .printing import file_row, print_json, print_rows, shard_rows
 
 
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         out["tokens"] = None  # recorded for --html only: the JSON is the same with or without it
         print_json(out)
         return 0
-    print_table(model.name, data_label(args, data), report, args.html)
+    print_table(model_label(model), data_label(args, data), report, args.html)
     if not model.gathers_positions:
         print("note: this model computes logits at every position of every copy; a model rewritten by "
               "`fillmask-np optimize` runs its head on the scored rows only (much faster for pppl)")

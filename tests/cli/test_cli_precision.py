@@ -73,3 +73,13 @@ def test_the_readmes_exact_reference_commands_run_in_float64(checkpoint):
                        "--data", EVAL_TXT)
     assert compared["provenance"]["reference"]["precision"] == "float64"
     assert compared["provenance"]["model"]["backend"] == "onnx" and compared["verdict"] == "PASS"
+
+
+def test_a_table_names_the_float64_reference_and_leaves_float32_as_it_was(checkpoint):
+    exact = cli("eval", "--model", checkpoint, "--precision", "float64", "--data", EVAL_TXT)
+    fast = cli("eval", "--model", checkpoint, "--data", EVAL_TXT)
+    assert f"model           {checkpoint} (NumPy, float64)\n" in exact.out
+    assert f"model           {checkpoint}\n" in fast.out
+    compared = cli("compare", "--model", BERT, "--reference", checkpoint, "--reference-precision", "float64",
+                   "--data", EVAL_TXT, "--bootstrap", "0")
+    assert compared.status == 0 and f"{checkpoint} (NumPy, float64)" in compared.out, compared.err
