@@ -142,9 +142,9 @@ def _explain(exc: Exception, reference: str, repo_id: str, revision: str | None)
                               f"({_status(exc)}); {login}")
     if isinstance(exc, errors.LocalEntryNotFoundError):
         return InputFileError(f"model {reference!r} is no local path, and Hub repo {repo_id!r} is not in the Hugging "
-                              f"Face cache ({constants.HF_HUB_CACHE}) while the Hub cannot be reached (HF_HUB_OFFLINE set, or no network); fetch it once online "
-                              f"(run this again without HF_HUB_OFFLINE=1, or `hf download {repo_id}`), or pass a "
-                              f"local folder")
+                              f"Face cache ({constants.HF_HUB_CACHE}) while the Hub cannot be reached (HF_HUB_OFFLINE "
+                              f"set, or no network); fetch it once online (run this again without HF_HUB_OFFLINE=1, "
+                              f"or `hf download {repo_id}`), or pass a local folder")
     return InputFileError(f"model {reference!r}: fetching {repo_id!r} from the Hub failed: "
                           f"{type(exc).__name__}: {first_line(exc)}")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from helpers import EVAL_TXT, GOLDEN, REPO
-from helpers.hub_server import HubServer, golden_repos, hub_env, run_cli, run_python
+from helpers.hub_server import PRIVATE_TOKEN, HubServer, golden_repos, hub_env, run_cli, run_python
 from helpers.protein import PROTEIN_TXT
 from helpers.ray_cluster import ray_missing
 
@@ -155,3 +155,22 @@ def test_eval_on_a_local_ray_fetches_the_hub_model_once_on_the_driver(hub):
     on_ray = _eval(env, "test-org/tiny-bert", EVAL_TXT, *argv, "--ray", "local", "--workers", "1")
     assert {k: on_ray[k] for k in FIGURES} == {k: local[k] for k in FIGURES}
     assert on_ray["provenance"]["model"]["backend"] == "numpy"
+
+
+def test_hf_token_opens_a_private_repo_that_without_it_is_not_found(hub, tmp_path: Path):
+    server, _, _ = hub
+    env = hub_env(tmp_path, server.url)
+    refused = run_cli(env, "eval", "--model", "test-org/private-esm", "--data", PROTEIN_TXT)
+    assert refused.status == 2 and "HF_TOKEN" in refused.err and "Traceback" not in refused.err
+    report = _eval({**env, "HF_TOKEN": PRIVATE_TOKEN}, "test-org/private-esm", PROTEIN_TXT)
+    assert report["provenance"]["model"]["hub"]["repo_id"] == "test-org/private-esm"
+
+
+def test_hf_hub_cache_places_the_downloaded_files(hub, tmp_path: Path):
+    server, _, _ = hub
+    env = {**hub_env(tmp_path / "home", server.url), "HF_HUB_CACHE": str(tmp_path / "cache")}
+    report = _eval(env, "test-org/tiny-esm", PROTEIN_TXT)
+    commit = report["provenance"]["model"]["hub"]["commit"]
+    snapshot = tmp_path / "cache" / "models--test-org--tiny-esm" / "snapshots" / commit
+    assert report["model"] == str(snapshot) and (snapshot / "model.safetensors").is_file()
+    assert not (tmp_path / "home" / "hub").exists()

@@ -23,10 +23,12 @@ from .cli_runs import Run
 
 
 class Repo(NamedTuple):
-    """A served model repo: its files (repo path -> local file) and whether it is gated."""
+    """A served model repo: its files (repo path -> local file), whether it is gated, and for a private repo the
+    token it asks for (``Authorization: Bearer TOKEN``; without it every request answers 401 RepoNotFound)."""
 
     files: dict[str, Path]
     gated: bool = False
+    token: str | None = None
 
     @property
     def commit(self) -> str:
@@ -96,6 +98,9 @@ class HubServer:
             return self._send(handler, 404, b"", {"X-Error-Code": "RepoNotFound",
                                                   "X-Error-Message": "Repository not found"}, body)
         repo_id, repo, rest = found
+        if repo.token is not None and handler.headers.get("Authorization") != f"Bearer {repo.token}":
+            return self._send(handler, 401, b"", {"X-Error-Code": "RepoNotFound",
+                                                  "X-Error-Message": "Repository not found"}, body)
         if len(rest) < 2 or rest[1] not in ("main", repo.commit):
             return self._send(handler, 404, b"", {"X-Error-Code": "RevisionNotFound",
                                                   "X-Error-Message": "Invalid rev id"}, body)
@@ -133,13 +138,14 @@ class HubServer:
 
 
 # ---------------------------------------------------------------------------------------- the golden repos
+PRIVATE_TOKEN = "hf_localtesttoken"  # the token of the private repo test-org/private-esm
 _TOKENIZER = ("config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt")
 
 
 def golden_repos() -> dict[str, Repo]:
     """The golden models as Hub repos: bert whole (export + checkpoint at the root), bert as an ``onnx/``
     export (the layout of ONNX repos on the Hub), esm as a checkpoint only, a repo with only
-    ``pytorch_model.bin``, and a gated copy of bert."""
+    ``pytorch_model.bin``, a gated copy of bert and a private copy of esm (``PRIVATE_TOKEN``)."""
     from .paths import GOLDEN
 
     bert, esm = GOLDEN / "models" / "bert", GOLDEN / "models" / "esm"
@@ -150,6 +156,7 @@ def golden_repos() -> dict[str, Repo]:
         "test-org/tiny-esm": Repo(folder_repo(esm, names=_TOKENIZER + ("model.safetensors",))),
         "test-org/bin-only": Repo({**folder_repo(bert, names=_TOKENIZER), "pytorch_model.bin": bert / "config.json"}),
         "test-org/gated-bert": Repo(folder_repo(bert), gated=True),
+        "test-org/private-esm": Repo(folder_repo(esm, names=_TOKENIZER + ("model.safetensors",)), token=PRIVATE_TOKEN),
     }
 
 
