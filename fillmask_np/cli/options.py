@@ -196,11 +196,11 @@ def load_model(path: str | Path | ModelSource, args: argparse.Namespace) -> Mask
                       position_ids=args.position_ids, allow_spinning=args.spinning)
 
 
-def model_label(model: Any, name: str | None = None) -> str:
+def model_label(model: MaskedLM, name: str | None = None) -> str:
     """How a table names a model: ``name`` (default: the model's), with "(NumPy, float64)" for the float64
     reference, so a table says when the exact arithmetic ran."""
     label = model.name if name is None else name
-    return f"{label} (NumPy, float64)" if getattr(model, "precision", None) == "float64" else label
+    return f"{label} (NumPy, float64)" if model.describe().get("precision") == "float64" else label
 
 
 def load(args: argparse.Namespace, *, model_option: str = "model") -> tuple[MaskedLM, Tokenizer]:

@@ -196,7 +196,7 @@ def check_distinct(candidate: MaskedLM, reference: MaskedLM) -> None:
     """``FillMaskError`` when the two models were read from the same weights file (``os.path.samefile``): a model
     compared with itself passes whatever it is. The same checkpoint run by NumPy in two precisions is allowed: that
     measures float32 against the exact float64 reference."""
-    precisions = {getattr(model, "precision", None) for model in (candidate, reference)}
+    precisions = {model.describe().get("precision") for model in (candidate, reference)}
     if None not in precisions and len(precisions) == 2:
         return
     weights = [[Path(f) for f in model.files if Path(f).name != "config.json"] for model in (candidate, reference)]
