@@ -174,3 +174,26 @@ def test_hf_hub_cache_places_the_downloaded_files(hub, tmp_path: Path):
     snapshot = tmp_path / "cache" / "models--test-org--tiny-esm" / "snapshots" / commit
     assert report["model"] == str(snapshot) and (snapshot / "model.safetensors").is_file()
     assert not (tmp_path / "home" / "hub").exists()
+
+
+@pytest.mark.parametrize("verb, extra", [
+    ("predict", ["The cat sat on the [MASK].", "--top-k", "3"]),
+    ("pppl", ["--data", EVAL_TXT, "--limit", 3]),
+])
+def test_other_verbs_take_a_hub_id_and_print_what_the_folder_gives(hub, verb: str, extra: list):
+    _, _, env = hub
+    runs = [run_cli(env, verb, "--model", model, *extra, "--json")
+            for model in ("test-org/tiny-bert", GOLDEN / "models" / "bert")]
+    assert [r.status for r in runs] == [0, 0], [r.err for r in runs]
+    by_id, local = (json.loads(r.out) for r in runs)
+    strip = ("model", "tokenizer", "provenance")
+    assert {k: v for k, v in by_id.items() if k not in strip} == {k: v for k, v in local.items() if k not in strip}
+
+
+def test_compare_takes_a_hub_id_as_the_reference(hub):
+    _, _, env = hub
+    run = run_cli(env, "compare", "--model", GOLDEN / "models" / "bert", "--reference", "test-org/tiny-bert-onnx",
+                  "--data", EVAL_TXT, "--limit", 4, "--json")
+    assert run.status == 0, run.err
+    report = json.loads(run.out)
+    assert report["verdict"] == "PASS" and report["max_abs_logit_diff"] == 0.0
