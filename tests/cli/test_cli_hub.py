@@ -155,6 +155,7 @@ def test_eval_on_a_local_ray_fetches_the_hub_model_once_on_the_driver(hub):
     on_ray = _eval(env, "test-org/tiny-bert", EVAL_TXT, *argv, "--ray", "local", "--workers", "1")
     assert {k: on_ray[k] for k in FIGURES} == {k: local[k] for k in FIGURES}
     assert on_ray["provenance"]["model"]["backend"] == "numpy"
+    assert on_ray["provenance"]["model"]["hub"]["repo_id"] == "test-org/tiny-bert"
 
 
 def test_hf_token_opens_a_private_repo_that_without_it_is_not_found(hub, tmp_path: Path):
