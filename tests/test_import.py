@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-HEAVY = ("torch", "transformers", "onnxruntime", "tokenizers", "huggingface_hub")
+HEAVY = ("torch", "transformers", "onnxruntime", "tokenizers", "huggingface_hub", "tqdm")
 
 
 def test_import_loads_no_heavy_module():

@@ -15,7 +15,6 @@ A mask manifest replaces the drawing: its settings replace the config and its ro
 
 from __future__ import annotations
 
-import sys
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 from ..config import MaskingConfig
 from ..errors import FillMaskError
 from ..limits import option_label
-from ..text import Progress, TextSource, iter_texts, non_empty
+from ..text import Progress, TextSource, iter_texts, non_empty, progress_enabled, sample_total
 from ..tokenization import count_unknown
 from .batches import MaskedBatch, draw_masker, hf_batch, per_sample_batches, window_batches
 from .manifest import MaskManifest, load_masks
@@ -69,7 +68,7 @@ def settings_of(config: MaskingConfig, manifest: MaskManifest | None) -> dict[st
 def masked_batches(tokenizer: Tokenizer, texts: TextSource, config: MaskingConfig, *, counts: dict[str, int],
                    text_field: str | None = None, progress: bool | None = None,
                    manifest: MaskManifest | None = None, shard: tuple[int, int] | None = None,
-                   plan: Windowing | None = None) -> Iterator[MaskedBatch]:
+                   plan: Windowing | None = None, label: str = "eval") -> Iterator[MaskedBatch]:
     """A lazy iterator of the masked batches of ``texts``; ``counts`` (``metrics.EVAL_COUNT_KEYS``) is filled as it goes.
 
     Args:
@@ -78,11 +77,13 @@ def masked_batches(tokenizer: Tokenizer, texts: TextSource, config: MaskingConfi
         config: the masking settings; ``config.max_length`` must be resolved (not None).
         counts: running counts, updated while the iterator is consumed.
         text_field: JSONL field holding the text.
-        progress: show a progress bar on stderr (default: when stderr is a terminal).
+        progress: show a progress bar on stderr (default: when stderr is a terminal); its total comes from a
+            count pass over ``texts`` (``text.sample_total``), made only when the bar is shown.
         manifest: replay this manifest's masks instead of drawing (from ``replay_config``).
         shard: ``(i, n)``: only samples ``k % n == i`` (``text.non_empty``); per-sample masking only.
         plan: ``long="window"``: a sample longer than ``config.max_length`` is masked whole, then scored in these
             windows (``masking.windows``); per-sample masking only. None: samples are truncated.
+        label: the progress bar's name (the command).
     Returns:
         an iterator of ``MaskedBatch``; a replay checks, once exhausted, that every manifest row was used.
     """
@@ -93,8 +94,11 @@ def masked_batches(tokenizer: Tokenizer, texts: TextSource, config: MaskingConfi
                else "HF's collator masks depend on the batch, hence on the shard")
         raise FillMaskError(f"shard {shard[0]}/{shard[1]} needs masks drawn per sample (masking='per_sample', no "
                             f"masks file): {why}")
+    total = sample_total(texts, text_field=text_field, limit=config.limit, shard=shard) if progress_enabled(progress) \
+        else None
     samples = non_empty(iter_texts(texts, text_field=text_field), counts, config.limit, shard)  # opens the data now
-    return sample_batches(tokenizer, samples, config, counts=counts, progress=progress, manifest=manifest, plan=plan)
+    bar = Progress(enabled=progress, label=label, total=total)
+    return _checked(tokenizer, samples, config, counts, bar, manifest, plan)
 
 
 def sample_batches(tokenizer: Tokenizer, samples: Iterable[tuple[int, int, str]], config: MaskingConfig, *,
@@ -106,19 +110,25 @@ def sample_batches(tokenizer: Tokenizer, samples: Iterable[tuple[int, int, str]]
     scoring a block of a corpus) calls it directly. ``counts`` is filled as the iterator is consumed, except
     ``n_samples`` and ``n_empty``, which the numbering counts.
     """
+    return _checked(tokenizer, iter(samples), config, counts, Progress(enabled=progress, label="eval"), manifest, plan)
+
+
+def _checked(tokenizer: Tokenizer, samples: Iterator[tuple[int, int, str]], config: MaskingConfig,
+             counts: dict[str, int], bar: Progress, manifest: MaskManifest | None,
+             plan: Windowing | None) -> Iterator[MaskedBatch]:
+    """``_generate`` after the checks that need no data (made now, not when the iterator starts)."""
     if config.max_length is None:
         raise FillMaskError("masked batches need a resolved max_length (MaskingConfig.with_max_length)")
     if plan is not None and (config.masking != "per_sample" or manifest is not None):
         raise FillMaskError(f"{option_label('long', 'window')} masks each whole sample with its own Generator: it "
                             f"needs {option_label('masking', 'per_sample')} and no masks file; use "
                             f"{option_label('long', 'truncate')} for those")
-    return _generate(tokenizer, iter(samples), config, counts, progress, manifest, plan)
+    return _generate(tokenizer, samples, config, counts, bar, manifest, plan)
 
 
 def _generate(tokenizer: Tokenizer, samples: Iterator[tuple[int, int, str]], config: MaskingConfig,
-              counts: dict[str, int], progress: bool | None, manifest: MaskManifest | None,
+              counts: dict[str, int], bar: Progress, manifest: MaskManifest | None,
               plan: Windowing | None) -> Iterator[MaskedBatch]:
-    bar = Progress(enabled=sys.stderr.isatty() if progress is None else progress)
     chunk = config.batch_size * (_WINDOW_BATCHES if config.masking == "per_sample" else 1)
     drawn = draw_masker(config, mask_token_id=tokenizer.mask_token_id, vocab_size=len(tokenizer))
     mask = ReplayMasker(manifest, drawn) if manifest is not None else drawn
@@ -139,15 +149,19 @@ def _generate(tokenizer: Tokenizer, samples: Iterator[tuple[int, int, str]], con
             for batch_indices, enc, labels, origins in window_batches(indices, rows, tokenizer, counts,
                                                                       config.batch_size, mask, plan):
                 yield MaskedBatch(batch_indices, enc, labels, position_of, origins)
-                bar.update(len(set(batch_indices)), int(enc.attention_mask.sum()))
+                bar.update(0, int(enc.attention_mask.sum()))
+            bar.update(len(window))  # a long sample spans several batches: counted once, when its window is done
             continue
         if config.masking == "per_sample":
             batches = per_sample_batches(indices, rows, tokenizer, counts, config.batch_size, mask)
         else:
             batches = [hf_batch(indices, rows, tokenizer, counts, mask)]
+        shown = 0  # samples of the window the bar counted (one with no masked token is in no batch)
         for batch_indices, enc, labels in batches:
             yield MaskedBatch(batch_indices, enc, labels, position_of)
             bar.update(len(batch_indices), int(enc.attention_mask.sum()))
+            shown += len(batch_indices)
+        bar.update(len(window) - shown)
     bar.close()
     if isinstance(mask, ReplayMasker):
         mask.finish(counts["n_samples"])

@@ -149,7 +149,7 @@ def compare(
     config, manifest = replay_config(given and given.with_max_length(max_len), masks, tokenizer, texts)
     totals = Totals()
     batches = masked_batches(tokenizer, texts, config, counts=totals.counts, text_field=text_field,
-                             progress=progress, manifest=manifest, shard=shard)
+                             progress=progress, manifest=manifest, shard=shard, label="compare")
     ref_totals, paired = Totals(totals.counts), PairedTotals()
     widths = [v for v in (candidate.vocab_size, ref.vocab_size) if v]
     gathers = candidate.gathers_positions and (torch_ref is not None or ref.gathers_positions)

@@ -28,7 +28,6 @@ model computes logits at every position of every copy, in passes bounded by ``lo
 
 from __future__ import annotations
 
-import sys
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -43,7 +42,8 @@ from ..metrics import PLLTotals, warn_unknown
 from ..numerics import row_nll_and_rank
 from ..report import PLLReport
 from ..runtime import check_max_length, check_pair
-from ..text import Progress, TextSource, check_shard, iter_texts, non_empty, shard_label
+from ..text import (Progress, TextSource, check_shard, iter_texts, non_empty, progress_enabled, sample_total,
+                    shard_label)
 from ..tokenization import count_unknown
 from .evaluation import LOGITS_BUDGET
 from .partials import check_partial, save_partial
@@ -127,7 +127,8 @@ def pseudo_log_likelihood(
     samples = non_empty(iter_texts(texts, text_field=text_field), totals.counts, limit, shard)
     vocab = model.vocab_size or len(tokenizer)
     gathers = model.gathers_positions
-    bar = Progress(enabled=sys.stderr.isatty() if progress is None else progress, label="pppl")
+    total = sample_total(texts, text_field=text_field, limit=limit, shard=shard) if progress_enabled(progress) else None
+    bar = Progress(enabled=progress, label="pppl", total=total)
     while True:
         window = list(islice(samples, _WINDOW_SAMPLES))
         if not window:

@@ -143,7 +143,8 @@ def test_splitting_batches_by_the_logits_budget_does_not_change_results(bert_mod
 def test_progress_is_drawn_on_stderr_when_asked(bert_model, bert_tok, capsys):
     fm.evaluate(bert_model, bert_tok, TEXTS, progress=True)
     err = capsys.readouterr().err
-    assert "samples" in err and "tokens/s" in err
+    n = sum(1 for t in TEXTS if t.strip())
+    assert f"{n}/{n} " in err and "sample/s" in err and "tokens/s" in err  # done / total, rates
 
 
 def test_progress_is_silent_when_stderr_is_not_a_terminal(bert_model, bert_tok, capsys):
