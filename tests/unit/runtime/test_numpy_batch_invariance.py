@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 import fillmask_np as fm
 
-from helpers import GOLDEN, load_manifest, load_npz
+from helpers import EVAL_TXT, GOLDEN, load_manifest, load_npz
 
-FAMILIES = sorted(load_manifest()["pll"])
+FAMILIES = sorted(load_manifest()["models"])
 _CACHE: dict[str, tuple[fm.NumpyMaskedLM, fm.NumpyMaskedLM, fm.Tokenizer, list[np.ndarray], list[np.ndarray]]] = {}
 PROPERTY = settings(max_examples=8, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -96,10 +96,9 @@ def test_every_position_call_matches_masked_logits_at_the_real_positions(name):
 
 
 def _texts(name: str) -> list[str]:
-    """The golden pll texts of a family (its text file's lines the manifest selects)."""
-    entry = load_manifest()["pll"][name]
-    lines = (GOLDEN / entry["text_file"]).read_text(encoding="utf-8").splitlines()
-    return [line for line in lines if line.strip()][:8]
+    """The first 8 lines of the family's golden text (proteins for ESM-2)."""
+    text = GOLDEN / "text" / "protein_eval.txt" if name == "esm" else EVAL_TXT
+    return [line for line in text.read_text(encoding="utf-8").splitlines() if line.strip()][:8]
 
 
 @pytest.mark.parametrize("name", FAMILIES)
