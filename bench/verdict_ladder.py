@@ -39,7 +39,8 @@ sys.path[:0] = [str(BENCH), str(ROOT)]
 import fillmask_np as fm  # noqa: E402
 import _broken_models as bm  # noqa: E402
 import _ladder_models as lm  # noqa: E402
-from fillmask_np.metrics import PROFILES, SEVERITY  # noqa: E402
+from fillmask_np.metrics import PROFILES  # noqa: E402
+from fillmask_np.metrics.criteria import SEVERITY  # noqa: E402
 from fillmask_np.optimize import optimize_model  # noqa: E402
 from fillmask_np.report import CompareReport  # noqa: E402
 

@@ -11,13 +11,6 @@ without it says how to install it.
 
 from __future__ import annotations
 
-from .actors import FAULT_ENV, ScoreActor, load_tokenizer
-from .decoding import file_kind, file_texts
-from .failures import worker_error_line, worker_failure
-from .ray_eval import UNSUPPORTED, driver_config, evaluate
-from .reading import data_paths, dataset_texts, http_probe_guard, source_texts
-from .session import check_cpus, quiet_data, ray_session, require_ray
+from .ray_eval import evaluate
 
-__all__ = ["FAULT_ENV", "ScoreActor", "UNSUPPORTED", "check_cpus", "data_paths", "dataset_texts", "driver_config",
-           "evaluate", "file_kind", "file_texts", "http_probe_guard", "load_tokenizer", "quiet_data", "ray_session",
-           "require_ray", "source_texts", "worker_error_line", "worker_failure"]
+__all__ = ["evaluate"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from .losses import cross_entropy
 from .paired import PairedRows, paired_bootstrap, paired_rows, top_k_indices
-from .rows import CHUNK_ROWS, row_nll_and_rank, row_nll_rank_top, row_scores
+from .rows import row_nll_and_rank, row_nll_rank_top
 from .softmax import as_float, check_finite, log_softmax, logsumexp
 
-__all__ = ["CHUNK_ROWS", "PairedRows", "as_float", "check_finite", "cross_entropy", "log_softmax", "logsumexp",
-           "paired_bootstrap", "paired_rows", "row_nll_and_rank", "row_nll_rank_top", "row_scores", "top_k_indices"]
+__all__ = ["PairedRows", "as_float", "check_finite", "cross_entropy", "log_softmax", "logsumexp", "paired_bootstrap",
+           "paired_rows", "row_nll_and_rank", "row_nll_rank_top", "top_k_indices"]

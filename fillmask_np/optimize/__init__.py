@@ -4,7 +4,7 @@ check the result against the original before writing."""
 
 from __future__ import annotations
 
-from .outcome import CALIBRATION_SAMPLES, FP32_TOLERANCE, QUANTIZATIONS, OptimizeReport
+from .outcome import CALIBRATION_SAMPLES, OptimizeReport
 from .rewrite import optimize_model
 
-__all__ = ["CALIBRATION_SAMPLES", "FP32_TOLERANCE", "OptimizeReport", "QUANTIZATIONS", "optimize_model"]
+__all__ = ["CALIBRATION_SAMPLES", "OptimizeReport", "optimize_model"]

@@ -10,24 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import html
-import importlib.util
 import io
 import json
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
 from fillmask_np.cli import main
 
-from helpers import EVAL_TXT, GOLDEN, REPO
+from helpers import EVAL_TXT, GOLDEN
+from helpers.chromium import rendered_dom
 
 pytestmark = [pytest.mark.slow, pytest.mark.cli]
-
-_spec = importlib.util.spec_from_file_location("make_screenshot", REPO / "docs" / "make_screenshot.py")
-shots = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(shots)
 
 BERT = GOLDEN / "models" / "bert"
 
@@ -82,14 +77,6 @@ class Outline(HTMLParser):
         self._into = self._text = None
 
 
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    binary = shots.find_chromium()
-    if binary is None:
-        pytest.skip("chromium is not installed (Debian: apt-get install -y chromium; .ci/run installs it)")
-    return binary
-
-
 def _run(argv: list[str]) -> dict:
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
@@ -98,7 +85,7 @@ def _run(argv: list[str]) -> dict:
 
 
 @pytest.fixture(scope="module")
-def pages(chromium, tmp_path_factory) -> dict[str, tuple[Outline, dict, str]]:
+def pages(tmp_path_factory) -> dict[str, tuple[Outline, dict, str]]:
     """The pppl page of 6 samples (fewer than the page shows, so nothing is left to draw) and the comparison page
     of the golden BERT's ONNX export against its own checkpoint, each as Chromium rendered it, with its --json."""
     tmp = tmp_path_factory.mktemp("pages")
@@ -109,7 +96,7 @@ def pages(chromium, tmp_path_factory) -> dict[str, tuple[Outline, dict, str]]:
     compare = _run(["compare", "--model", str(BERT / "model.onnx"), "--reference", str(BERT), "--reference-backend",
                     "numpy", "--data", str(EVAL_TXT), "--html", str(tmp / "compare.html"), "--json"])
     for name, printed in (("pppl", pppl), ("compare", compare)):
-        dom, _ = shots.dump_dom(chromium, tmp / f"{name}.html")
+        dom = rendered_dom(tmp / f"{name}.html")
         out[name] = (Outline(dom), printed, dom)
     return out
 

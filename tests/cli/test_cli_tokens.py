@@ -10,7 +10,7 @@ import pytest
 
 import fillmask_np as fm
 from fillmask_np.cli import main
-from fillmask_np.metrics import COLUMNS
+from fillmask_np.metrics.records import COLUMNS
 
 from helpers import EVAL_TXT
 

@@ -13,7 +13,7 @@ import pytest
 
 import fillmask_np as fm
 from fillmask_np.cli import main
-from fillmask_np.report import TABLE_COLUMNS
+from fillmask_np.report.per_token import TABLE_COLUMNS
 
 from helpers import EVAL_TXT
 

@@ -86,10 +86,10 @@ def test_jsonl_and_a_glob_of_parquet_shards_with_a_text_field_are_evaluate_bit_f
 
 
 def test_an_actor_killed_mid_run_changes_nothing(cluster, golden, tmp_path, monkeypatch):
-    import fillmask_np.distributed as fmd
+    from fillmask_np.distributed.actors import FAULT_ENV
 
     token = tmp_path / "killed"  # the first actor to create it exits its process on its second batch
-    monkeypatch.setenv(fmd.FAULT_ENV, str(token))
+    monkeypatch.setenv(FAULT_ENV, str(token))
     expected = fm.evaluate(*golden, EVAL_TXT, seed=0)
     report = ray_evaluate(EVAL_TXT, cluster, seed=0, block_samples=8)  # 20 blocks: the killed one had more to do
     assert token.exists()  # an actor did die with a block in flight

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 import fillmask_np as fm
 import fillmask_np.distributed as fmd
+from fillmask_np.distributed.decoding import file_texts
+from fillmask_np.distributed.reading import http_probe_guard
 from helpers import EVAL_TXT, GOLDEN, REPO
 
 # the separators that matter: evaluate splits at \n, \r\n and a lone \r only; str.splitlines (ray's read_text)
@@ -27,7 +29,7 @@ def test_a_text_file_decodes_as_iter_texts_reads_it(tmp_path_factory, pieces):
     data = "".join(pieces).encode("utf-8")
     path = tmp_path_factory.mktemp("lines") / "corpus.txt"
     path.write_bytes(data)
-    assert list(fmd.file_texts(data, str(path))) == list(fm.iter_texts(path))
+    assert list(file_texts(data, str(path))) == list(fm.iter_texts(path))
 
 
 @settings(max_examples=100, deadline=None)
@@ -38,28 +40,28 @@ def test_a_jsonl_file_decodes_as_iter_texts_reads_it(tmp_path_factory, texts, ne
     data = newline.join(lines).encode("utf-8")
     path = tmp_path_factory.mktemp("jsonl") / "corpus.jsonl"
     path.write_bytes(data)
-    assert list(fmd.file_texts(data, str(path), text_field="body")) == list(fm.iter_texts(path, text_field="body"))
+    assert list(file_texts(data, str(path), text_field="body")) == list(fm.iter_texts(path, text_field="body"))
 
 
 def test_csv_and_tsv_decode_as_iter_texts_reads_them(tmp_path):
     for name, data in (("c.csv", '\ufeffid,text\n1,"a, b"\n2,\n3,"multi\nline"\n'), ("t.tsv", "text\tn\nx\t1\n\t2\n")):
         path = tmp_path / name
         path.write_text(data, encoding="utf-8", newline="")
-        assert list(fmd.file_texts(path.read_bytes(), str(path))) == list(fm.iter_texts(path))
+        assert list(file_texts(path.read_bytes(), str(path))) == list(fm.iter_texts(path))
 
 
 def test_a_broken_file_is_named_as_evaluate_names_it(tmp_path):
     path = tmp_path / "bad.txt"
     path.write_bytes(b"fine\n\xff\xfe\n")
     with pytest.raises(fm.DataError, match=r"line 2 is not valid UTF-8") as ours:
-        list(fmd.file_texts(path.read_bytes(), str(path)))
+        list(file_texts(path.read_bytes(), str(path)))
     with pytest.raises(fm.DataError) as theirs:
         list(fm.iter_texts(path))
     assert str(ours.value) == str(theirs.value)
     jsonl = tmp_path / "bad.jsonl"
     jsonl.write_bytes(b'{"text": "a"}\n{"other": 1}\n')
     with pytest.raises(fm.DataError, match=r"line 2 has no field 'text'"):
-        list(fmd.file_texts(jsonl.read_bytes(), str(jsonl)))
+        list(file_texts(jsonl.read_bytes(), str(jsonl)))
 
 
 def test_ray_datas_http_filesystem_probe_fails_alike_in_every_thread():
@@ -82,7 +84,7 @@ def test_ray_datas_http_filesystem_probe_fails_alike_in_every_thread():
         except ImportError as exc:
             errors.append(type(exc).__name__)
 
-    with fmd.http_probe_guard():
+    with http_probe_guard():
         for _ in range(20):
             threads = [threading.Thread(target=probe) for _ in range(8)]
             [t.start() for t in threads]
@@ -92,7 +94,7 @@ def test_ray_datas_http_filesystem_probe_fails_alike_in_every_thread():
 
 
 def test_the_golden_corpus_positions_are_evaluates():
-    assert list(fmd.file_texts(EVAL_TXT.read_bytes(), str(EVAL_TXT))) == list(fm.iter_texts(EVAL_TXT))
+    assert list(file_texts(EVAL_TXT.read_bytes(), str(EVAL_TXT))) == list(fm.iter_texts(EVAL_TXT))
 
 
 @pytest.mark.parametrize("options, message", [

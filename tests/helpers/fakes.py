@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from fillmask_np.runtime import check_positions
+from fillmask_np.runtime.protocol import check_positions
 
 
 class FakeMaskedLM:

@@ -13,8 +13,8 @@ import pytest
 
 import fillmask_np as fm
 from fillmask_np.masking import masked_batches, replay_config
-from fillmask_np.metrics import new_counts
-from fillmask_np.masking import ARRAY_KEYS, FORMAT, HEADER_KEYS
+from fillmask_np.metrics.counts import new_counts
+from fillmask_np.masking.manifest import ARRAY_KEYS, FORMAT, HEADER_KEYS
 
 from helpers import EVAL_TXT, GOLDEN, load_npz, sha256
 

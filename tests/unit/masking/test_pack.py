@@ -7,7 +7,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fillmask_np.masking import Sample, mask_matrix, pack
+from fillmask_np.masking import Sample, pack
+from fillmask_np.masking.copies import mask_matrix
 
 
 def test_mask_matrix_original_masks_exactly_the_target():

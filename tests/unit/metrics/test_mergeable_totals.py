@@ -11,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fillmask_np.errors import DataError
-from fillmask_np.metrics import PLL_COUNT_KEYS, PLLTotals, Totals, new_counts, row_fsums
+from fillmask_np.metrics import PLLTotals, Totals
+from fillmask_np.metrics.counts import PLL_COUNT_KEYS, new_counts
+from fillmask_np.metrics.sample_rows import row_fsums
 
 
 @settings(max_examples=50, deadline=None)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import fillmask_np as fm
-from fillmask_np.metrics import COLUMNS, mark_target
+from fillmask_np.metrics.records import COLUMNS, mark_target
 
 from helpers import EVAL_TXT, GOLDEN
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fillmask_np.metrics import verdict
+from fillmask_np.metrics.thresholds import verdict
 
 
 @pytest.mark.parametrize("rel, expected", [(-0.5, "PASS"), (0.0, "PASS"), (0.05, "PASS"), (0.0500001, "AT_RISK"),

@@ -10,7 +10,9 @@ from dataclasses import asdict
 import pytest
 
 import fillmask_np as fm
-from fillmask_np.metrics import LOSSY, Criterion, Thresholds, judge, validate_thresholds, verdict
+from fillmask_np.metrics import LOSSY, Thresholds, judge, validate_thresholds
+from fillmask_np.metrics.criteria import Criterion
+from fillmask_np.metrics.thresholds import verdict
 
 LIMITS = Thresholds(at_risk=0.01, regression=0.05, kl_at_risk=0.005, kl_regression=0.05, agreement_at_risk=0.9,
                     agreement_regression=0.7, top5_at_risk=0.9, top5_regression=0.7)

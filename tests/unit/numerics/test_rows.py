@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fillmask_np.numerics import row_nll_and_rank, row_nll_rank_top, row_scores
+from fillmask_np.numerics import row_nll_and_rank, row_nll_rank_top
+from fillmask_np.numerics.rows import row_scores
 
 
 @settings(max_examples=40, deadline=None)

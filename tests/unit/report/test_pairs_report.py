@@ -9,7 +9,8 @@ import pytest
 
 import fillmask_np as fm
 from fillmask_np.metrics import PairTotals
-from fillmask_np.report import PairsReport, html_report
+from fillmask_np.report import PairsReport
+from fillmask_np.report.html import html_report
 
 ROWS = [  # (good, bad, group, good_pll, bad_pll)
     ("a <b>bold</b> claim", "a bold claims", "g&1", -10.0, -12.5),

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 import fillmask_np as fm
-from fillmask_np.metrics import COLUMNS
-from fillmask_np.report import TABLE_COLUMNS, token_table
+from fillmask_np.metrics.records import COLUMNS
+from fillmask_np.report import token_table
+from fillmask_np.report.per_token import TABLE_COLUMNS
 from fillmask_np.report.per_token import input_kinds
 
 from helpers import EVAL_TXT

@@ -11,6 +11,7 @@ import pytest
 
 import fillmask_np as fm
 from fillmask_np.runtime.numpy_lm import SUPPORTED_MODEL_TYPES
+from fillmask_np.runtime.protocol import check_model
 
 from helpers import EVAL_TXT, GOLDEN, sha256
 from helpers.safetensors_files import tiny_bert
@@ -33,7 +34,7 @@ def _logits(directory, **layout) -> np.ndarray:
 
 
 def test_it_implements_the_masked_lm_protocol(bert):
-    assert isinstance(bert, fm.MaskedLM) and fm.runtime.check_model(bert) is bert
+    assert isinstance(bert, fm.MaskedLM) and check_model(bert) is bert
     assert bert.gathers_positions is True and bert.vocab_size == 1000 and bert.max_length == 64
     assert bert.input_names == ("input_ids", "attention_mask", "token_type_ids")
     info = bert.describe()

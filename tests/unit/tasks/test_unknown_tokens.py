@@ -16,7 +16,8 @@ import pytest
 
 import fillmask_np as fm
 from fillmask_np.config import UNK_SHARE_LIMIT
-from fillmask_np.metrics import new_counts, unknown_share, warn_unknown
+from fillmask_np.metrics import warn_unknown
+from fillmask_np.metrics.counts import new_counts, unknown_share
 from fillmask_np.runtime import open_model
 from fillmask_np.tokenization import count_unknown
 
