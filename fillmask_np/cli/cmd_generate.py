@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .options import load, model_args
+from .options import load, model_args, progress_arg
 from .printing import print_json
 
 
@@ -53,6 +53,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--history", help="write every step (positions, tokens, probabilities, top-k) to this .npz")
     g.add_argument("--history-top-k", type=int, help="top-k ids kept per masked position and step (default 5 "
                                                      "with --history, else 0)")
+    progress_arg(g)
 
 
 def _prompts(args: argparse.Namespace) -> Any:
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
                    seed=args.seed, num_samples=args.num_samples,
                    targets=None if args.targets is None else args.targets.split(","),
                    exclude_special=not args.include_special, max_steps=args.max_steps, history_top_k=top,
-                   history=args.history, batch_size=args.batch_size)
+                   history=args.history, batch_size=args.batch_size, progress=args.progress)
     history = None if args.history is None else {"path": args.history, "sha256": out.history_sha256}
     if args.json:
         decode = lambda i: tokenizer.decode([i], skip_special_tokens=False)  # noqa: E731

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 
+from .options import progress_arg
 from .printing import print_json
 
 
@@ -21,6 +22,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-partial", action="store_true",
                    help="merge even when shards are missing; the report says which shards it covers")
     p.add_argument("--json", action="store_true", help="print a JSON report instead of a table")
+    progress_arg(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from .cmd_pairs import print_table as pairs_table
     from .cmd_pppl import print_table as pppl_table
 
-    report = merge(args.partials, allow_partial=args.allow_partial)
+    report = merge(args.partials, allow_partial=args.allow_partial, progress=args.progress)
     record = read_partial(args.partials[0])["provenance"]  # what the first shard was run on: names, not figures
     model = record.get("model", {}).get("path", "?")
     data = record.get("data", {}).get("source", "?")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from .options import progress_arg
 from .printing import print_json
 
 
@@ -38,6 +39,7 @@ def add(sub: argparse._SubParsersAction) -> None:
                     help="seed of the check's random batches and of the calibration sample and masks (default 0)")
     op.add_argument("--logits-output", help="name of the logits output when the graph has several float outputs")
     op.add_argument("--json", action="store_true", help="print a JSON report instead of text")
+    progress_arg(op)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     report = optimize_model(source, args.output, int8=int8, fuse="auto" if args.fuse is None else args.fuse,
                             seed=args.seed, logits_output=args.logits_output, calibration=args.calibration,
                             calibration_samples=CALIBRATION_SAMPLES if args.calibration_samples is None
-                            else args.calibration_samples)
+                            else args.calibration_samples, progress=args.progress)
     if args.json:
         print_json(report.to_dict())
     else:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .options import distinct_outputs, load, long_args, long_options, model_args, shard_args
+from .options import distinct_outputs, load, long_args, long_options, model_args, progress_arg, shard_args
 from .printing import file_row, print_json, print_rows, shard_rows
 
 _DEFAULT_TARGET = "DMS_score"  # ProteinGym's measured fitness column
@@ -39,6 +39,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--html", metavar="PATH", help="write one self-contained HTML page: the position x residue heat "
                                                   "map of the scores and their distribution")
     shard_args(p)
+    progress_arg(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
                         f"--score-column")
     report = score_variants(model, tokenizer, wild_type, [str(m) for m in mutations], strategy=args.strategy,
                             offset=args.offset, targets=targets, max_length=args.max_length, token_budget=args.batch_tokens,
-                            shard=args.shard, partial=args.partial, **long)
+                            shard=args.shard, partial=args.partial, progress=args.progress, **long)
     if args.output:  # the shard's rows with a shard
         rows = {name: [values[k] for k in report.indices] for name, values in table.columns.items()}
         write_table(args.output, {**rows, args.score_column: report.scores}, what="-o")

@@ -106,7 +106,7 @@ def _quantization(int8: bool | str, calibration: str | Path | None) -> str | Non
 def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["static", "dynamic"] = False,
                    fuse: bool | Literal["auto"] = "auto", check: bool = True, seed: int = 0,
                    logits_output: str | None = None, calibration: str | Path | None = None,
-                   calibration_samples: int = CALIBRATION_SAMPLES) -> OptimizeReport:
+                   calibration_samples: int = CALIBRATION_SAMPLES, progress: bool | None = None) -> OptimizeReport:
     """Write a faster copy of the model at ``src`` to ``dst``, checked against the original.
 
     Args:
@@ -122,6 +122,8 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["st
         logits_output: name of the logits output, for graphs with several float outputs.
         calibration: static int8's calibration text (one sample per line); None: the bundled text.
         calibration_samples: how many lines of it to draw.
+        progress: static int8: a progress bar of the calibration samples run, on stderr (default: when stderr is a
+            terminal).
     Returns:
         an ``OptimizeReport``.
     Raises:
@@ -170,7 +172,7 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["st
             report.n_checked, report.check_shapes = result.n_rows, list(result.shapes)
         if mode is not None:
             final = _quantize(onnx, model, final, Path(tmp) / "int8" / dst_file.name, src_file.parent, report,
-                              text=text, seed=seed)
+                              text=text, seed=seed, progress=progress)
             if check:
                 result = compare(original, OnnxMaskedLM(final, logits_output=original.output_name), seed=seed)
                 report.max_abs_diff, report.top1_agreement = result.max_abs_diff, result.top1_agreement
@@ -187,7 +189,7 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["st
 
 
 def _quantize(onnx: Any, model: Any, fp32: Path, out: Path, src_dir: Path, report: OptimizeReport, *,
-              text: Any, seed: int) -> Path:
+              text: Any, seed: int, progress: bool | None) -> Path:
     """Write the int8 model to ``out`` (config.json beside it) and fill the report's int8 fields; returns ``out``.
 
     ``text``: static int8's ``CalibrationText``; None for dynamic int8.
@@ -206,6 +208,6 @@ def _quantize(onnx: Any, model: Any, fp32: Path, out: Path, src_dir: Path, repor
     from .static_int8 import METHOD, quantize_static_int8
 
     data = calibration_feeds(OnnxMaskedLM(fp32), text, seed=seed)
-    model, _ = quantize_static_int8(model, data.feeds)
+    model, _ = quantize_static_int8(model, data.feeds, progress=progress)
     report.calibration = data.describe(METHOD)
     return _save(onnx, model, out, src_dir)

@@ -30,6 +30,7 @@ import numpy as np
 from onnx import ModelProto
 
 from ..errors import ModelError, first_line
+from ..text import Progress
 from .ort_tools import LARGE, quiet, weight_bytes
 from .qdq_fold import fold_qdq_matmuls
 
@@ -57,8 +58,9 @@ def _constant_matmuls(model: ModelProto) -> list[str]:
     return names
 
 
-def _reader(feeds: list[dict[str, np.ndarray]]) -> Any:  # a CalibrationDataReader (onnxruntime has no types)
-    """A ``CalibrationDataReader`` over ``feeds`` that can be limited to a range (one feed per collection)."""
+def _reader(feeds: list[dict[str, np.ndarray]], bar: Progress) -> Any:  # a CalibrationDataReader (untyped)
+    """A ``CalibrationDataReader`` over ``feeds`` that can be limited to a range (one feed per collection); ``bar``
+    counts the feeds handed out."""
     from onnxruntime.quantization import CalibrationDataReader
 
     class FeedReader(CalibrationDataReader):
@@ -66,7 +68,10 @@ def _reader(feeds: list[dict[str, np.ndarray]]) -> Any:  # a CalibrationDataRead
             self._items = iter(feeds)
 
         def get_next(self) -> dict[str, np.ndarray] | None:
-            return next(self._items, None)
+            item = next(self._items, None)
+            if item is not None:
+                bar.update(1, int(item["input_ids"].size) if "input_ids" in item else 0)
+            return item
 
         def __len__(self) -> int:
             return len(feeds)
@@ -78,7 +83,8 @@ def _reader(feeds: list[dict[str, np.ndarray]]) -> Any:  # a CalibrationDataRead
 
 
 def quantize_static_int8(model: ModelProto, feeds: list[dict[str, np.ndarray]], *, calibrate: str = "percentile",
-                         quant_format: str = "qdq", fold: bool = True) -> tuple[ModelProto, int]:
+                         quant_format: str = "qdq", fold: bool = True,
+                         progress: bool | None = False) -> tuple[ModelProto, int]:
     """Quantize the constant-weight MatMuls of ``model`` with scales calibrated on ``feeds``.
 
     Args:
@@ -88,6 +94,7 @@ def quantize_static_int8(model: ModelProto, feeds: list[dict[str, np.ndarray]], 
             uses, the alternatives are there for bench/int8_invariance.py's comparison.
         quant_format: "qdq" or "qoperator" (``QLinearMatMul``, outputs requantized).
         fold: QDQ only: fold each MatMul and its bias into ``MatMulIntegerToFloat`` (``qdq_fold``).
+        progress: a progress bar of the calibration samples run, on stderr (None: when stderr is a terminal).
     Returns:
         the quantized model and the number of MatMuls folded.
     Raises:
@@ -107,9 +114,10 @@ def quantize_static_int8(model: ModelProto, feeds: list[dict[str, np.ndarray]], 
     large = weight_bytes(model) > LARGE
     with tempfile.TemporaryDirectory(prefix="fillmask_np_static_int8_") as tmp:
         path = Path(tmp) / "qdq.onnx"
+        bar = Progress(enabled=progress, label="calibration", total=len(feeds))
         try:
             with quiet(), contextlib.redirect_stdout(io.StringIO()):  # the calibrators print their progress
-                quantize_static(model, str(path), _reader(feeds), quant_format=formats[quant_format],
+                quantize_static(model, str(path), _reader(feeds, bar), quant_format=formats[quant_format],
                                 op_types_to_quantize=["MatMul"], nodes_to_quantize=names, per_channel=True,
                                 activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                                 calibrate_method=methods[calibrate], use_external_data_format=large,
@@ -119,6 +127,8 @@ def quantize_static_int8(model: ModelProto, feeds: list[dict[str, np.ndarray]], 
         except Exception as exc:  # onnxruntime.quantization raises whatever its graph code hits
             raise ModelError(f"onnxruntime's static quantization failed on this model ({first_line(exc)}); "
                              f"try dynamic int8, or optimize it without int8") from exc
+        finally:
+            bar.close()
         import onnx
 
         quantized = onnx.load(str(path))

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..limits import option_label
 from ..report import provenance
-from ..text import check_output
+from ..text import Progress, check_output
 from .candidates import allowed_ids
 from .generation_options import GenerateOptions, check_options, prompt_texts
 from .generation_result import Generation, Generations
@@ -38,7 +38,8 @@ def generate(model: MaskedLM, tokenizer: Tokenizer, texts: str | Sequence[str] |
              temperature: float | None = None, top_k: int | None = None, top_p: float | None = None,
              seed: int | None = None, rng: np.random.Generator | None = None, num_samples: int = 1,
              targets: str | Sequence[str] | None = None, exclude_special: bool = True, max_steps: int | None = None,
-             history_top_k: int = 0, history: str | Path | None = None, batch_size: int = 16) -> Generations:
+             history_top_k: int = 0, history: str | Path | None = None, batch_size: int = 16,
+             progress: bool | None = None) -> Generations:
     """Fill the masks of prompts over a few steps, each step one model run for a batch of prompts.
 
     Args:
@@ -67,6 +68,7 @@ def generate(model: MaskedLM, tokenizer: Tokenizer, texts: str | Sequence[str] |
         history_top_k: keep the k best allowed ids and probabilities at each still-masked position per step.
         history: write every step to this ``.npz`` (checked before any work, written atomically).
         batch_size: rows (prompts x samples) per model run.
+        progress: a progress bar of the generations done on stderr (default: when stderr is a terminal).
     Returns:
         ``Generations``: ``out[i]`` is prompt ``i // num_samples``'s sample ``i % num_samples`` (``.text``,
         ``.ids``, ``.steps``); ``.model_runs``, ``.tokens_per_second``.
@@ -94,9 +96,13 @@ def generate(model: MaskedLM, tokenizer: Tokenizer, texts: str | Sequence[str] |
                                  counts[:options.max_steps], options.unmask, *options.randomness(p, s)))
     stats = LoopStats()
     start = time.perf_counter()
+    bar = Progress(enabled=progress, label="generate", total=len(rows), unit="generation")
     for b in range(0, len(rows), options.batch_size):
+        filled = stats.tokens_filled
         run_rows(model, rows[b:b + options.batch_size], pad_token_id=tokenizer.pad_token_id, allowed=allowed,
                  history_top_k=options.history_top_k, stats=stats)
+        bar.update(len(rows[b:b + options.batch_size]), stats.tokens_filled - filled)
+    bar.close()
     seconds = time.perf_counter() - start
     items = []
     for i, row in enumerate(rows):

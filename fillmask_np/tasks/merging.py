@@ -23,6 +23,7 @@ from ..errors import DataError, FillMaskError
 from ..metrics import EVAL_REPORT_COUNTS, PairedTotals, PairTotals, PLLTotals, Thresholds, Totals, warn_unknown
 from ..report import CompareReport, EvalReport, PairsReport, PLLReport, read_partial
 from ..report.variants_report import VariantReport
+from ..text import Progress
 from .variant_shards import merge_variants
 
 __all__ = ["merge"]
@@ -32,13 +33,15 @@ EXECUTION_SETTINGS = ("batch_size", "token_budget")
 
 
 def merge(partials: Sequence[str | Path] | str | Path, *,
-          allow_partial: bool = False) -> EvalReport | PLLReport | CompareReport | PairsReport | VariantReport:
+          allow_partial: bool = False,
+          progress: bool | None = None) -> EvalReport | PLLReport | CompareReport | PairsReport | VariantReport:
     """Merge partial files (``partial=`` / ``--partial``) into the report of the whole corpus.
 
     Args:
         partials: the partial files (``.json`` or ``.npz``), in any order.
         allow_partial: merge even when shards are missing; the report's ``settings["shards_covered"]`` and
             ``settings["shards_total"]`` then say which shards it covers.
+        progress: a progress bar of the partial files read on stderr (default: when stderr is a terminal).
     Returns:
         an ``EvalReport``, ``PLLReport``, ``CompareReport``, ``PairsReport`` or ``VariantReport``, equal field for field to the report of one run
         over every shard's samples (for any shard count and batch size).
@@ -51,7 +54,12 @@ def merge(partials: Sequence[str | Path] | str | Path, *,
                             f"--partial / partial=)")
     if not paths:
         raise FillMaskError("merge needs at least one partial file (written by --partial / partial=)")
-    docs = [read_partial(p) for p in paths]
+    bar = Progress(enabled=progress, label="merge", total=len(paths), unit="partial")
+    docs = []
+    for path in paths:
+        docs.append(read_partial(path))
+        bar.update(1)
+    bar.close()
     settings = _check_alike(docs)
     settings.update(shard=None, **_coverage(docs, allow_partial))
     kind = docs[0]["kind"]

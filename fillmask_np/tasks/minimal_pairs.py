@@ -17,7 +17,7 @@ from ..masking import check_long, check_variant, windowing
 from ..metrics import PairTotals
 from ..report import PairsReport
 from ..runtime import check_max_length, check_pair
-from ..text import PairRow, PairSource, check_shard, iter_pairs, shard_label
+from ..text import PairRow, PairSource, check_shard, iter_pairs, progress_named, shard_label
 from .evaluation import LOGITS_BUDGET
 from .partials import check_partial, save_partial
 from .pll import pseudo_log_likelihood
@@ -72,8 +72,9 @@ def score_pairs(
     Returns:
         a ``PairsReport``.
 
-    >>> report = score_pairs(model, tok, [("The cats sleep.", "The cats sleeps.")])  # doctest: +SKIP
-    >>> report.accuracy, report.pairs[0]["good_pll"]  # doctest: +SKIP
+    Examples:
+        >>> report = score_pairs(model, tok, [("The cats sleep.", "The cats sleeps.")])  # doctest: +SKIP
+        >>> report.accuracy, report.pairs[0]["good_pll"]  # doctest: +SKIP
     """
     check_variant(variant)
     stride = check_long(long, stride)
@@ -99,9 +100,10 @@ def score_pairs(
     totals = PairTotals()
     if mine:
         texts = [text for _, row in mine for text in (row.good, row.bad)]
-        pll = pseudo_log_likelihood(model, tokenizer, texts, variant=variant, special_tokens=special_tokens,
-                                    max_length=max_length, token_budget=token_budget, logits_budget=logits_budget,
-                                    progress=progress, long=long, stride=stride)
+        with progress_named("pairs", "sentence"):  # two per pair, the total known: the list's length
+            pll = pseudo_log_likelihood(model, tokenizer, texts, variant=variant, special_tokens=special_tokens,
+                                        max_length=max_length, token_budget=token_budget,
+                                        logits_budget=logits_budget, progress=progress, long=long, stride=stride)
         _add_rows(totals, mine, pll.per_sample)
         counts = pll.totals.counts if pll.totals is not None else {}
         totals.counts.update({key: int(counts[key]) for key in ("n_tokens", "n_truncated", "unk_tokens",

@@ -16,6 +16,7 @@ import numpy as np
 from ..errors import FillMaskError
 from ..masking import owner_windows, window_starts
 from ..numerics import log_softmax
+from ..text import Progress
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..runtime import MaskedLM
@@ -55,7 +56,8 @@ def layout(n: int, width: int, stride: int) -> Layout:
 
 
 def run_rows(model: MaskedLM, tokenizer: Tokenizer, template: ResidueTemplate, sequences: Sequence[np.ndarray],
-             where: Layout, plan: RowPlan, *, labels: bool, token_budget: int, logits_budget: int) -> np.ndarray:
+             where: Layout, plan: RowPlan, *, labels: bool, token_budget: int, logits_budget: int,
+             progress: bool | None = False) -> np.ndarray:
     """Run the planned rows; the float64 log-softmax at every read.
 
     Args:
@@ -67,6 +69,7 @@ def run_rows(model: MaskedLM, tokenizer: Tokenizer, template: ResidueTemplate, s
         labels: True: return [M] log p(the sequence's own residue at the read); False: [M, V] whole rows.
         token_budget: at most this many rows x length per model call.
         logits_budget: at most this many logits per model call (rows x length x vocab unless the model gathers).
+        progress: a progress bar of the rows run on stderr (None: when stderr is a terminal).
     Returns:
         [M] or [M, V] float64, in read order.
     """
@@ -76,6 +79,7 @@ def run_rows(model: MaskedLM, tokenizer: Tokenizer, template: ResidueTemplate, s
     per_row = vocab if model.gathers_positions else vocab * length
     step = max(1, min(token_budget // length, logits_budget // per_row))
     out: list[np.ndarray] = []
+    bar = Progress(enabled=progress, label="variants", total=len(plan.row_seq), unit="row")
     for first in range(0, len(plan.row_seq), step):
         last = min(first + step, len(plan.row_seq))
         lo, hi = np.searchsorted(plan.read_row, [first, last])  # reads of rows first..last-1
@@ -88,6 +92,7 @@ def run_rows(model: MaskedLM, tokenizer: Tokenizer, template: ResidueTemplate, s
         types = np.full_like(ids, template.type_id)
         logits = model.masked_logits(ids, mask, types, positions, pad_token_id=tokenizer.pad_token_id)  # [m, V]
         scores = log_softmax(np.asarray(logits, dtype=np.float64))  # [m, V]
+        bar.update(last - first, ids.size)
         if not labels:
             out.append(scores)
             continue
@@ -97,6 +102,7 @@ def run_rows(model: MaskedLM, tokenizer: Tokenizer, template: ResidueTemplate, s
             raise FillMaskError(f"token id {int(target.max())} is outside the model's {scores.shape[1]} logits; "
                                 f"the tokenizer does not belong to this model")
         out.append(scores[np.arange(len(target)), target])
+    bar.close()
     if not out:
         return np.zeros((0,) if labels else (0, vocab), dtype=np.float64)
     return np.concatenate(out)

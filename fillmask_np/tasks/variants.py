@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 import numpy as np
 
@@ -61,6 +61,7 @@ def score_variants(
     logits_budget: int = LOGITS_BUDGET,
     shard: tuple[int, int] | str | None = None,
     partial: str | Path | None = None,
+    progress: bool | None = None,
 ) -> VariantReport:
     """Score each mutation of ``wild_type`` (higher: the model prefers the mutant more).
 
@@ -82,6 +83,7 @@ def score_variants(
         shard: ``(i, n)`` or ``"i/n"``: score only the mutations k with ``k % n == i`` (``report.indices``);
             ``merge`` of the n shards' partials is the report of the whole run.
         partial: write the run's partial file here (``.json`` or ``.npz``), for ``merge``.
+        progress: a progress bar of the model rows run, on stderr (default: when stderr is a terminal).
     Returns:
         a ``VariantReport``: ``scores`` in input order, ``spearman`` when ``targets`` were given.
 
@@ -120,7 +122,7 @@ def score_variants(
         _check_reach(parsed, list(mutations), width, int(offset))
         wt_ids = wt_ids[:width]
     where = layout(len(wt_ids), width, width if stride is None else stride)
-    budgets = dict(token_budget=token_budget, logits_budget=logits_budget)
+    budgets: dict[str, Any] = dict(token_budget=token_budget, logits_budget=logits_budget, progress=progress)
     all_texts, texts, parsed = list(mutations), [mutations[k] for k in chosen], [parsed[k] for k in chosen]
     if strategy == "pseudo-ppl":
         scores, rows = _pseudo_ppl(model, tokenizer, template, wt_ids, letter_ids, parsed, where, budgets)
@@ -177,7 +179,7 @@ def _mutant_ids(tokenizer: Tokenizer, wild_type: str, wt_ids: np.ndarray, parsed
 
 def _marginals(model: MaskedLM, tokenizer: Tokenizer, template: ResidueTemplate, wt_ids: np.ndarray,
                letter_ids: dict[str, int], parsed: list[tuple[Mutation, ...]], where: Layout,
-               budgets: dict[str, int], *, masked: bool) -> tuple[list[float], int]:
+               budgets: dict[str, Any], *, masked: bool) -> tuple[list[float], int]:
     """wt- or masked-marginals: (scores, rows run)."""
     positions = np.array(sorted({sub.position for subs in parsed for sub in subs}), dtype=np.int64)  # [P]
     if masked:  # one row per distinct position, that position masked
@@ -199,7 +201,7 @@ def _marginals(model: MaskedLM, tokenizer: Tokenizer, template: ResidueTemplate,
 
 def _pseudo_ppl(model: MaskedLM, tokenizer: Tokenizer, template: ResidueTemplate, wt_ids: np.ndarray,
                 letter_ids: dict[str, int], parsed: list[tuple[Mutation, ...]], where: Layout,
-                budgets: dict[str, int]) -> tuple[list[float], int]:
+                budgets: dict[str, Any]) -> tuple[list[float], int]:
     """PLL(mutant) - PLL(wild type): (scores, rows run); each distinct sequence is scored once."""
     keys = [tuple(sorted((s.position, s.mutant) for s in subs if s.mutant != s.wild_type)) for subs in parsed]
     distinct = list(dict.fromkeys([()] + keys))  # the wild type first

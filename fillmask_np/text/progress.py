@@ -8,9 +8,29 @@ from __future__ import annotations
 import shutil
 import sys
 import time
-from typing import Any
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Iterator
 
-__all__ = ["Progress", "progress_enabled"]
+__all__ = ["Progress", "progress_enabled", "progress_named"]
+
+_NAMED: ContextVar[tuple[str, str] | None] = ContextVar("progress_named", default=None)
+
+
+@contextmanager
+def progress_named(label: str, unit: str) -> Iterator[None]:
+    """Bars made in the block are named ``label`` and count ``unit`` s: a command that runs another's loop (pairs
+    runs pppl's over its sentences) shows its own name.
+
+    Args:
+        label: the bar's name (the command).
+        unit: what an item is, singular.
+    """
+    token = _NAMED.set((label, unit))
+    try:
+        yield
+    finally:
+        _NAMED.reset(token)
 
 
 def progress_enabled(progress: bool | None) -> bool:
@@ -39,6 +59,7 @@ class Progress:
 
     def __init__(self, *, enabled: bool | None, label: str, total: int | None = None, unit: str = "sample") -> None:
         self.enabled = progress_enabled(enabled)
+        label, unit = _NAMED.get() or (label, unit)
         self.label = label
         self.samples = self.tokens = 0
         self.start = time.perf_counter()
