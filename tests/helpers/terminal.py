@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import os
 import pty
-import shutil
 import subprocess
+import sys
 from typing import Any
 
 __all__ = ["in_terminal", "in_pipes"]
 
 
 def _command(argv: tuple[Any, ...]) -> list[str]:
-    exe = shutil.which("fillmask-np")
-    assert exe is not None, "fillmask-np is not on PATH: pip install -e ."
-    return [exe, *(str(a) for a in argv)]
+    """``python -m fillmask_np ARGV`` with this interpreter (the console script's entry point, PATH or not)."""
+    return [sys.executable, "-m", "fillmask_np", *(str(a) for a in argv)]
 
 
 def in_terminal(*argv: Any) -> tuple[int, str]:
