@@ -29,7 +29,7 @@ def test_pppl_in_a_terminal_shows_the_total_the_rate_and_an_eta():
 def test_pppl_into_a_pipe_prints_no_progress():
     run = in_pipes("pppl", "--limit", "5")
     assert run.returncode == 0, run.stderr
-    assert "pppl:" not in run.stderr and "sample/s" not in run.stderr
+    assert run.stderr == ""  # not a line, not a carriage return
 
 
 def test_progress_forces_the_bar_into_a_pipe_and_no_progress_keeps_a_terminal_quiet():
