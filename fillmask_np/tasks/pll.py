@@ -23,7 +23,8 @@ windows of ``max_length`` tokens (``masking.windows``); the default ``"truncate"
 Speed: the copies of many samples (sorted by length inside a window) are packed into batches of at most
 ``token_budget`` rows x padded length, and only the scored rows are log-softmaxed. A model rewritten by
 ``fillmask-np optimize`` (``gathers_positions``) computes the LM head on those rows only; any other
-model computes logits at every position of every copy, in passes bounded by ``logits_budget``.
+model computes logits at every position of every copy, in batches bounded by ``logits_budget`` too (each padded
+to its own longest copy: the least padding, whose logits such a model also computes).
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def pseudo_log_likelihood(
                             max_length=max_length, plan=plan)
         prepared.sort(key=lambda s: len(s.ids))
         for batch in pack(prepared, mask_token_id=tokenizer.mask_token_id, pad_token_id=tokenizer.pad_token_id,
-                          token_budget=int(token_budget)):
+                          token_budget=_pack_budget(int(token_budget), int(logits_budget), vocab, gathers)):
             step = max(1, int(logits_budget) // (vocab if gathers else vocab * batch.input_ids.shape[1]))
             for start in range(0, len(batch.labels), step):
                 part = slice(start, start + step)
@@ -193,6 +194,13 @@ def _prepare(tokenizer: Tokenizer, window: list[tuple[int, int, str]], totals: P
                 prepared.append(Sample(index, row.ids[part.take], row.type_ids[part.take], targets,
                                        None if row_words is None else row_words[part.take], part.take))
     return prepared
+
+
+def _pack_budget(token_budget: int, logits_budget: int, vocab: int, gathers: bool) -> int:
+    """Rows x padded length of one batch of copies: ``token_budget``, and for a model computing logits at every
+    position also at most the ``logits_budget`` of one pass, so that each pass is its own batch, padded only to
+    its own longest copy (the copies are sorted by length), not to the longest of a larger batch."""
+    return token_budget if gathers else max(1, min(token_budget, logits_budget // vocab))
 
 
 def _score(model: MaskedLM, tokenizer: Tokenizer, batch: CopyBatch,
