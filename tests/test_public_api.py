@@ -5,12 +5,15 @@ what another stage uses."""
 
 from __future__ import annotations
 
+import os
+import shlex
 import subprocess
 import sys
 
 import pytest
 
-from helpers.api_snapshot import SNAPSHOT, describe, snapshot
+from helpers import REPO
+from helpers.api_snapshot import SNAPSHOT, WRITE_TO, describe, snapshot
 from helpers.stage_exports import imported_names, listed_names, stage_users, stages
 
 REWRITE = "python tests/helpers/api_snapshot.py --write"
@@ -19,6 +22,14 @@ REWRITE = "python tests/helpers/api_snapshot.py --write"
 def test_the_public_api_matches_its_committed_snapshot():
     assert snapshot() == SNAPSHOT.read_text(encoding="utf-8"), (
         f"the public API changed; if that is deliberate, run `{REWRITE}` and commit tests/public_api.txt")
+
+
+def test_the_readme_rewrite_command_writes_the_snapshot_as_committed(tmp_path):
+    assert f"`{REWRITE}`" in (REPO / "README.md").read_text(encoding="utf-8")
+    target = tmp_path / "public_api.txt"
+    words = shlex.split(REWRITE)
+    subprocess.run([sys.executable, *words[1:]], cwd=REPO, env={**os.environ, WRITE_TO: str(target)}, check=True)
+    assert target.read_text(encoding="utf-8") == SNAPSHOT.read_text(encoding="utf-8")
 
 
 def test_the_snapshot_records_a_signature_change():
