@@ -1,5 +1,5 @@
 """The results against issue 5's targets (and issue 12's for the NumPy backend): one table at the top of
-RESULTS.md, copied into the README.
+RESULTS.md, copied into docs/performance.md.
 
 Every figure is computed from the rows and extras of one ``bench/run.py`` run (ratios within that run).
 """
@@ -129,7 +129,7 @@ def summary(rows: list[dict], extras: dict) -> str:
 
 
 def block(text: str, source: str) -> str:
-    """The summary between its markers in ``text`` (RESULTS.md or README.md)."""
+    """The summary between its markers in ``text`` (RESULTS.md or docs/performance.md)."""
     if START not in text or END not in text:
         raise SystemExit(f"{source} has no {START} ... {END} block; run python bench/run.py")
     return text[text.index(START) + len(START) : text.index(END)].strip("\n")

@@ -81,10 +81,11 @@ def fill_mask(model: MaskedLM, tokenizer: Tokenizer, text: str | Sequence[str], 
         (decoded with special tokens while masks remain); the last step's ``sequence`` is the result.
         For a list of texts: a list of those, one per text.
 
-    >>> fill_mask(model, tok, "The cat [MASK] on the mat.")[0]["token_str"]  # doctest: +SKIP
-    'sat'
-    >>> fill_mask(model, tok, "The [MASK] sat on the [MASK].", strategy="iterative")[-1]["sequence"]  # doctest: +SKIP
-    'the cat sat on the mat.'
+    Examples:
+        >>> fill_mask(model, tok, "The cat [MASK] on the mat.")[0]["token_str"]  # doctest: +SKIP
+        'sat'
+        >>> fill_mask(model, tok, "The [MASK] sat on the [MASK].", strategy="iterative")[-1]["sequence"]  # doctest: +SKIP
+        'the cat sat on the mat.'
     """
     top_k = check_count("top_k", top_k, hint="candidates listed per mask")
     if strategy not in STRATEGIES:

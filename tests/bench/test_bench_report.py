@@ -68,7 +68,7 @@ def test_targets_summary_says_not_measured_for_a_skipped_model():
     assert "| default, exact fp32 model | not measured |" in summary.summary(rows, {})
 
 
-def test_readme_performance_table_is_the_one_in_results_md():
+def test_the_docs_performance_page_table_is_the_one_in_results_md():
     if not perf_table.RESULTS.is_file():
         pytest.fail("bench/RESULTS.md is missing; run python bench/run.py")
     assert perf_table.main(["--check"]) == 0, "run python bench/perf_table.py --write"

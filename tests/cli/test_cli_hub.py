@@ -119,9 +119,9 @@ def test_a_local_folder_named_like_a_hub_id_wins_over_the_hub(hub, tmp_path: Pat
     assert server.requests[before:] == []
 
 
-def test_the_readme_hub_commands_run_as_printed_against_a_local_hub(hub, tmp_path: Path):
+def test_the_docs_hub_commands_run_as_printed_against_a_local_hub(hub, tmp_path: Path):
     server, _, _ = hub
-    readme = (REPO / "README.md").read_text(encoding="utf-8").split("## Models from the Hub", 1)[1]
+    readme = (REPO / "docs" / "backends.md").read_text(encoding="utf-8").split("## Models from the Hub", 1)[1]
     lines = readme.split("```bash\n", 1)[1].split("```", 1)[0].strip().splitlines()
     assert len(lines) == 2
     env = hub_env(tmp_path, server.url)  # an empty cache: the first command fetches, the second reads offline

@@ -67,23 +67,24 @@ def test_merged_shards_print_the_whole_runs_json(tmp_path):
     assert run.status == 0 and "accuracy" in run.out and "agreement" in run.out
 
 
-def _readme_section() -> str:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    return readme.split("## Scoring minimal pairs\n", 1)[1].split("\n## ", 1)[0]
+def _docs_section() -> str:
+    """The docs page's minimal-pairs section (moved there from the README)."""
+    page = (REPO / "docs" / "verbs" / "pairs.md").read_text(encoding="utf-8")
+    return page.split("## Scoring minimal pairs\n", 1)[1].split("\n## ", 1)[0]
 
 
-def _readme_runs() -> list[tuple[str, str]]:
+def _docs_runs() -> list[tuple[str, str]]:
     """(command, the output block right after it) of each ``bash`` block of the section."""
     runs = []
-    for block in _readme_section().split("```bash\n")[1:]:
+    for block in _docs_section().split("```bash\n")[1:]:
         command, rest = block.split("```\n", 1)
         runs.append((command.strip(), rest.split("```\n", 1)[1].split("```", 1)[0]))
     return runs
 
 
 @pytest.mark.parametrize("index", [0, 1], ids=["golden-bert", "splade-tiny"])
-def test_the_readme_pairs_command_prints_the_table_shown(monkeypatch, index):
-    command, shown = _readme_runs()[index]
+def test_the_docs_pairs_command_prints_the_table_shown(monkeypatch, index):
+    command, shown = _docs_runs()[index]
     if "../shared/" in command:
         require_shared("real", "splade-tiny")
     monkeypatch.chdir(REPO)
@@ -92,8 +93,8 @@ def test_the_readme_pairs_command_prints_the_table_shown(monkeypatch, index):
     assert run.out.startswith(shown) and run.out[len(shown):].startswith("note: this model computes logits")
 
 
-def test_the_readme_pairs_python_example_runs(bert_model, bert_tok):
-    example = _readme_section().split("```python\n", 1)[1].split("```", 1)[0]
+def test_the_docs_pairs_python_example_runs(bert_model, bert_tok):
+    example = _docs_section().split("```python\n", 1)[1].split("```", 1)[0]
     namespace = {"fm": fm, "model": bert_model, "tok": bert_tok}
     exec(example.replace("report.accuracy, ", "figures = report.accuracy, "), namespace)
     accuracy, good, bad = namespace["figures"]
