@@ -1,11 +1,10 @@
-"""Write the case tables of docs/bad-input.md from the row tables of tests/bad_input/ (and check them).
+"""The case tables of the docs' bad-input page, generated from the row tables of tests/bad_input/.
 
-    python docs/bad_input_table.py --write    # replace the block between the bad-input-table markers
-    python docs/bad_input_table.py --check    # exit 1 when docs/bad-input.md is stale (a test runs this)
-
-Each test file's module-level tables (``CLI_ROWS``, ``API_ROWS``, ``ROWS``, ``REFUSED``, ...) are read with
-``ast`` (nothing is imported or run): one line per row, its case id and, where the row has one, the fragment
-its one-line error must contain.
+An MkDocs hook (``hooks:`` in mkdocs.yml): when the site is built, ``on_page_markdown`` fills the block between
+the bad-input-table markers of docs/bad-input.md, so the page always lists the rows of the tests at hand.
+``python docs/bad_input_table.py`` prints the tables. Each test file's module-level tables (``CLI_ROWS``,
+``API_ROWS``, ``ROWS``, ``REFUSED``, ...) are read with ``ast`` (nothing is imported or run): one line per row,
+its case id and, where the row has one, what it expects (a fragment of the message, or the error class).
 """
 
 from __future__ import annotations
@@ -15,10 +14,10 @@ import ast
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 TESTS = REPO / "tests" / "bad_input"
-PAGE = REPO / "docs" / "bad-input.md"
 START, END = "<!-- bad-input-table:start -->", "<!-- bad-input-table:end -->"
 TABLES = ("ROWS", "REFUSED", "WARNED", "NOTED")
 
@@ -59,26 +58,25 @@ def tables() -> str:
     return "\n\n".join(file_table(path) for path in sorted(TESTS.glob("test_*.py")))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Print, write or check the tables; returns the exit status."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true", help="replace the tables in docs/bad-input.md")
-    mode.add_argument("--check", action="store_true", help="exit 1 when docs/bad-input.md's tables are stale")
-    args = parser.parse_args(argv)
-    body, page = tables(), PAGE.read_text(encoding="utf-8")
-    head, rest = page.split(START, 1)
-    written, tail = rest.split(END, 1)
-    if args.write:
-        PAGE.write_text(f"{head}{START}\n{body}\n{END}{tail}", encoding="utf-8")
-    elif args.check:
-        if written.strip("\n") != body:
-            print("docs/bad-input.md is out of date: run python docs/bad_input_table.py --write")
-            return 1
-    else:
-        print(body)
-    return 0
+def fill(markdown: str) -> str:
+    """``markdown`` with the generated tables between its markers (unchanged when it has none)."""
+    if START not in markdown:
+        return markdown
+    head, rest = markdown.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{START}\n{tables()}\n{END}{tail}"
 
+
+def on_page_markdown(markdown: str, **_: Any) -> str:
+    """MkDocs hook: fill the bad-input page's tables as the site is built."""
+    return fill(markdown)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the tables; returns the exit status."""
+    argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0]).parse_args(argv)
+    print(tables())
+    return 0
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,4 +1,4 @@
-"""The docs site's generated page: the bad-input tables are those of tests/bad_input/, as its script writes them."""
+"""The docs site's bad-input page: its MkDocs hook fills it with the row tables of tests/bad_input/."""
 
 from __future__ import annotations
 
@@ -11,23 +11,30 @@ SPEC = importlib.util.spec_from_file_location("docs_bad_input_table", PATH)
 assert SPEC is not None and SPEC.loader is not None
 bad_input_table = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(bad_input_table)
+PAGE = REPO / "docs" / "bad-input.md"
 
 
-def test_the_bad_input_page_lists_every_row_table_of_tests_bad_input():
-    assert bad_input_table.main(["--check"]) == 0, "run: python docs/bad_input_table.py --write"
+def test_the_site_runs_the_bad_input_hook():
+    assert "hooks:\n  - docs/bad_input_table.py\n" in (REPO / "mkdocs.yml").read_text(encoding="utf-8")
 
 
-def test_the_bad_input_page_has_a_section_for_every_test_file():
-    page = (REPO / "docs" / "bad-input.md").read_text(encoding="utf-8")
+def test_the_built_bad_input_page_has_a_section_for_every_test_file():
+    page = bad_input_table.on_page_markdown(PAGE.read_text(encoding="utf-8"), page=None)
     files = sorted((REPO / "tests" / "bad_input").glob("test_*.py"))
     assert len(files) >= 10
     assert [f.name for f in files if f"### `tests/bad_input/{f.name}`" not in page] == []
 
 
-def test_a_new_row_makes_the_page_stale(tmp_path, monkeypatch):
-    copy = tmp_path / "test_bad_input_new.py"
-    copy.write_text('"""New rows."""\nCLI_ROWS = [("a-new-case", ["eval"], "must be refused")]\n', encoding="utf-8")
+def test_each_row_is_a_line_with_its_case_and_what_it_expects(tmp_path, monkeypatch):
+    (tmp_path / "test_bad_input_new.py").write_text(
+        '"""New rows."""\nCLI_ROWS = [("a-new-case", ["eval"], "must be refused")]\nOTHER = [("not-a-row", "x")]\n',
+        encoding="utf-8")
     monkeypatch.setattr(bad_input_table, "TESTS", tmp_path)
     monkeypatch.setattr(bad_input_table, "REPO", tmp_path)
-    assert "| `CLI_ROWS` | `a-new-case` | `must be refused` |" in bad_input_table.tables()
-    assert bad_input_table.main(["--check"]) == 1
+    page = bad_input_table.fill(PAGE.read_text(encoding="utf-8"))
+    assert "New rows." in page and "| `CLI_ROWS` | `a-new-case` | `must be refused` |" in page
+    assert "not-a-row" not in page
+
+
+def test_a_page_without_the_markers_is_left_as_it_is():
+    assert bad_input_table.on_page_markdown("# Backends\n", page=None) == "# Backends\n"
