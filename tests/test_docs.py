@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
+
+import pytest
 
 from helpers import REPO
 
@@ -14,18 +17,18 @@ SPEC.loader.exec_module(bad_input_table)
 PAGE = REPO / "docs" / "bad-input.md"
 
 
-def test_the_site_runs_the_bad_input_hook():
+def test_the_site_runs_the_bad_input_hook() -> None:
     assert "hooks:\n  - docs/bad_input_table.py\n" in (REPO / "mkdocs.yml").read_text(encoding="utf-8")
 
 
-def test_the_built_bad_input_page_has_a_section_for_every_test_file():
+def test_the_built_bad_input_page_has_a_section_for_every_test_file() -> None:
     page = bad_input_table.on_page_markdown(PAGE.read_text(encoding="utf-8"), page=None)
     files = sorted((REPO / "tests" / "bad_input").glob("test_*.py"))
     assert len(files) >= 10
     assert [f.name for f in files if f"### `tests/bad_input/{f.name}`" not in page] == []
 
 
-def test_each_row_is_a_line_with_its_case_and_what_it_expects(tmp_path, monkeypatch):
+def test_each_row_is_a_line_with_its_case_and_what_it_expects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "test_bad_input_new.py").write_text(
         '"""New rows."""\nCLI_ROWS = [("a-new-case", ["eval"], "must be refused")]\nOTHER = [("not-a-row", "x")]\n',
         encoding="utf-8")
@@ -36,5 +39,5 @@ def test_each_row_is_a_line_with_its_case_and_what_it_expects(tmp_path, monkeypa
     assert "not-a-row" not in page
 
 
-def test_a_page_without_the_markers_is_left_as_it_is():
+def test_a_page_without_the_markers_is_left_as_it_is() -> None:
     assert bad_input_table.on_page_markdown("# Backends\n", page=None) == "# Backends\n"
