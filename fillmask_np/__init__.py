@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checke
     from .metrics import FIDELITY, LOSSY, Thresholds
     from .numerics import check_finite, cross_entropy, log_softmax, logsumexp
     from .optimize import OptimizeReport, optimize_model
-    from .report import CompareReport, EvalReport, PairsReport, PLLReport, VariantReport
+    from .report import CompareReport, EvalReport, PairsReport, PLLReport, VariantReport, render_html
     from .runtime import MaskedLM, NumpyMaskedLM, OnnxMaskedLM, load_model
     from .tasks import (Generation, GenerationStep, Generations, compare, evaluate, fill_mask, generate, merge,
                         pseudo_log_likelihood, pseudo_perplexity, score_pairs, score_variants)

@@ -1,12 +1,15 @@
-"""The docs site's bad-input page: its MkDocs hook fills it with the row tables of tests/bad_input/."""
+"""The docs site: the bad-input page's MkDocs hook fills it with the row tables of tests/bad_input/, and the API
+reference sees every public name."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 from pathlib import Path
 
 import pytest
 
+import fillmask_np as fm
 from helpers import REPO
 
 PATH = REPO / "docs" / "bad_input_table.py"
@@ -41,3 +44,12 @@ def test_each_row_is_a_line_with_its_case_and_what_it_expects(tmp_path: Path, mo
 
 def test_a_page_without_the_markers_is_left_as_it_is() -> None:
     assert bad_input_table.on_page_markdown("# Backends\n", page=None) == "# Backends\n"
+
+
+def test_the_api_reference_sees_every_public_name() -> None:
+    """mkdocstrings reads the package statically: each lazy top-level name needs its TYPE_CHECKING import."""
+    tree = ast.parse((REPO / "fillmask_np" / "__init__.py").read_text(encoding="utf-8"))
+    imported = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                for alias in node.names}
+    assert len(fm.__all__) >= 40
+    assert sorted(set(fm.__all__) - imported - {"__version__"}) == []
