@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -33,6 +34,15 @@ def test_the_readme_python_example_runs(tmp_path: Path, monkeypatch: pytest.Monk
     namespace: dict = {}
     exec(example.replace('"my-export', f'"{BERT}'), namespace)
     assert namespace["report"].n_samples == 2 and namespace["loss"] > 0
+
+
+def test_the_readme_python_tour_runs_as_printed_from_the_repo_root(monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    tour = _readme().split("\n## Python\n", 1)[1]
+    monkeypatch.chdir(REPO)
+    exec(_first_block(tour, "python"), {})
+    candidates, pppl, perplexity = capsys.readouterr().out.splitlines()
+    assert len(ast.literal_eval(candidates)) == 3 and float(pppl) > 1 and float(perplexity) > 1
 
 
 def test_getting_started_shows_the_readme_install_commands_and_python_example() -> None:
