@@ -1,8 +1,8 @@
-"""Write the README's support tables from golden_data/manifest.json (and check them).
+"""Write the support tables of the README and of docs/fidelity.md from golden_data/manifest.json (and check them).
 
     python bench/support_table.py            # print the tables
-    python bench/support_table.py --write    # replace them in README.md between the markers
-    python bench/support_table.py --check    # exit 1 when README.md's tables are stale (a test runs this)
+    python bench/support_table.py --write    # replace them in README.md and docs/fidelity.md between the markers
+    python bench/support_table.py --check    # exit 1 when either file's tables are stale (a test runs this)
 
 Numbers come from the manifest, i.e. from the exporter's own measurements of ONNX Runtime against
 torch (logits on every verification batch and golden case; cross-entropy on the golden cases).
@@ -30,6 +30,7 @@ import fillmask_np as fm
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = REPO / "golden_data"
 START, END = "<!-- support-table:start -->", "<!-- support-table:end -->"
+PAGES = (REPO / "README.md", REPO / "docs" / "fidelity.md")  # the files that show the tables
 NUMPY_SLACK = (1e-5, 1e-7)  # |README - measured| allowed in the NumPy column: max abs logit, CE rel. error
 
 
@@ -174,24 +175,22 @@ def _replace(readme: str, body: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Print, write or check the README tables; returns the exit status."""
+    """Print, write or check the tables of PAGES; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true", help="replace the tables in README.md")
-    mode.add_argument("--check", action="store_true", help="exit 1 when README.md's tables are out of date")
+    mode.add_argument("--write", action="store_true", help="replace the tables in README.md and docs/fidelity.md")
+    mode.add_argument("--check", action="store_true", help="exit 1 when a file's tables are out of date")
     args = parser.parse_args(argv)
     body = tables(json.loads((GOLDEN / "manifest.json").read_text(encoding="utf-8")))
-    readme_path = REPO / "README.md"
-    readme = readme_path.read_text(encoding="utf-8")
-    if args.write:
-        readme_path.write_text(_replace(readme, body), encoding="utf-8")
-    elif args.check:
-        written = readme.split(START, 1)[1].split(END, 1)[0].strip("\n")
-        if not same_tables(written, body):
-            print("README.md support tables are out of date: run python bench/support_table.py --write")
-            return 1
-    else:
+    if not (args.write or args.check):
         print(body)
+    for path in PAGES:
+        text = path.read_text(encoding="utf-8")
+        if args.write:
+            path.write_text(_replace(text, body), encoding="utf-8")
+        elif args.check and not same_tables(text.split(START, 1)[1].split(END, 1)[0].strip("\n"), body):
+            print(f"{path.relative_to(REPO)} support tables are out of date: run python bench/support_table.py --write")
+            return 1
     return 0
 
 

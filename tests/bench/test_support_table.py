@@ -1,5 +1,5 @@
-"""bench/support_table.py's check: the README's tables equal the manifest's cells exactly and the NumPy backend's
-column (measured on the CPU at hand, whose float32 BLAS differs in the last bits between vendors) within
+"""bench/support_table.py's check: the tables of the README and docs/fidelity.md equal the manifest's cells
+exactly and the NumPy backend's column (measured on the CPU at hand, whose float32 BLAS differs in the last bits between vendors) within
 NUMPY_SLACK, so the check passes on any x86-64 CPU and still fails on a stale table; the same for the NumPy figure of
 the float32-against-float64 column, whose torch and ORT figures come from the manifest and must be equal."""
 
@@ -52,5 +52,5 @@ def test_a_torch_or_ort_float64_figure_that_differs_or_a_numpy_one_beyond_the_sl
 
 
 @pytest.mark.golden  # the table's figures are torch's, read from the manifest and the golden cases
-def test_readme_support_tables_are_generated_from_the_manifest():
+def test_the_readme_and_docs_support_tables_are_generated_from_the_manifest():
     assert support_table.main(["--check"]) == 0, "run: python bench/support_table.py --write"
