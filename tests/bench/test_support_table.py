@@ -1,6 +1,6 @@
 """bench/support_table.py's check: the tables of the README and docs/fidelity.md equal the manifest's cells
-exactly and the NumPy backend's column (measured on the CPU at hand, whose float32 BLAS differs in the last bits between vendors) within
-NUMPY_SLACK, so the check passes on any x86-64 CPU and still fails on a stale table; the same for the NumPy figure of
+exactly and the NumPy backend's column (measured on the CPU at hand, whose float32 BLAS differs in the last bits
+between vendors) within NUMPY_SLACK, so the check passes on any x86-64 CPU and still fails on a stale table; the same for the NumPy figure of
 the float32-against-float64 column, whose torch and ORT figures come from the manifest and must be equal."""
 
 from __future__ import annotations
