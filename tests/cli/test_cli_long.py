@@ -1,7 +1,7 @@
 """``--long window --stride S`` on ``pppl`` and ``eval``: samples longer than the model scored whole, in windows.
 
-The README's commands run here on the golden models (ESM, 128 tokens: windows of 126 residues), on texts built
-from the golden eval texts; shards and ``merge`` give the whole run's figures bit for bit.
+The commands of docs/verbs/pppl.md run here on the golden models (ESM, 128 tokens: windows of 126 residues),
+on texts built from the golden eval texts; shards and ``merge`` give the whole run's figures bit for bit.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def data(tmp_path_factory) -> dict[str, Path]:
 
 
 def test_readme_pppl_scores_every_residue_of_proteins_longer_than_the_model(data):
-    # README: fillmask-np pppl --model esm2/ --data long_proteins.txt --long window --stride 64
+    # docs/verbs/pppl.md: fillmask-np pppl --model esm2/ --data long_proteins.txt --long window --stride 64
     run = cli("pppl", "--model", ESM, "--data", data["proteins"], *WINDOW)
     assert run.status == 0, run.err
     assert "long samples   windows of 128 tokens, stride 64" in run.out and "0 truncated to 128" in run.out
@@ -54,7 +54,7 @@ def test_readme_pppl_scores_every_residue_of_proteins_longer_than_the_model(data
 
 
 def test_readme_eval_with_windows_masks_a_short_sample_as_truncate_does(data):
-    # README: fillmask-np eval --model fast_dir/ --data long.txt --long window --json
+    # docs/verbs/pppl.md: fillmask-np eval --model fast_dir/ --data long.txt --long window --json
     window = ok_json("eval", "--model", BERT, "--data", data["english"], "--long", "window")
     truncated = ok_json("eval", "--model", BERT, "--data", data["english"])
     assert window["n_truncated"] == 0 and truncated["n_truncated"] == 3

@@ -118,7 +118,7 @@ def test_eval_table_lists_the_figures_and_every_file_written(evals, model_kinds,
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_eval_partials_of_two_shards_merge_into_the_whole_run(evals, model_kinds, tmp_path, kind):
-    # both backends are batch-invariant: shards at another batch size merge to the one run bit for bit (README)
+    # both backends are batch-invariant: shards at another batch size merge to the one run bit for bit (docs)
     argv = ["eval", "--model", model_kinds[kind], *EVAL]
     parts = [tmp_path / "p0.json", tmp_path / "p1.npz"]
     for i, part in enumerate(parts):
@@ -262,7 +262,7 @@ def test_compare_an_export_against_the_checkpoint_beside_it_with_reference_backe
 def test_compare_partials_of_two_shards_merge_into_the_whole_comparison(model_kinds, tmp_path, candidate,
                                                                         reference):
     argv = ["compare", "--model", model_kinds[candidate], "--reference", model_kinds[reference], *EVAL,
-            "--bootstrap", "0", "--batch-size", "1"]  # bit for bit on the NumPy backend too (README)
+            "--bootstrap", "0", "--batch-size", "1"]  # bit for bit on the NumPy backend too (docs)
     whole = ok_json(*argv)  # exit 0: PASS or AT_RISK
     parts = [tmp_path / "p0.json", tmp_path / "p1.npz"]
     for i, part in enumerate(parts):

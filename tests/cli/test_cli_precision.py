@@ -60,7 +60,7 @@ def test_compare_against_the_float64_reference_records_both_precisions():
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
-    """A checkpoint-only copy of the golden bert (no model.onnx), as the README's my-checkpoint/."""
+    """A checkpoint-only copy of the golden bert (no model.onnx), as the docs' my-checkpoint/ (backends.md)."""
     folder = tmp_path_factory.mktemp("precision") / "my-checkpoint"
     shutil.copytree(BERT, folder, ignore=shutil.ignore_patterns("model.onnx"))
     return folder

@@ -27,7 +27,7 @@ def test_eval_on_a_local_ray_prints_the_one_process_report(capsys):
 
 
 def test_a_checkpoint_on_a_local_ray_is_the_one_process_run(capsys):
-    # the NumPy backend is batch-invariant: bit for bit at any batch size (README)
+    # the NumPy backend is batch-invariant: bit for bit at any batch size (docs)
     argv = ["eval", "--model", str(GOLDEN / "models" / "bert"), "--backend", "numpy", "--data", str(EVAL_TXT),
             "--limit", "24", "--batch-size", "5", "--json"]
     assert main(argv) == 0

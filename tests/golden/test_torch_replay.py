@@ -1,8 +1,9 @@
-"""Mask manifests replayed in PyTorch: the README snippet's golden run, and fillmask_np on the same masks.
+"""Mask manifests replayed in PyTorch: the golden run of docs/fidelity.md's snippet, and fillmask_np on the same
+masks.
 
 The golden exporter writes, for each model of the manifest's ``replay`` section, the mask manifest of
 eval.txt (built with HF's collator) and the output of ``golden_data/score_masks_torch.py`` run unchanged on
-the torch model (the README shows that very file: test_torch_snippet.py). Here: the golden files have the
+the torch model (docs/fidelity.md shows that very file: test_torch_snippet.py). Here: the golden files have the
 documented format, ``evaluate(save_masks=)`` writes the same manifest, and ``evaluate(masks=)`` /
 ``compare`` on it agree with torch.
 """

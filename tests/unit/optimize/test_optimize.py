@@ -33,7 +33,7 @@ def optimized(tmp_path_factory):
 def test_the_head_is_gathered_and_checked(optimized, name):
     report, directory = optimized[name]
     assert report.gather_point and report.head_ops["MatMul"] >= 2 and not report.int8
-    assert report.fp32_max_abs_diff == 0.0  # the README's claim: the gathered rows are bit-identical
+    assert report.fp32_max_abs_diff == 0.0  # the docs' claim (verbs/optimize.md): the gathered rows are bit-identical
     model = fm.OnnxMaskedLM(directory)
     assert model.gathers_positions and model.vocab_size == 1000
     assert {"config.json", "tokenizer.json"} <= set(report.copied)

@@ -44,7 +44,7 @@ def test_per_sample_results_do_not_depend_on_batch_size(bert_model, bert_tok, ba
     base = fm.evaluate(bert_model, bert_tok, TEXTS, seed=1, batch_size=8)
     other = fm.evaluate(bert_model, bert_tok, TEXTS, seed=1, batch_size=batch_size)
     assert other.n_masked == base.n_masked
-    assert other.cross_entropy == base.cross_entropy  # the README: results do not change with batch size
+    assert other.cross_entropy == base.cross_entropy  # the docs (verbs/eval.md): results do not change with batch size
     assert other.top1_accuracy == base.top1_accuracy and other.top5_accuracy == base.top5_accuracy
     assert other.per_sample == base.per_sample
 
