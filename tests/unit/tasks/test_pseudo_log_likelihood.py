@@ -44,6 +44,22 @@ def test_results_do_not_depend_on_the_token_or_logits_budget(bert_model, bert_to
         assert report.per_sample == reference.per_sample, options  # ONNX Runtime: a copy's logits, whatever its run
 
 
+def test_a_model_computing_every_positions_logits_gets_forwards_within_the_logits_budget_padded_to_their_own_longest_copy(
+        bert_tok, eval_texts):
+    vocab = len(bert_tok)
+    calls = []
+
+    class Recording(FixedLogits):
+        def masked_logits(self, input_ids, attention_mask, *args, **kwargs):
+            calls.append((np.asarray(input_ids).shape, int(np.asarray(attention_mask).sum(axis=1).max())))
+            return super().masked_logits(input_ids, attention_mask, *args, **kwargs)
+
+    texts = [t for t in eval_texts if t.strip()][:12]
+    fm.pseudo_log_likelihood(Recording(np.zeros(vocab)), bert_tok, texts, logits_budget=40 * vocab)
+    assert calls and all(rows * width * vocab <= 40 * vocab for (rows, width), _ in calls)
+    assert all(width == longest for (_, width), longest in calls)  # no column of padding only
+
+
 def test_per_token_scores_add_up_to_the_per_sample_pll(bert_model, bert_tok, eval_texts):
     report = fm.pseudo_log_likelihood(bert_model, bert_tok, eval_texts[:8], return_tokens=True)
     tokens = report.tokens
