@@ -31,7 +31,6 @@ import json
 import shutil
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +39,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH.parent)]  # the checkout's fillmask_np
 
 import fillmask_np as fm  # noqa: E402
+from _measure import interleaved  # noqa: E402
 
 GOLDEN_ESM = BENCH.parent / "golden_data" / "models" / "esm"
 AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
@@ -119,13 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     for run in paths.values():  # warm-up
         run()
-    seconds: dict[str, list[float]] = {name: [] for name in paths}
-    scores: dict[str, list[float]] = {}
-    for _ in range(args.rounds):
-        for name, run in paths.items():
-            start = time.perf_counter()
-            scores[name] = run()
-            seconds[name].append(time.perf_counter() - start)
+    scores, seconds = interleaved(paths, args.rounds)
     names = list(paths)
     reference = np.array(scores[names[0]])
     worst = max(float(np.max(np.abs(np.array(v) - reference))) for v in scores.values())
