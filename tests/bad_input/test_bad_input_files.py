@@ -8,13 +8,11 @@ file of the work folder byte-identical; each Python row must raise a one-line ``
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import time
@@ -27,7 +25,7 @@ import pytest
 import fillmask_np as fm
 from fillmask_np.cli import main
 from helpers import EVAL_TXT, GOLDEN
-from helpers.files import load_npz
+from helpers.files import digests, load_npz
 
 BERT, ROBERTA = GOLDEN / "models" / "bert", GOLDEN / "models" / "roberta"
 LIMIT = 20  # samples of eval.txt the fixtures' partials and masks cover
@@ -121,11 +119,6 @@ def _edited_partials(w: Path) -> None:
                         **{**arrays, column: arrays[column] * 0.5})
     header["totals"]["counts"]["n_tokens"] += 1
     np.savez_compressed(w / "p0-count-edited.npz", header=np.array(json.dumps(header)), **arrays)
-
-
-def _digests(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink() and stat.S_ISREG(p.stat().st_mode)}
 
 
 @pytest.fixture
@@ -247,14 +240,14 @@ CLI_ROWS = [
 @pytest.mark.cli
 @pytest.mark.parametrize("case, argv, fragment", CLI_ROWS, ids=[row[0] for row in CLI_ROWS])
 def test_bad_file_input_exits_2_with_one_line_and_loses_nothing(work, no_hang, capsys, case, argv, fragment):
-    before = _digests(work)
+    before = digests(work)
     status = main([a.format(w=work) for a in argv])
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2, (case, err)
     errors = [line for line in err if line.startswith("fillmask-np: error:")]
     assert len(errors) == 1 and "Traceback" not in "\n".join(err), err
     assert fragment in errors[0], errors[0]
-    assert _digests(work) == before  # every input and every model file byte-identical; nothing new written
+    assert digests(work) == before  # every input and every model file byte-identical; nothing new written
 
 
 def _bert() -> tuple[Any, Any]:
@@ -305,11 +298,11 @@ API_ROWS: list[tuple[str, Callable[[Path], Any], type, str]] = [
 
 @pytest.mark.parametrize("case, call, error, pattern", API_ROWS, ids=[row[0] for row in API_ROWS])
 def test_bad_python_file_input_raises_a_one_line_fill_mask_error(work, no_hang, case, call, error, pattern):
-    before = _digests(work)
+    before = digests(work)
     with pytest.raises(error, match=pattern) as raised:
         call(work)
     assert "\n" not in str(raised.value)
-    assert _digests(work) == before
+    assert digests(work) == before
 
 
 def test_an_untouched_partial_and_manifest_still_merge_and_replay(work):

@@ -9,11 +9,9 @@ wrong. Rows that point an output at an input also check that the input is byte-i
 from __future__ import annotations
 
 import atexit
-import hashlib
 import json
 import os
 import shutil
-import stat
 import tempfile
 from pathlib import Path
 
@@ -23,6 +21,7 @@ import pytest
 import fillmask_np as fm
 from fillmask_np.cli import main
 from helpers import EVAL_TXT, GOLDEN
+from helpers.files import digests
 from helpers.safetensors_files import bad_checkpoint
 
 BERT = GOLDEN / "models" / "bert"
@@ -46,11 +45,6 @@ def work(tmp_path: Path) -> Path:
         shutil.copyfile(BERT / name, tmp_path / "broken_config" / name)
     (tmp_path / "broken_config" / "config.json").write_text("{not json", encoding="utf-8")
     return tmp_path
-
-
-def _digests(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink() and stat.S_ISREG(p.stat().st_mode)}
 
 
 # (case id, argv with {w} for the work folder, a fragment the one-line error must contain)
@@ -164,14 +158,14 @@ CLI_ROWS = [
 @pytest.mark.cli
 @pytest.mark.parametrize("case, argv, fragment", CLI_ROWS, ids=[row[0] for row in CLI_ROWS])
 def test_bad_command_line_input_exits_2_with_one_line_and_loses_nothing(work, partials, capsys, case, argv, fragment):
-    before, partials_before = _digests(work), _digests(partials)
+    before, partials_before = digests(work), digests(partials)
     status = main([a.format(w=work, p=partials) for a in argv])
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2, (case, err)
     errors = [line for line in err if line.startswith("fillmask-np: error:")]
     assert len(errors) == 1 and "Traceback" not in "\n".join(err), err
     assert fragment in errors[0], errors[0]
-    assert _digests(work) == before and _digests(partials) == partials_before  # no input was touched
+    assert digests(work) == before and digests(partials) == partials_before  # no input was touched
 
 
 @pytest.fixture(scope="module")
