@@ -36,7 +36,7 @@ from ..tasks import LOGITS_BUDGET, eval_config, eval_report
 from ..text import non_empty
 from .actors import FAULT_ENV, ScoreActor, load_tokenizer
 from .failures import worker_failure
-from .reading import http_probe_guard, source_texts
+from .reading import source_texts
 from .session import check_cpus, quiet_data, ray_session, require_ray
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -150,7 +150,7 @@ def evaluate(data: Any, *, model: str | Path, tokenizer: str | Path | None = Non
     counts = {"n_samples": 0, "n_empty": 0}
     with ray_session(address, num_cpus=workers * cpus) as ray, quiet_data(ray, progress=show):
         check_cpus(ray, cpus)
-        with http_probe_guard(), contextlib.closing(source_texts(ray, data, text_field=text_field)) as rows:
+        with contextlib.closing(source_texts(ray, data, text_field=text_field)) as rows:
             refs = _blocks(ray, non_empty(rows, counts, settings.limit), size)
         states = _score(ray, refs, actor, workers=workers, cpus=cpus, size=size) if refs else []
     totals = Totals.merge([Totals.from_state(json.loads(s)) for s in states]) if states else Totals()

@@ -8,50 +8,17 @@ list of them: Parquet files are read with ``ray.data.read_parquet``; text, JSONL
 
 from __future__ import annotations
 
-import contextlib
 import glob
-import importlib
-import sys
 from pathlib import Path
-from typing import Any, Generator, Iterator
+from typing import Any, Generator
 
 from ..errors import DataError, FillMaskError, InputFileError
 from ..text import check_input_file
 from .decoding import file_kind, file_texts
 
-__all__ = ["data_paths", "source_texts", "dataset_texts", "http_probe_guard"]
+__all__ = ["data_paths", "source_texts", "dataset_texts"]
 
 _BATCH_ROWS = 4096  # rows the driver pulls at a time from a Dataset
-_HTTP_FS = "fsspec.implementations.http"
-
-
-@contextlib.contextmanager
-def http_probe_guard() -> Iterator[None]:
-    """While Ray Data lists files: make its probe for fsspec's HTTP filesystem fail the same way in every thread.
-
-    Ray Data (2.60) imports ``fsspec.implementations.http`` from several threads at once while it resolves the
-    paths of a multi-file read, and treats only ``ModuleNotFoundError`` as "no HTTP filesystem". Without aiohttp
-    (``ray[data]`` installs fsspec, not aiohttp) that import fails, and a thread that finds another thread's
-    failing import half done gets a plain ``ImportError``, which fails the read at random. When the import fails
-    here, ``sys.modules`` holds None for it during the block, so that every thread gets ``ModuleNotFoundError``.
-
-    Returns:
-        a context manager.
-    """
-    if _HTTP_FS in sys.modules:
-        yield
-        return
-    try:
-        importlib.import_module(_HTTP_FS)
-    except ImportError:
-        sys.modules[_HTTP_FS] = None  # type: ignore[assignment]  # import now raises ModuleNotFoundError
-        try:
-            yield
-        finally:
-            if _HTTP_FS in sys.modules and sys.modules[_HTTP_FS] is None:
-                del sys.modules[_HTTP_FS]
-        return
-    yield
 
 
 def data_paths(data: str | Path | list[str | Path]) -> list[str]:
