@@ -135,6 +135,7 @@ class NumpyMaskedLM:
         positions = check_positions(positions, ids.shape)
         lengths = real_lengths(mask)  # [B]
         out = np.empty((len(positions), self.vocab_size), dtype=self.dtype)  # [M, V]
+        states: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # b -> ([m, E] states, out rows, state rows)
 
         def run(b: int) -> None:
             rows = np.flatnonzero(positions[:, 0] == b)
@@ -142,10 +143,23 @@ class NumpyMaskedLM:
             end = max(int(lengths[b]), int(wanted[-1]) + 1)
             hidden = self.network.hidden_at(*_sequence(ids, mask, types, b, end),
                                             np.zeros(len(wanted), dtype=np.intp), wanted)  # [m, H]
-            out[rows] = self.network.head(hidden)[inverse.reshape(-1)]  # [m, V] -> [rows, V]
+            states[b] = self.network.head.transform(hidden), rows, inverse.reshape(-1)
 
         each_sequence(run, np.unique(positions[:, 0]), workers=self.threads)
+        self._decode(list(states.values()), out)
         return out
+
+    def _decode(self, states: list[tuple[np.ndarray, np.ndarray, np.ndarray]], out: np.ndarray) -> None:
+        """The LM head's decoder for every sequence, one vocabulary chunk per task: each ([m, E] head states,
+        [r] out rows, [r] state rows) triple fills ``out[rows, chunk]`` from ``logits[state rows]``. out: [N, V]."""
+        head = self.network.head
+        parts = head.chunks()
+
+        def run(i: int) -> None:
+            for (_, rows, source), logits in zip(states, head.decode([state for state, _, _ in states], parts[i])):
+                out[rows, parts[i]] = logits[source]  # [m, C] -> [r, C] in out's dtype
+
+        each_sequence(run, range(len(parts)), workers=self.threads)
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray,
                  token_type_ids: np.ndarray | None = None, *, pad_token_id: int = 0) -> np.ndarray:
@@ -159,13 +173,19 @@ class NumpyMaskedLM:
         lengths = real_lengths(mask)  # [B]
         out = np.empty((batch, length, self.vocab_size), dtype=self.dtype)  # [B, L, V]
 
+        states: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # (b, start) -> _decode's triple
+        head = self.network.head
+
         def run(b: int) -> None:
             end = int(lengths[b])
-            out[b, :end] = self.network.head(self.network.hidden(*_sequence(ids, mask, types, b, end))[0])
+            hidden = self.network.hidden(*_sequence(ids, mask, types, b, end))[0]  # [end, H]
+            states[b, 0] = head.transform(hidden), b * length + np.arange(end), np.arange(end)
             if end < length:  # [L - end, V] at the padding
-                out[b, end:] = self.network.head(self.network.hidden(*_sequence(ids, mask, types, b, length))[0, end:])
+                hidden = self.network.hidden(*_sequence(ids, mask, types, b, length))[0, end:]  # [L - end, H]
+                states[b, end] = head.transform(hidden), b * length + np.arange(end, length), np.arange(length - end)
 
         each_sequence(run, range(batch), workers=self.threads)
+        self._decode(list(states.values()), out.reshape(batch * length, self.vocab_size))
         return out
 
 
