@@ -42,6 +42,7 @@ class OptimizeReport:
     n_checked: int = 0  # checked positions
     check_shapes: list[tuple[int, int]] = field(default_factory=list)  # (batch, length) of the check batches
     copied: list[str] = field(default_factory=list)  # side files copied beside dst
+    nan_guards_dropped: int = 0  # Where(IsNaN(softmax)) guards removed (``nan_guard``: a no-op on these graphs)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -51,6 +52,9 @@ class OptimizeReport:
         head = ", ".join(f"{n} {op}" for op, n in sorted(self.head_ops.items(), key=lambda kv: (-kv[1], kv[0])))
         lines = [f"masked rows     gathered at {self.gather_point!r}; on masked rows only: {head}",
                  f"fusions         {_counts(self.fusions) if self.fused else 'none'} ({self.fuse_reason})"]
+        if self.nan_guards_dropped:
+            lines.append(f"NaN guards      {self.nan_guards_dropped} attention-softmax Where(IsNaN) dropped (finite mask: "
+                         f"a no-op for every row with a key to attend to)")
         if self.fp32_max_abs_diff is not None:
             shapes = ", ".join(f"{b}x{n}" for b, n in self.check_shapes)
             lines.append(f"check           max abs logit difference {self.fp32_max_abs_diff:.2e} at "
