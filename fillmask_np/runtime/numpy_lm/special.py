@@ -7,12 +7,10 @@ erf is a table of Taylor expansions: centres every 1/32 on [0, 6], 10 terms each
 erf rounds to +-1 in float64. A point is evaluated at its nearest centre (the offset is exact by
 Sterbenz's lemma), in Horner form, within a few units in the last place of ``math.erf``.
 
-The exact GELU ``x * Phi(x)`` has its own, cheaper table (it runs on every feed-forward activation): Taylor
-expansions of ``Phi(x) - 1/2 = erf(x / sqrt(2)) / 2`` in x itself, centres every 2**-9 on [0, 8.5], 4 terms,
-each coefficient pre-multiplied by the power of the spacing, so that the offset is in units of the spacing
-(exact: the scaling is by a power of two); beyond 8.5, Phi rounds to 1 in float64. The truncation error is
-below 1e-17, and above x = -3 the float64 result rounds to the same float32 as the erf-based formula did (the
-same on 23 million random points; below, where 1 + erf cancels, both are within 1.2e-7 relative).
+The exact GELU ``x * Phi(x)`` runs on every feed-forward activation, so in float32 it is computed in float32:
+XLA's rational erf (clamped where erf rounds to +-1), within 2 float32 epsilons times max(1, |x|) of the exact
+GELU; the float64 table's 5 gathers per element cost 3x more, and the float32 logits stay within torch
+float32's error against the float64 reference on every golden family (``bench/float64_vs_torch.py``).
 """
 
 from __future__ import annotations
@@ -84,56 +82,45 @@ def erf(x: np.ndarray | float) -> np.ndarray:
     return out.reshape(np.shape(x))
 
 
-_GELU_SHIFT = 9  # centres every 2**-9 in x: offsets are at most 2**-10
-_GELU_TERMS = 4  # Taylor terms after the constant one: the next is below 0.01 * 2**-50 < 1e-17
-_GELU_CUTOFF = 8.5  # Phi(x) rounds to 1.0 for x >= 8.3; a multiple of the spacing
+# XLA's float32 erf (also Eigen's ``generic_fast_erf_float``): x p(x^2) / q(x^2) on x clamped to [-c, c], beyond
+# which erf rounds to +-1 in float32; p of degree 4 and q of degree 6 in x^2, highest coefficient first.
+_ERF_CLAMP = np.float32(3.832506856900711)
+_ERF_NUMERATOR = tuple(np.float32(c) for c in (
+    0.00022905065861350646, 0.0034082910107109506, 0.050955695062380861, 0.18520832239976145, 1.128379143519084))
+_ERF_DENOMINATOR = tuple(np.float32(c) for c in (
+    -1.1791602954361697e-7, 0.000023547966471313185, 0.0010179625278914885, 0.014070470171167667,
+    0.11098505178285362, 0.49746925110067538, 1.0))
+_GELU_BLOCK = 1 << 14  # elements evaluated at once (the float32 temporaries stay in cache)
 
 
-def _gelu_table() -> np.ndarray:
-    """[_GELU_TERMS + 1, centres] float64: row n holds the n-th Taylor coefficient of ``Phi(x) - 1/2`` at every
-    centre c, times ``2**(-n * _GELU_SHIFT)``. The n-th derivative (n >= 1) is
-    ``(-1)**(n-1) * He_{n-1}(c) * exp(-c**2 / 2) / sqrt(2 pi)``, He the probabilists' Hermite polynomials."""
-    step = 2.0 ** -_GELU_SHIFT
-    centres = np.arange(round(_GELU_CUTOFF / step) + 1) * step  # exact multiples of the spacing
-    table = np.empty((_GELU_TERMS + 1, len(centres)))
-    table[0] = [0.5 * math.erf(c / math.sqrt(2.0)) for c in centres]
-    density = np.exp(-0.5 * centres * centres) / math.sqrt(2.0 * math.pi)
-    hermite = [np.ones_like(centres), centres]  # He_0, He_1 at the centres
-    for n in range(1, _GELU_TERMS):
-        hermite.append(centres * hermite[n] - n * hermite[n - 1])
-    for n in range(1, _GELU_TERMS + 1):
-        table[n] = (-1) ** (n - 1) * hermite[n - 1] * density / math.factorial(n) * step**n
-    return table
-
-
-_GELU_TABLE = _gelu_table()
-_GELU_BLOCK = 1 << 15  # elements evaluated at once (the float64 temporaries stay in cache)
+def _horner(z2: np.ndarray, coefficients: tuple[np.floating, ...]) -> np.ndarray:
+    """The polynomial with ``coefficients`` (highest first) at every element of float32 ``z2`` -> float32."""
+    acc = np.full_like(z2, coefficients[0])
+    for c in coefficients[1:]:
+        acc *= z2
+        acc += c
+    return acc
 
 
 def _gelu_block(x: np.ndarray, out: np.ndarray) -> None:
-    """Exact GELU of a 1-D float32 block into ``out`` (float32, same length)."""
-    a = np.abs(x)  # [n] float32
-    u = np.fmin(a, np.float32(_GELU_CUTOFF))  # NaN -> the cutoff; x * Phi stays NaN below
-    u *= np.float32(2.0**_GELU_SHIFT)  # exact
-    centre = np.rint(u)
-    u -= centre  # exact: the offset in units of the spacing, |u| <= 1/2
-    index = centre.astype(np.intp)
-    offset = u.astype(np.float64)
-    table, part = _GELU_TABLE, np.empty(len(x))
-    acc = np.take(table[_GELU_TERMS], index, mode="clip")  # Horner; indices are in range
-    for n in range(_GELU_TERMS - 1, -1, -1):
-        acc *= offset
-        acc += np.take(table[n], index, out=part, mode="clip")
-    acc *= a  # |x| (Phi(|x|) - 1/2) = x (Phi(x) - 1/2): Phi(x) - 1/2 is odd
-    acc += np.multiply(x, 0.5, dtype=np.float64)  # + x/2
-    out[...] = acc
+    """Exact GELU of a 1-D float32 block into ``out`` (float32, same length): ``x * (1/2 + erf(x / sqrt 2) / 2)``."""
+    z = np.multiply(x, np.float32(math.sqrt(0.5)))  # [n]
+    np.clip(z, -_ERF_CLAMP, _ERF_CLAMP, out=z)  # NaN stays NaN
+    z2 = z * z
+    phi = _horner(z2, _ERF_NUMERATOR)
+    phi *= z
+    phi /= _horner(z2, _ERF_DENOMINATOR)  # erf(x / sqrt 2)
+    phi *= np.float32(0.5)
+    phi += np.float32(0.5)
+    np.maximum(phi, np.float32(0.0), out=phi)  # Phi(x): the rational dips below -1 by an ulp far out
+    np.multiply(x, phi, out=out)
 
 
 def gelu(x: np.ndarray) -> np.ndarray:
     """Exact GELU ``x * (1 + erf(x / sqrt(2))) / 2`` (transformers' ``gelu``) in x's precision.
 
-    float32: float64 inside, from its own Taylor table block by block (see the module docstring), so that
-    the float64 temporaries stay in cache. float64: torch's formula on ``erf`` (within 2 ulp of ``math.erf``).
+    float32: in float32, XLA's rational erf (``_gelu_block``), block by block so that the temporaries
+    stay in cache. float64: torch's formula on ``erf`` (within 2 ulp of ``math.erf``).
     """
     if np.asarray(x).dtype == np.float64:
         return x * 0.5 * (1.0 + erf(x * math.sqrt(0.5)))
