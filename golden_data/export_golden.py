@@ -19,7 +19,7 @@ d. write golden masking/logit/loss cases (``cases/<case>.npz``), then re-export 
    and extra outputs, explicit position_ids, float16, ORT-optimized with fused attention) under
    ``variants/<name>/``, each verified against torch and on a golden case; and write mask manifests of
    ``text/eval.txt`` for BERT and RoBERTa (``cases/replay_<model>_masks.npz``, the format ``fillmask-np eval
-   --save-masks`` writes) scored by the README's torch snippet ``score_masks_torch.py``, run unchanged
+   --save-masks`` writes) scored by the torch script of docs/fidelity.md ``score_masks_torch.py``, run unchanged
    (``cases/replay_<model>_reference.npz``); and run HF's fill-mask pipeline, multi-token target
    pseudo-log-likelihoods and greedy iterative fills on masked eval lines (manifest section ``fill_mask``);
    and the pseudo-log-likelihood of every model on its eval text, both variants (``cases/pll_<model>.npz``);

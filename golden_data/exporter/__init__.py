@@ -24,7 +24,7 @@ One module per job, in the order of the export steps:
   extra outputs, position_ids, float16, ORT-optimized), after the cases: ``variant_exports`` writes them
   (``VariantSpec``), ``variant_checks`` verifies them, ``variant_feeds`` feeds them like the library (numpy +
   ORT only, also used by ``check_golden.py``);
-* ``replay`` -- d. mask manifests of eval.txt (bert, roberta) scored by the README's torch snippet
+* ``replay`` -- d. mask manifests of eval.txt (bert, roberta) scored by the torch script of docs/fidelity.md
   (``golden_data/score_masks_torch.py``, run unchanged), checked against ``reference``;
 * ``pipeline`` -- d. the ``fill_mask`` section: HF's fill-mask pipeline, multi-token target PLLs, iterative fills;
 * ``pll`` -- d. pseudo-log-likelihoods (both variants) of every model on its eval text, torch, one copy per token;

@@ -1,4 +1,4 @@
-"""d. Mask manifests replayed in PyTorch: the README's torch snippet run on a manifest of eval.txt.
+"""d. Mask manifests replayed in PyTorch: the torch script of docs/fidelity.md run on a manifest of eval.txt.
 
 For bert and roberta this writes ``cases/replay_<model>_masks.npz``, the mask manifest
 (``fillmask_np.masks/1``) that ``fillmask_np.evaluate(model, tok, "text/eval.txt", seed=0)`` writes with
