@@ -21,7 +21,7 @@ from .layers import LayerNorm, Linear
 
 __all__ = ["MLMHead", "decoder_weight", "decoder_bias"]
 
-_CHUNK_BYTES = 1 << 18  # a float64 decoder chunk: [rows, E] within 256 KiB (stays in cache)
+_CHUNK_BYTES = 1 << 20  # a float64 decoder chunk: [rows, E] within 1 MiB (measured fastest of 256 KiB-4 MiB)
 
 
 @dataclass(frozen=True)
@@ -53,13 +53,13 @@ class MLMHead:
         return [slice(start, min(start + size, self.vocab_size)) for start in range(0, self.vocab_size, size)]
 
     def decode(self, states: list[np.ndarray], part: slice) -> list[np.ndarray]:
-        """Each sequence's [m, E] float64 ``transform`` rows -> its [m, C] float64 logits on vocabulary ``part``
-        (one of ``chunks``), the chunk widened to float64 once for all of them."""
+        """Each sequence's [m, E] float64 ``transform`` rows -> its [C, m] float64 logits (transposed) on vocabulary
+        ``part`` (one of ``chunks``), the chunk widened to float64 once for all of them."""
         weight = self.decoder[part].astype(np.float64)  # [C, E]
-        bias = None if self.bias is None else self.bias[part].astype(np.float64)  # [C]
+        bias = None if self.bias is None else self.bias[part, None].astype(np.float64)  # [C, 1]
         out = []
         for state in states:
-            logits = state @ weight.T  # [m, E] @ [E, C] -> [m, C]
+            logits = weight @ state.T  # [C, E] @ [E, m] -> [C, m]: the chunk's rows as the product's long side
             if bias is not None:
                 logits += bias
             out.append(logits)
@@ -68,7 +68,7 @@ class MLMHead:
     def __call__(self, rows: np.ndarray) -> np.ndarray:
         """[M, H] hidden rows -> [M, V] logits in the rows' dtype (computed in float64)."""
         state = self.transform(rows)  # [M, E]
-        return np.concatenate([self.decode([state], part)[0] for part in self.chunks()], axis=1).astype(rows.dtype)
+        return np.concatenate([self.decode([state], part)[0] for part in self.chunks()]).T.astype(rows.dtype)
 
 
 def decoder_weight(ckpt: Checkpoint, config: dict[str, Any], name: str, embeddings: np.ndarray) -> np.ndarray:
