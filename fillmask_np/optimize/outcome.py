@@ -43,6 +43,9 @@ class OptimizeReport:
     check_shapes: list[tuple[int, int]] = field(default_factory=list)  # (batch, length) of the check batches
     copied: list[str] = field(default_factory=list)  # side files copied beside dst
     nan_guards_dropped: int = 0  # Where(IsNaN(softmax)) guards removed (``nan_guard``: a no-op on these graphs)
+    attention_fused: int = 0  # attention cores written as one MultiHeadAttention node each
+    attention_rows: bool = False  # the last attention layer runs for the masked queries only
+    attention_note: str | None = None  # why the attention was left unfused, when the check refused the fused graph
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -53,8 +56,11 @@ class OptimizeReport:
         lines = [f"masked rows     gathered at {self.gather_point!r}; on masked rows only: {head}",
                  f"fusions         {_counts(self.fusions) if self.fused else 'none'} ({self.fuse_reason})"]
         if self.nan_guards_dropped:
-            lines.append(f"NaN guards      {self.nan_guards_dropped} attention-softmax Where(IsNaN) dropped (finite mask: "
-                         f"a no-op for every row with a key to attend to)")
+            lines.append(f"NaN guards      {self.nan_guards_dropped} attention-softmax Where(IsNaN) dropped (finite "
+                         f"mask: a no-op for every row with a key to attend to)")
+        if self.attention_fused or self.attention_note:
+            rows = "; the last layer on the masked queries only" if self.attention_rows else ""
+            lines.append(f"attention       {self.attention_note or f'{self.attention_fused} MultiHeadAttention{rows}'}")
         if self.fp32_max_abs_diff is not None:
             shapes = ", ".join(f"{b}x{n}" for b, n in self.check_shapes)
             lines.append(f"check           max abs logit difference {self.fp32_max_abs_diff:.2e} at "
