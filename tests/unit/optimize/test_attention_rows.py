@@ -12,6 +12,7 @@ import fillmask_np as fm
 from fillmask_np.optimize import optimize_model
 
 from helpers import GOLDEN
+from helpers.golden_models import optimize_golden
 from helpers.onnx_graphs import onnx
 
 NAMES = ("bert", "distilbert", "esm")
@@ -20,11 +21,8 @@ NAMES = ("bert", "distilbert", "esm")
 @pytest.fixture(scope="module")
 def optimized(tmp_path_factory):
     """name -> (report, optimized model) for the golden exports."""
-    out = {}
-    for name in NAMES:
-        directory = tmp_path_factory.mktemp(f"{name}_attention")
-        out[name] = (optimize_model(GOLDEN / "models" / name, directory), fm.OnnxMaskedLM(directory))
-    return out
+    return {name: (report, fm.OnnxMaskedLM(directory))
+            for name, (report, directory) in optimize_golden(NAMES, tmp_path_factory, "attention").items()}
 
 
 def _pad_heavy(vocab: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

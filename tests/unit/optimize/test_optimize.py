@@ -14,6 +14,7 @@ from fillmask_np.metrics import EVAL_REPORT_COUNTS
 from fillmask_np.optimize import optimize_model
 
 from helpers import EVAL_TXT, GOLDEN, require_shared, wikitext_lines
+from helpers.golden_models import optimize_golden
 from helpers.onnx_graphs import TensorProto, helper, lookup_model, numpy_helper, onnx, sequence_softmax_model
 
 NAMES = ("bert", "roberta", "distilbert")
@@ -22,11 +23,7 @@ NAMES = ("bert", "roberta", "distilbert")
 @pytest.fixture(scope="module")
 def optimized(tmp_path_factory):
     """Each golden model optimized (float32) into a temporary export directory: name -> (report, directory)."""
-    out = {}
-    for name in NAMES:
-        directory = tmp_path_factory.mktemp(f"{name}_fast")
-        out[name] = (optimize_model(GOLDEN / "models" / name, directory), directory)
-    return out
+    return optimize_golden(NAMES, tmp_path_factory, "fast")
 
 
 @pytest.mark.parametrize("name", NAMES)
