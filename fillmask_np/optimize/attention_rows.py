@@ -35,7 +35,7 @@ def gather_last_attention(model: ModelProto, hidden: int) -> tuple[ModelProto, l
     Args:
         model: a model rewritten by ``gather_head`` (one ``GatherND`` of ``masked_positions``), attention fused.
         hidden: the width of the attention's input and output (config.json's ``hidden_size``), a multiple of the
-            heads; shapes written as constants keep ONNX Runtime's kernels, and its rounding, those of the original.
+            heads: each masked query row is split into [heads, hidden / heads].
     Returns:
         (the model, the op types now run on the masked rows in addition); no change without a fused attention
         node on the way, or below opset 13.
