@@ -13,7 +13,8 @@ import argparse
 from typing import Any
 
 from .options import (data_args, data_label, data_source, distinct_outputs, load, long_args, long_options,
-                      masking_args, masking_options, model_args, model_label, progress_arg, shard_args)
+                      masking_args, masking_options, model_args, model_label, progress_arg, ray_args, refuse_on_ray,
+                      shard_args)
 from .printing import file_row, print_json, print_rows, shard_rows
 
 
@@ -35,11 +36,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--html", metavar="PATH", help="write the report as one self-contained HTML page (charts, the "
                                                    "worst samples with each masked token's loss and top-5)")
     shard_args(ev)
-    ev.add_argument("--ray", metavar="ADDRESS", help="score on a Ray cluster (the [ray] extra): local (a Ray started "
-                                                     "for this run), auto (the running cluster) or host:port; the "
-                                                     "report is the one-process run's, bit for bit")
-    ev.add_argument("--workers", type=int, default=2, help="with --ray: actors scoring at once, each with --threads "
-                                                           "CPUs (default 1) and one model session (default 2)")
+    ray_args(ev)
     progress_arg(ev)
 
 
@@ -80,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         write_tokens(args.tokens, token_table(report.tokens, report.per_sample, tokenizer))
     saved = report.saved_masks
     record = _provenance(provenance, model, tokenizer, data, report) if args.html or args.json else None
+    if record is not None and report.ray is not None:
+        record["ray"] = report.ray  # the nodes that scored blocks, with their sample counts
     if args.html:
         render_html(report, args.html, tokenizer=tokenizer, texts=data, text_field=args.text_field,
                     provenance=record, inputs=inputs)
@@ -95,22 +94,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _on_ray(args: argparse.Namespace, options: dict[str, Any]) -> Any:
-    """``fillmask_np.distributed.evaluate`` with the command's options (the per-token outputs are not offered)."""
-    from ..errors import FillMaskError
-
-    for flag, given in (("--masks", args.masks), ("--save-masks", args.save_masks), ("--tokens", args.tokens),
-                        ("--html", args.html), ("--worst", args.worst), ("--shard", args.shard),
-                        ("--partial", args.partial), ("--data -", args.data == "-"), ("--precision", args.precision)):
-        if given:
-            raise FillMaskError(f"{flag} is not offered with --ray (the workers return per-sample totals only); "
-                                f"drop {flag.split()[0]}, or run without --ray")
+    """``fillmask_np.distributed.evaluate`` with the command's options."""
     from ..distributed import evaluate as ray_evaluate
     from ..text import default_model_dir
 
+    refuse_on_ray(args, ("--masks", args.masks), ("--save-masks", args.save_masks))
     return ray_evaluate(args.data or str(data_source(args)), model=args.model or default_model_dir(),
-                        tokenizer=args.tokenizer,
-                        text_field=args.text_field, workers=args.workers, cpus_per_worker=args.threads or 1,
-                        address=args.ray, backend=args.backend, progress=args.progress, **options)
+                        tokenizer=args.tokenizer, text_field=args.text_field, workers=args.workers,
+                        cpus_per_worker=args.threads or 1, address=args.ray, backend=args.backend,
+                        progress=args.progress, return_tokens=bool(args.tokens or args.html),
+                        return_top5=bool(args.html), worst=args.worst, shard=args.shard, partial=args.partial,
+                        **options)
 
 
 def _provenance(provenance: Any, model: Any, tokenizer: Any, data: Any, report: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import argparse
 from typing import Any
 
 from .options import (data_args, data_label, data_source, load, long_options, pll_args, model_args, distinct_outputs,
-                      model_label, progress_arg, shard_args)
+                      model_label, progress_arg, ray_args, refuse_on_ray, shard_args)
 from .printing import file_row, print_json, print_rows, shard_rows
 
 
@@ -21,6 +21,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     pp.add_argument("--html", metavar="PATH", help="write the report as one self-contained HTML page (charts, a "
                                                    "heat map of each scored token's -log P)")
     shard_args(pp)
+    ray_args(pp)
     progress_arg(pp)
 
 
@@ -38,14 +39,25 @@ def run(args: argparse.Namespace) -> int:
     if args.html:  # refused before any work
         check_output(args.html, inputs=inputs, what="--html")
     distinct_outputs(("--html", args.html), ("--partial", args.partial))
-    report = pseudo_log_likelihood(model, tokenizer, data, variant=args.variant, special_tokens=args.special_tokens,
-                                   max_length=args.max_length, token_budget=args.batch_tokens,
-                                   text_field=args.text_field, limit=args.limit, progress=args.progress,
-                                   return_tokens=bool(args.html), shard=args.shard, partial=args.partial, **long)
+    options = dict(variant=args.variant, special_tokens=args.special_tokens, max_length=args.max_length,
+                   token_budget=args.batch_tokens, text_field=args.text_field, limit=args.limit, progress=args.progress,
+                   return_tokens=bool(args.html), shard=args.shard, partial=args.partial, **long)
+    if args.ray:
+        from ..distributed import pseudo_log_likelihood as on_ray
+        from ..text import default_model_dir
+
+        refuse_on_ray(args)
+        report = on_ray(str(data), model=args.model or default_model_dir(), tokenizer=args.tokenizer,
+                        workers=args.workers, cpus_per_worker=args.threads or 1, address=args.ray,
+                        backend=args.backend, **options)
+    else:
+        report = pseudo_log_likelihood(model, tokenizer, data, **options)
     record = None
     if args.json or args.html:
         counts = {key: getattr(report, key) for key in PLL_REPORT_COUNTS}
         record = provenance(model, tokenizer, data, variant=report.variant, settings=report.settings, counts=counts)
+        if report.ray is not None:
+            record["ray"] = report.ray
     if args.html:
         render_html(report, args.html, tokenizer=tokenizer, texts=data, text_field=args.text_field,
                     provenance=record, inputs=inputs)

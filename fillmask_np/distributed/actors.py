@@ -1,28 +1,24 @@
-"""The Ray Data worker: a stateful callable class that opens the model and tokenizer once per actor and turns each
-batch of numbered samples into the JSON state of its ``metrics.Totals``.
+"""The Ray workers: ``BlockWorker``, the actor of the streaming driver (``streaming.run_blocks``), which opens a verb's
+``Job`` once and scores each block sent to it.
 
 ``FAULT_ENV`` is a fault-injection hook for tests: when the driver's environment sets it to a file path, the
-actor that first creates that file exits its process (``os._exit(1)``) on its second batch, so a test can
+actor that first creates that file exits its process (``os._exit(1)``) on its second block, so a test can
 kill a worker mid-run without killing anything by name.
 """
 
 from __future__ import annotations
 
-import json
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from ..config import MaskingConfig
 from ..errors import InputFileError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..runtime import Backend
     from ..tokenization import Tokenizer
 
-__all__ = ["FAULT_ENV", "ScoreActor", "load_tokenizer"]
+__all__ = ["FAULT_ENV", "BlockWorker", "Job", "load_tokenizer", "open_pair"]
 
 FAULT_ENV = "FILLMASK_NP_RAY_EXIT_ONCE"
 
@@ -60,46 +56,75 @@ def _claim(path: str) -> bool:
     return True
 
 
-class ScoreActor:
-    """``map_batches``'s callable: one model session per actor; each batch of samples in, one row of totals out.
+@dataclass(frozen=True)
+class Job:
+    """What a distributed verb's actors open and how they score a block; each verb subclasses it (``score``).
 
     Args:
-        model: the model's path (``runtime.open_model``), as the worker sees it.
+        model: the model's path, as the workers see it.
         tokenizer: the tokenizer's path, or None for the one beside the model.
         backend: ``"auto"``, ``"onnx"`` or ``"numpy"``.
         threads: ONNX Runtime intra-op threads (the actor's CPUs).
-        config: ``MaskingConfig.as_dict()`` of the resolved settings (``tasks.eval_config``).
-        logits_budget: as ``evaluate``.
+        options: the verb's keyword options for its block function.
+    """
+
+    model: str
+    tokenizer: str | None
+    backend: str
+    threads: int
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def open(self) -> Any:
+        """Open the model(s) and tokenizer once per actor; ``score`` gets what this returns."""
+        return open_pair(self.model, self.tokenizer, self.backend, self.threads)
+
+    def score(self, opened: Any, block: list[Any]) -> dict[str, Any]:
+        """The verb's mergeable partial of one block (the objects ``--partial`` writes), numbered as the corpus."""
+        raise NotImplementedError
+
+
+def open_pair(model: str, tokenizer: str | None, backend: Any, threads: int) -> tuple[Any, Tokenizer]:
+    """``(MaskedLM, Tokenizer)`` opened in a worker: ONNX Runtime with ``threads`` intra-op threads.
+
+    Args:
+        model, tokenizer, backend, threads: as ``Job``.
+    Returns:
+        the model and its tokenizer.
+    """
+    from ..runtime import open_model, pick_backend
+
+    onnx = pick_backend(model, backend) == "onnx"
+    return open_model(model, backend=backend, threads=threads if onnx else None), load_tokenizer(model, tokenizer)
+
+
+class BlockWorker:
+    """The actor of ``streaming.run_blocks``: opens ``job`` once, then scores the blocks sent to it.
+
+    Args:
+        job: the verb's ``Job``.
         exit_once: the ``FAULT_ENV`` hook's file, or None.
     """
 
-    def __init__(self, *, model: str, tokenizer: str | None, backend: Backend, threads: int, config: dict[str, Any],
-                 logits_budget: int, exit_once: str | None = None) -> None:
-        from ..runtime import open_model, pick_backend
-
-        onnx = pick_backend(model, backend) == "onnx"
-        self.model = open_model(model, backend=backend, threads=threads if onnx else None)
-        self.tokenizer = load_tokenizer(model, tokenizer)
-        self.config = MaskingConfig(**config)
-        self.logits_budget = logits_budget
+    def __init__(self, job: Job, exit_once: str | None = None) -> None:
+        self.job = job
+        self.opened = job.open()
         self.exit_once = exit_once
         self.calls = 0
 
-    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Score one batch: columns ``index``, ``position`` ([B] int64) and ``text`` ([B] str).
+    def score(self, block: list[Any]) -> dict[str, Any]:
+        """Score one block.
 
         Args:
-            batch: the numbered samples.
+            block: the block's items (numbered samples, pairs, mutations: what the job scores).
         Returns:
-            one row: ``state`` (the JSON of ``Totals.state()``), ``n_samples`` and the actor's ``pid``.
+            ``partial`` (``job.score``'s), ``samples`` (the block's length), ``node_id`` (the Ray node that scored
+            it) and ``pid``.
         """
-        from ..tasks import score_samples
+        import ray
 
         self.calls += 1
         if self.exit_once is not None and self.calls == 2 and _claim(self.exit_once):
-            os._exit(1)  # the FAULT_ENV hook: this process dies with a batch in flight
-        samples = zip(batch["index"].tolist(), batch["position"].tolist(), [str(t) for t in batch["text"]])
-        totals = score_samples(self.model, self.tokenizer, samples, self.config, logits_budget=self.logits_budget)
-        return {"state": np.array([json.dumps(totals.state())], dtype=object),  # [1]
-                "n_samples": np.array([len(batch["index"])], dtype=np.int64),  # [1]
-                "pid": np.array([os.getpid()], dtype=np.int64)}  # [1]
+            os._exit(1)  # the FAULT_ENV hook: this process dies with a block in flight
+        partial = self.job.score(self.opened, block)
+        return {"partial": partial, "samples": len(block), "node_id": ray.get_runtime_context().get_node_id(),
+                "pid": os.getpid()}

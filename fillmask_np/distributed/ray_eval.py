@@ -2,52 +2,51 @@
 score blocks of the corpus.
 
 1. The driver checks the model and tokenizer and resolves the settings (``tasks.eval_config``), as ``evaluate``.
-2. It streams the data in source order and numbers the samples itself (``text.non_empty``: the i-th non-empty
-   sample is sample i, empty ones counted, ``limit`` applied), putting blocks of numbered samples into Ray's
-   object store as it goes (its memory holds one block). Numbering on the driver is exact for any data source
-   and reader, and costs one pass over the text, small next to running the model on it.
-3. ``map_batches`` with ``ScoreActor`` under ``ActorPoolStrategy(size=workers)`` scores the blocks (one model
-   session per actor, its ONNX Runtime threads = its CPUs); each block comes back as ``Totals.state()``.
+2. It reads the data in source order and numbers the samples itself (``text.non_empty``: the i-th non-empty
+   sample is sample i, empty ones counted, ``limit`` and ``shard`` applied), lazily, and sends blocks of numbered
+   samples to the actors as it reads (``streaming.run_blocks``: at most ``max_in_flight`` blocks out at once).
+   Numbering on the driver is exact for any data source and reader, and costs one pass over the text.
+3. Each actor scores a block with ``tasks.score_samples``, the block function of ``evaluate`` (per-sample masking:
+   sample i's masks are drawn from its corpus index, whatever its block), keeping the block's per-token records and
+   worst tokens when asked; it returns ``Totals.state()`` and those.
 4. ``Totals.merge`` of the blocks (exact in any order), plus the empty samples counted on the driver, gives the
-   report through ``tasks.eval_report``.
+   report through ``tasks.eval_report``; the token records are sorted by (sample, position) and the worst tokens
+   by (-loss, sample, position), as ``merge`` combines shards.
 
-Faults: an actor whose process dies (killed, out of memory) is restarted by Ray (Ray Data's defaults: restarts and
-retries without limit), which reloads the model and re-runs the blocks it had in flight; the blocks already
-returned are kept. A block's totals depend on its samples alone, so the report is unchanged, and the driver checks
-that every numbered sample came back exactly once. An actor whose constructor fails (the model cannot be loaded
-there) is not retried: the run stops with the worker's error as one ``FillMaskError`` line.
+Faults: see ``streaming``: an actor whose process dies is restarted and its blocks re-run; the driver checks that
+every numbered sample came back exactly once. An actor whose constructor fails (the model cannot be loaded there)
+stops the run with the worker's error as one ``FillMaskError`` line.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import logging
 import os
-import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from ..config import MaskingConfig
 from ..errors import FillMaskError, InputFileError
 from ..limits import check_count
-from ..metrics import Totals
+from ..metrics import TokenCollector, Totals
 from ..tasks import LOGITS_BUDGET, eval_config, eval_report
-from ..text import non_empty
-from .actors import FAULT_ENV, ScoreActor, load_tokenizer
-from .failures import worker_failure
+from ..text import Progress, check_shard, non_empty
+from .actors import FAULT_ENV, Job, load_tokenizer
 from .reading import source_texts
+from .runs import Parts, check_partial_data, chunks, run_sizes, sorted_records, worker_paths
 from .session import check_cpus, quiet_data, ray_session, require_ray
+from .streaming import run_blocks
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..report import EvalReport
     from ..runtime import Backend
 
-__all__ = ["evaluate", "driver_config", "UNSUPPORTED"]
+__all__ = ["evaluate", "driver_config", "EvalJob", "UNSUPPORTED"]
 
-UNSUPPORTED = {"masks": "a masks file replays one run's batches", "save_masks": "masks are drawn on the workers",
-               "return_tokens": "per-token records stay on the workers", "worst": "per-token records stay on the "
-               "workers", "shard": "the workers already split the corpus"}
+UNSUPPORTED = {"masks": "a masks file replays one run's batches", "save_masks": "masks are drawn on the workers"}
 
 
 def driver_config(model: Path, tokenizer: Path | None, backend: Backend, config: MaskingConfig | None,
@@ -73,33 +72,30 @@ def driver_config(model: Path, tokenizer: Path | None, backend: Backend, config:
     return eval_config(opened, load_tokenizer(model, tokenizer), config, **masking)
 
 
-def _blocks(ray: Any, samples: Iterator[tuple[int, int, str]], size: int) -> list[Any]:
-    """Object refs of pyarrow tables of ``size`` numbered samples (columns index, position, text)."""
-    import pyarrow as pa
+@dataclass(frozen=True)
+class EvalJob(Job):
+    """A block of numbered samples ``(index, position, text)`` scored by ``tasks.score_samples``."""
 
-    refs: list[Any] = []  # object refs
-    block: list[tuple[int, int, str]] = []
+    def score(self, opened: Any, block: list[Any]) -> dict[str, Any]:
+        """``{"totals": Totals.state(), "tokens": records or None, "worst": worst tokens}`` of the block."""
+        from ..tasks import score_samples
 
-    def put() -> None:
-        index, position, text = zip(*block)
-        columns = {"index": pa.array(index, pa.int64()), "position": pa.array(position, pa.int64()),  # [n] each
-                   "text": pa.array(text, pa.string())}
-        refs.append(ray.put(pa.table(columns)))
-        block.clear()
-
-    for sample in samples:
-        block.append(sample)
-        if len(block) == size:
-            put()
-    if block:
-        put()
-    return refs
+        model, tokenizer = opened
+        options = self.options
+        collector = TokenCollector(keep_all=options["return_tokens"], worst=options["worst"],
+                                   top5=options["return_top5"])
+        totals = score_samples(model, tokenizer, block, MaskingConfig(**options["config"]),
+                               logits_budget=options["logits_budget"], collector=collector)
+        return {"totals": totals.state(), "tokens": collector.columns() if options["return_tokens"] else None,
+                "worst": collector.worst_records(tokenizer) if options["worst"] else []}
 
 
 def evaluate(data: Any, *, model: str | Path, tokenizer: str | Path | None = None, text_field: str | None = None,
              workers: int = 2, cpus_per_worker: int = 1, address: str | None = None, backend: Backend = "auto",
              config: MaskingConfig | None = None, logits_budget: int = LOGITS_BUDGET, progress: bool | None = None,
-             block_samples: int | None = None, **masking: Any) -> EvalReport:
+             block_samples: int | None = None, return_tokens: bool = False, return_top5: bool = False,
+             worst: int = 0, shard: tuple[int, int] | str | None = None, partial: str | Path | None = None,
+             max_in_flight: int | None = None, **masking: Any) -> EvalReport:
     """Score a corpus on a Ray cluster: ``fillmask_np.evaluate``'s report, bit for bit, from ``workers`` actors.
 
     Args:
@@ -115,11 +111,14 @@ def evaluate(data: Any, *, model: str | Path, tokenizer: str | Path | None = Non
             this call; ``"auto"``, ``"host:port"`` or ``"ray://host:port"``: that cluster (never stopped here).
         backend: ``"auto"``, ``"onnx"`` or ``"numpy"`` (``runtime.open_model``).
         config, **masking: the masking settings, as ``fillmask_np.evaluate`` (per-sample masking only).
-        logits_budget: as ``fillmask_np.evaluate``.
-        progress: Ray Data's progress bars (default: when stderr is a terminal).
+        logits_budget, return_tokens, return_top5, worst, shard: as ``fillmask_np.evaluate``.
+        progress: a progress bar of the samples merged (default: when stderr is a terminal).
         block_samples: samples per block a worker scores at once (default: 16 batches, ``evaluate``'s window).
+        partial: write the run's partial file here (``data`` must be one file), for ``merge`` with other shards.
+        max_in_flight: the most blocks out at once (default 2 x workers): the driver's memory bound.
     Returns:
-        an ``EvalReport`` equal to ``fillmask_np.evaluate``'s on the same samples (``to_dict()`` included).
+        an ``EvalReport`` equal to ``fillmask_np.evaluate``'s on the same samples (``to_dict()`` included);
+        ``report.ray`` records the nodes that scored blocks (with their sample counts), the bound and its peak.
 
     >>> report = evaluate("corpus.txt", model="export/", workers=4, seed=0)  # doctest: +SKIP
     """
@@ -132,45 +131,65 @@ def evaluate(data: Any, *, model: str | Path, tokenizer: str | Path | None = Non
     if (config.masking if isinstance(config, MaskingConfig) else masking.get("masking")) == "hf":
         raise FillMaskError("masking='hf' is not supported by the Ray backend: HF's collator masks batch by batch, "
                             "so the masks depend on the batches; use masking='per_sample' or fillmask_np.evaluate")
-    workers, cpus = check_count("workers", workers), check_count("cpus_per_worker", cpus_per_worker)
-    if isinstance(model, (str, Path)):  # a Hub id is fetched once, here: the workers open the cached files
-        from ..runtime import resolve_model
+    worst = check_count("worst", worst, hint="the number of worst tokens to list; 0: none")
+    if return_top5 and not return_tokens:
+        raise FillMaskError("return_top5=True adds columns to the per-token records; pass return_tokens=True too")
+    shard = check_shard(shard)
+    check_partial_data(data, partial)
+    model_path, tok = worker_paths(model, tokenizer, backend)
+    settings = driver_config(model_path, tok, backend, config, masking)
+    workers, cpus, size, window = run_sizes(workers, cpus_per_worker, block_samples or 16 * settings.batch_size,
+                                            max_in_flight)
+    if partial is not None:
+        from ..runtime import open_model
+        from ..tasks.partials import check_partial
 
-        source = resolve_model(model, backend=backend)
-        model, tokenizer = source.path, source.tokenizer_dir if source.hub and tokenizer is None else tokenizer
-    model = Path(model).resolve() if isinstance(model, (str, Path)) else model
-    tok = Path(tokenizer).resolve() if isinstance(tokenizer, (str, Path)) else tokenizer
-    if not isinstance(model, Path) or not (tok is None or isinstance(tok, Path)):
-        raise InputFileError(f"model={model!r} and tokenizer={tokenizer!r} must be paths (the workers open them)")
-    settings = driver_config(model, tok, backend, config, masking)
-    size = check_count("block_samples", block_samples or 16 * settings.batch_size)
-    show = sys.stderr.isatty() if progress is None else bool(progress)
-    actor = dict(model=str(model), tokenizer=None if tok is None else str(tok), backend=backend, threads=cpus,
-                 config=settings.as_dict(), logits_budget=int(logits_budget), exit_once=os.environ.get(FAULT_ENV))
+        opened = (open_model(model_path, backend=backend), load_tokenizer(model_path, tok))
+        partial = check_partial(partial, *opened, data)
+    options = dict(config=settings.as_dict(), logits_budget=int(logits_budget), return_tokens=bool(return_tokens),
+                   return_top5=bool(return_top5), worst=worst)
+    job = EvalJob(str(model_path), None if tok is None else str(tok), backend, cpus, options)
     counts = {"n_samples": 0, "n_empty": 0}
-    with ray_session(address, num_cpus=workers * cpus) as ray, quiet_data(ray, progress=show):
+    totals: Parts[Totals] = Parts(Totals.merge)
+    tokens: list[dict[str, np.ndarray]] = []
+    worst_tokens: list[dict[str, Any]] = []
+    bar = Progress(enabled=progress, label="eval")
+
+    def merge(result: dict[str, Any]) -> None:
+        part = result["partial"]
+        totals.add(Totals.from_state(part["totals"]))
+        if part["tokens"] is not None:
+            tokens.append(part["tokens"])
+        if worst:  # the ``worst`` highest so far: what any later block can still be compared with
+            worst_tokens[:] = _worst_first(worst_tokens + part["worst"])[:worst]
+        bar.update(result["samples"])
+
+    with ray_session(address, num_cpus=workers * cpus) as ray, quiet_data(ray, progress=False):
         check_cpus(ray, cpus)
         with contextlib.closing(source_texts(ray, data, text_field=text_field)) as rows:
-            refs = _blocks(ray, non_empty(rows, counts, settings.limit), size)
-        states = _score(ray, refs, actor, workers=workers, cpus=cpus, size=size) if refs else []
-    totals = Totals.merge([Totals.from_state(json.loads(s)) for s in states]) if states else Totals()
-    if totals.counts["n_samples"] != counts["n_samples"]:
-        raise FillMaskError(f"the Ray workers scored {totals.counts['n_samples']} samples of "
+            record = run_blocks(ray, chunks(non_empty(rows, counts, settings.limit, shard), size), job, merge,
+                                workers=workers, cpus=cpus, window=window, exit_once=os.environ.get(FAULT_ENV))
+    bar.close()
+    merged = totals.merged() or Totals()
+    if merged.counts["n_samples"] != counts["n_samples"]:
+        raise FillMaskError(f"the Ray workers scored {merged.counts['n_samples']} samples of "
                             f"{counts['n_samples']}: a block was lost or scored twice; run again")
-    totals.counts["n_empty"] = counts["n_empty"]
-    return eval_report(totals, settings)
+    merged.counts["n_empty"] = counts["n_empty"]
+    report = eval_report(merged, settings, shard=shard)
+    if return_tokens:
+        found = sorted_records(tokens)
+        report.tokens = found if found is not None else TokenCollector(keep_all=True, worst=0,
+                                                                       top5=bool(return_top5)).columns()
+    report.worst_tokens = worst_tokens if worst else report.worst_tokens
+    report.ray = record
+    if partial is not None:
+        from ..tasks.partials import save_partial
+
+        report.saved_partial = save_partial(partial, report, *opened, data, worst=worst)
+    return report
 
 
-def _score(ray: Any, refs: list[Any], actor: dict[str, Any], *, workers: int, cpus: int, size: int) -> list[str]:
-    """The ``Totals.state()`` JSON of every block, scored by a pool of ``ScoreActor``; a failure in one line."""
-    ds = ray.data.from_arrow_refs(refs)
-    scored = ds.map_batches(ScoreActor, fn_constructor_kwargs=actor, batch_size=size, batch_format="numpy",
-                            compute=ray.data.ActorPoolStrategy(size=min(workers, len(refs))), num_cpus=cpus)
-    log = logging.getLogger("ray.data.exceptions")  # logs a failure's whole stack: the one line below replaces it
-    before, log.disabled = log.disabled, True
-    try:
-        return [row["state"] for row in scored.take_all()]
-    except Exception as exc:  # Ray's errors wrap the worker's: say it in one line
-        raise worker_failure(exc, model=actor["model"]) from None
-    finally:
-        log.disabled = before
+def _worst_first(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Worst-token records highest loss first, ties by sample then position (``TokenCollector``'s order)."""
+    return sorted(entries, key=lambda w: (-w["loss"], w["sample"], w["position"]))
+

@@ -2,8 +2,11 @@
 samples included, positions as ``evaluate`` gives them for the same file (0-based row; continued across files).
 
 ``data`` is a ``ray.data.Dataset`` the user built (its rows in order: 0, 1, 2, ...), or a path, a glob or a
-list of them: Parquet files are read with ``ray.data.read_parquet``; text, JSONL, CSV and TSV files with
-``ray.data.read_binary_files`` and decoded on the driver by ``decoding.file_texts`` (``iter_texts``'s rules).
+list of them. Local files are read on the driver by ``iter_texts`` itself, line by line as scoring goes. Remote
+files (``s3://...``): Parquet with ``ray.data.read_parquet``; text, JSONL, CSV and TSV with
+``ray.data.read_binary_files``, decoded on the driver by ``decoding.file_texts`` (``iter_texts``'s rules). Ray Data's
+read tasks ask for no CPU (``num_cpus=0``): the scoring actors may hold every CPU of the cluster while the driver
+still reads (a Dataset the user built with CPU-bound steps needs CPUs left free for them, or ``materialize()``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from pathlib import Path
 from typing import Any, Generator
 
 from ..errors import DataError, FillMaskError, InputFileError
-from ..text import check_input_file
+from ..text import check_input_file, iter_texts
 from .decoding import file_kind, file_texts
 
 __all__ = ["data_paths", "source_texts", "dataset_texts"]
@@ -65,8 +68,8 @@ def dataset_texts(ds: Any, column: str, *, first_row: int = 0) -> Generator[tupl
     before, options.preserve_order = options.preserve_order, True
     try:
         row = first_row
-        for batch in ds.select_columns([column]).iter_batches(batch_format="pyarrow", batch_size=_BATCH_ROWS):
-            for value in batch.column(0).to_pylist():
+        for batch in ds.iter_batches(batch_format="pyarrow", batch_size=_BATCH_ROWS):  # no map step: no CPU
+            for value in batch.column(column).to_pylist():
                 if not isinstance(value, str):
                     shown = "null" if value is None else f"{type(value).__name__} {repr(value)[:40]}"
                     raise DataError(f"dataset row {row}: column {column!r} holds {shown}, not a string; clean the "
@@ -90,6 +93,8 @@ def source_texts(ray: Any, data: Any, *, text_field: str | None) -> Generator[tu
     if isinstance(data, ray.data.Dataset):
         return dataset_texts(data, text_field or "text")
     paths = data_paths(data)
+    if not any("://" in p for p in paths):
+        return _local_texts(paths, text_field)
     kinds = {file_kind(p, text_field) == "parquet" for p in paths}
     if kinds == {True}:
         return dataset_texts(_read(ray.data.read_parquet, paths), text_field or "text")
@@ -98,9 +103,19 @@ def source_texts(ray: Any, data: Any, *, text_field: str | None) -> Generator[tu
     return _file_texts(_read(ray.data.read_binary_files, paths, include_paths=True), text_field)
 
 
+def _local_texts(paths: list[str], text_field: str | None) -> Generator[tuple[int, str], None, None]:
+    """The samples of local files, read by ``iter_texts``; positions run on across the files."""
+    offset = 0
+    for path in paths:
+        row = -1
+        for row, text in iter_texts(path, text_field=text_field):
+            yield offset + row, text
+        offset += row + 1
+
+
 def _read(reader: Any, paths: list[str], **options: Any) -> Any:
     try:
-        return reader(paths, **options)
+        return reader(paths, ray_remote_args={"num_cpus": 0}, **options)
     except (OSError, ValueError) as exc:  # a remote path that does not exist, a filesystem Ray cannot open
         raise InputFileError(f"Ray cannot read {paths[:4]} ({str(exc).strip().splitlines()[0][:200]}); check the "
                              f"paths") from None

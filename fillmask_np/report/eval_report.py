@@ -50,6 +50,9 @@ class EvalReport:
     totals: Totals | None = field(default=None, repr=False, compare=False)
     # partial=PATH: {"path", "sha256"} of the partial file this run wrote (``fm.merge`` reads it)
     saved_partial: dict[str, str] | None = None
+    # a Ray run's record (``fillmask_np.distributed``): the nodes that scored blocks with their sample counts, the
+    # blocks and the in-flight bound; not in ``to_dict`` (the figures are the one-process run's, bit for bit)
+    ray: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def worst(self, n: int) -> dict[str, np.ndarray]:
         """The ``n`` highest-loss records of ``tokens`` (highest first; ties: lower sample, then position).

@@ -19,8 +19,8 @@ def json_ready(report: Any, *, arrays: str | None = None) -> dict[str, Any]:
         report: a dataclass instance (``EvalReport``, ``PLLReport``, ``CompareReport``).
         arrays: the name of a field holding a dict of arrays (per-token records), written as lists.
     Returns:
-        ``dataclasses.asdict(report)``, less each ``totals`` field (the mergeable sums behind the figures),
-        with each top-level non-finite float (an overflowed perplexity) as None.
+        ``dataclasses.asdict(report)``, less each ``totals`` field (the mergeable sums behind the figures) and
+        ``ray`` field (how a Ray run ran: nodes, blocks; not a figure), with each top-level non-finite float (an overflowed perplexity) as None.
 
     >>> from dataclasses import dataclass
     >>> @dataclass
@@ -39,9 +39,9 @@ def json_ready(report: Any, *, arrays: str | None = None) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    """``dataclasses.asdict`` that leaves out ``totals`` fields."""
+    """``dataclasses.asdict`` that leaves out ``totals`` and ``ray`` fields."""
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value) if f.name != "totals"}
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value) if f.name not in ("totals", "ray")}
     if isinstance(value, (list, tuple)):
         return type(value)(_plain(v) for v in value)
     if isinstance(value, dict):

@@ -40,6 +40,9 @@ class PairsReport:
     totals: PairTotals | None = field(default=None, repr=False, compare=False)
     # partial=PATH: {"path", "sha256"} of the partial file this run wrote (``fm.merge`` reads it)
     saved_partial: dict[str, str] | None = None
+    # a Ray run's record (``fillmask_np.distributed``): the nodes that scored blocks with their sample counts, the
+    # blocks and the in-flight bound; not in ``to_dict`` (the figures are the one-process run's, bit for bit)
+    ray: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every figure (a non-finite float becomes None)."""

@@ -36,6 +36,9 @@ class VariantReport:
     indices: list[int] = field(default_factory=list)  # the input index of each score (a shard's mutations)
     # partial=PATH: {"path", "sha256"} of the partial file this run wrote (``fm.merge`` reads it)
     saved_partial: dict[str, str] | None = None
+    # a Ray run's record (``fillmask_np.distributed``): the nodes that scored blocks with their sample counts, the
+    # blocks and the in-flight bound; not in ``to_dict`` (the figures are the one-process run's, bit for bit)
+    ray: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every figure (``singles`` and the wild type left out: they are the input)."""

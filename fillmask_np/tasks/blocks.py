@@ -50,7 +50,8 @@ def eval_config(model: MaskedLM, tokenizer: Tokenizer, config: MaskingConfig | N
 
 
 def score_samples(model: MaskedLM, tokenizer: Tokenizer, samples: Iterable[tuple[int, int, str]],
-                  config: MaskingConfig, *, logits_budget: int = LOGITS_BUDGET) -> Totals:
+                  config: MaskingConfig, *, logits_budget: int = LOGITS_BUDGET,
+                  collector: TokenCollector | None = None) -> Totals:
     """Mask and score numbered samples as ``evaluate`` does: the totals of one block of a corpus.
 
     Args:
@@ -59,6 +60,8 @@ def score_samples(model: MaskedLM, tokenizer: Tokenizer, samples: Iterable[tuple
             whole corpus (its i-th non-empty sample), which draws its masks (per-sample masking).
         config: from ``eval_config``.
         logits_budget: as ``evaluate``.
+        collector: keeps the block's per-token records and worst tokens (``evaluate``'s ``return_tokens`` /
+            ``worst``), when given.
     Returns:
         the ``Totals`` of these samples (``counts["n_samples"]`` of them, no empty one).
 
@@ -75,8 +78,8 @@ def score_samples(model: MaskedLM, tokenizer: Tokenizer, samples: Iterable[tuple
             yield sample
 
     batches = sample_batches(tokenizer, counted(), config, counts=totals.counts, progress=False)
-    score_batches(model, tokenizer, batches, totals, TokenCollector(keep_all=False, worst=0), None,
-                  logits_budget=logits_budget)
+    collector = collector or TokenCollector(keep_all=False, worst=0)
+    score_batches(model, tokenizer, batches, totals, collector, None, logits_budget=logits_budget)
     return totals
 
 

@@ -1,5 +1,5 @@
-"""`fillmask-np eval --ray local --workers 2`: a Ray started for the run (and stopped by it) prints the one-process
-run's JSON report, every field equal."""
+"""`fillmask-np eval|pppl --ray local --workers 2`: a Ray started for the run (and stopped by it) prints the
+one-process run's JSON report, every field equal; its provenance adds the nodes that scored blocks (`ray`)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def test_eval_on_a_local_ray_prints_the_one_process_report(capsys):
     import ray
 
     assert not ray.is_initialized()  # the Ray this run started is stopped
+    assert ray_nodes(on_ray) == [on_ray["n_samples"]]
     assert on_ray == whole
 
 
@@ -34,4 +35,24 @@ def test_a_checkpoint_on_a_local_ray_is_the_one_process_run(capsys):
     whole = json.loads(capsys.readouterr().out)
     assert main([*argv, "--ray", "local", "--workers", "1"]) == 0
     on_ray = json.loads(capsys.readouterr().out)
+    assert ray_nodes(on_ray) == [24]
     assert on_ray == whole and whole["provenance"]["model"]["backend"] == "numpy"
+
+
+def test_pppl_on_a_local_ray_prints_the_one_process_report(capsys):
+    argv = ["pppl", "--model", str(GOLDEN / "models" / "bert"), "--data", str(EVAL_TXT), "--limit", "40",
+            "--variant", "within_word_l2r", "--json"]
+    assert main(argv) == 0
+    whole = json.loads(capsys.readouterr().out)
+    assert main([*argv, "--ray", "local", "--workers", "2"]) == 0
+    on_ray = json.loads(capsys.readouterr().out)
+    assert ray_nodes(on_ray) == [40]
+    assert on_ray == whole
+
+
+def ray_nodes(report: dict) -> list[int]:
+    """The sample counts of the nodes a Ray run's JSON names, taken out of its provenance (the rest is the
+    one-process run's)."""
+    record = report["provenance"].pop("ray")
+    assert all(len(node["node_id"]) == 56 for node in record["nodes"])  # Ray's node ids: 28 bytes in hex
+    return [node["samples"] for node in record["nodes"]]

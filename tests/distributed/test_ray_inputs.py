@@ -82,7 +82,8 @@ def test_the_golden_corpus_positions_are_evaluates():
     ({"masking": "hf"}, r"masking='hf' is not supported by the Ray backend: HF's collator masks batch by batch"),
     ({"config": fm.MaskingConfig(masking="hf")}, r"masking='hf' is not supported"),
     ({"masks": "m.npz"}, r"masks='m.npz' is not supported by the Ray backend \(a masks file replays one run"),
-    ({"return_tokens": True}, r"return_tokens=True is not supported"),
+    ({"save_masks": "m.npz"}, r"save_masks='m.npz' is not supported by the Ray backend \(masks are drawn on the "),
+    ({"max_in_flight": 0}, r"max_in_flight=0 must be an integer from 1"),
     ({"workers": 0}, r"workers=0 must be an integer from 1 to 4096"),
 ])
 def test_what_the_ray_backend_cannot_do_is_refused_in_one_line(options, message):

@@ -1,0 +1,82 @@
+"""The streaming driver every distributed verb runs on: blocks go to a pool of actors while the driver still reads,
+at most ``window`` blocks are in flight at once, and each result is merged as it arrives, in whatever order.
+
+* Work: ``blocks`` is a lazy iterator of blocks (lists of numbered samples, pairs, mutations: whatever the verb's
+  job scores). The driver pulls the next block only when fewer than ``window`` are out, so it holds at most
+  ``window`` blocks (in flight, or returned and about to be merged: a result is merged before the next block is
+  read) whatever the corpus size: the bound of its memory beyond the report itself.
+* Actors: ``workers`` ``BlockWorker`` actors, each opening the verb's model(s) once; a block goes to the actor with
+  the fewest blocks out. They run with ``max_restarts=-1`` and ``max_task_retries=-1`` (Ray's actor fault tolerance:
+  an actor whose process dies is restarted, its constructor re-run, and the blocks it had are re-run on it), so a
+  killed actor changes nothing: a block's result depends on the block alone. An actor whose constructor raises
+  (the model cannot be loaded there) is not restarted by Ray: the run stops with its error in one line.
+* Provenance: each result names the node that scored it (``ray.get_runtime_context().get_node_id()``); the run's
+  record lists the nodes with their block and sample counts, the bound and the peak number of blocks out.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Callable, Iterable
+
+from .actors import BlockWorker, Job
+from .failures import worker_failure
+
+__all__ = ["run_blocks", "RESTARTS"]
+
+RESTARTS = -1  # max_restarts and max_task_retries of the actors: without limit (Ray's -1)
+
+
+def run_blocks(ray: Any, blocks: Iterable[list[Any]], job: Job, merge: Callable[[dict[str, Any]], None], *,
+               workers: int, cpus: int, window: int, exit_once: str | None = None) -> dict[str, Any]:
+    """Score every block of ``blocks`` on a pool of actors, merging each result as it arrives.
+
+    Args:
+        ray: the connected ``ray`` module.
+        blocks: a lazy iterator of blocks (read only as blocks are sent).
+        job: what the actors open and how they score a block (``actors.Job``).
+        merge: called once per block with the actor's result (``BlockWorker.score``), in arrival order.
+        workers: actors in the pool.
+        cpus: CPUs of each actor.
+        window: the most blocks out at once (sent and not yet merged).
+        exit_once: the ``FAULT_ENV`` test hook's file, or None.
+    Returns:
+        the run's record: ``nodes`` (``[{"node_id", "blocks", "samples"}]``, by node id), ``workers``,
+        ``cpus_per_worker``, ``blocks``, ``samples``, ``window`` (the bound) and ``peak_in_flight``.
+    """
+    remote = ray.remote(BlockWorker).options(num_cpus=cpus, max_restarts=RESTARTS, max_task_retries=RESTARTS)
+    actors = [remote.remote(job, exit_once) for _ in range(workers)]
+    out: dict[Any, int] = {}  # object ref -> the actor scoring it
+    load = [0] * workers  # blocks out per actor
+    samples: Counter[str] = Counter()
+    counted: Counter[str] = Counter()
+    peak = 0
+    source = iter(blocks)
+    try:
+        while True:
+            while len(out) < window:
+                block = next(source, None)
+                if block is None:
+                    break
+                chosen = load.index(min(load))
+                out[actors[chosen].score.remote(block)] = chosen
+                load[chosen] += 1
+                peak = max(peak, len(out))
+            if not out:
+                break
+            ready, _ = ray.wait(list(out), num_returns=1)
+            for ref in ready:
+                load[out.pop(ref)] -= 1
+                try:
+                    result = ray.get(ref)
+                except Exception as exc:  # Ray's errors wrap the worker's: say it in one line
+                    raise worker_failure(exc, model=job.model) from None
+                samples[result["node_id"]] += result["samples"]
+                counted[result["node_id"]] += 1
+                merge(result)
+    finally:
+        for actor in actors:
+            ray.kill(actor)
+    nodes = [{"node_id": node, "blocks": counted[node], "samples": samples[node]} for node in sorted(samples)]
+    return {"nodes": nodes, "workers": workers, "cpus_per_worker": cpus, "blocks": sum(counted.values()),
+            "samples": sum(samples.values()), "window": window, "peak_in_flight": peak}

@@ -1,0 +1,75 @@
+"""Every corpus verb on a real local Ray cluster (``fillmask_np.distributed``'s streaming driver), joined by address:
+the report equals the one-process verb's bit for bit (``to_dict()``: figures, per-sample rows, per-token records,
+worst tokens); ``report.ray`` names the nodes that scored blocks with their sample counts and never had more than its
+bound of blocks out; a Ray run's partial merges with a hand-made shard's into the one-process report.
+
+The cluster is a head node started once for this module (``helpers.ray_cluster.RayHead``, 2 CPUs) and stopped at the
+end, exactly it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import fillmask_np as fm
+from helpers import EVAL_TXT, GOLDEN
+from helpers.ray_cluster import RayHead, ray_missing
+
+pytestmark = [pytest.mark.skipif(ray_missing() is not None, reason=str(ray_missing())), pytest.mark.slow]
+
+BERT = GOLDEN / "models" / "bert"
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    head = RayHead.start(num_cpus=2)
+    yield head
+    head.stop()
+
+
+@pytest.fixture(scope="module")
+def golden():
+    from fillmask_np.runtime import open_model
+
+    return open_model(BERT), fm.Tokenizer.from_dir(BERT)
+
+
+def on_ray(verb, data, cluster, **options):
+    import fillmask_np.distributed as fmd
+
+    return getattr(fmd, verb)(data, model=BERT, workers=2, address=cluster.address, progress=False, **options)
+
+
+def assert_ray_record(report, *, window):
+    record = report.ray
+    assert sum(node["samples"] for node in record["nodes"]) == record["samples"] == report.n_samples
+    assert all(node["node_id"] and node["blocks"] > 0 for node in record["nodes"])
+    assert record["window"] == window and 1 <= record["peak_in_flight"] <= window < record["blocks"]
+
+
+def test_pppl_with_token_records_is_the_one_process_run_bit_for_bit(cluster, golden):
+    expected = fm.pseudo_log_likelihood(*golden, EVAL_TXT, variant="within_word_l2r", return_tokens=True)
+    report = on_ray("pseudo_log_likelihood", EVAL_TXT, cluster, variant="within_word_l2r", return_tokens=True,
+                    block_samples=10, max_in_flight=3)
+    assert report.to_dict() == expected.to_dict()
+    assert report.n_empty == expected.n_empty > 0 and len(report.tokens["sample"]) == report.n_scored_tokens
+    assert_ray_record(report, window=3)
+
+
+def test_eval_with_token_records_and_worst_tokens_is_the_one_process_run_bit_for_bit(cluster, golden):
+    options = dict(seed=4, limit=120, whole_word=True, return_tokens=True, return_top5=True, worst=6)
+    expected = fm.evaluate(*golden, EVAL_TXT, **options)
+    report = on_ray("evaluate", EVAL_TXT, cluster, block_samples=16, **options)
+    assert report.to_dict() == expected.to_dict()
+    assert len(report.worst_tokens) == 6 and report.tokens["top5_ids"].shape == (report.n_masked, 5)
+    assert_ray_record(report, window=4)
+
+
+def test_a_ray_shards_partial_merges_with_a_hand_made_shard_into_the_one_process_run(cluster, golden, tmp_path):
+    expected = fm.pseudo_log_likelihood(*golden, EVAL_TXT, limit=90)
+    fm.pseudo_log_likelihood(*golden, EVAL_TXT, limit=90, shard="1/2", partial=tmp_path / "by-hand.json")
+    ray_half = on_ray("pseudo_log_likelihood", str(EVAL_TXT), cluster, limit=90, shard="0/2",
+                      partial=tmp_path / "ray.json", block_samples=8)
+    assert ray_half.settings["shard"] == "0/2" and ray_half.saved_partial["path"].endswith("ray.json")
+    merged = fm.merge([tmp_path / "ray.json", tmp_path / "by-hand.json"])
+    assert merged.to_dict() == expected.to_dict()
