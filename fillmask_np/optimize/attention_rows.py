@@ -29,7 +29,7 @@ __all__ = ["gather_last_attention"]
 _NOT_MOVED = {"Gather", "Where", "Equal", "And", "Or", "Not", "Cast", "Greater", "Less"}  # lookups and mask logic
 
 
-def gather_last_attention(model: ModelProto, hidden: int) -> tuple[ModelProto, list[str]]:
+def gather_last_attention(model: ModelProto, hidden: int) -> tuple[ModelProto, list[str], list[str]]:
     """Move ``masked_positions``' gather up through the last fused attention layer (in place).
 
     Args:
@@ -37,7 +37,8 @@ def gather_last_attention(model: ModelProto, hidden: int) -> tuple[ModelProto, l
         hidden: the width of the attention's input and output (config.json's ``hidden_size``), a multiple of the
             heads: each masked query row is split into [heads, hidden / heads].
     Returns:
-        (the model, the op types now run on the masked rows in addition); no change without a fused attention
+        (the model, the op types now run on the masked rows in addition, the tensors now gathered besides the
+        attention's queries); no change without a fused attention
         node on the way, or below opset 13.
     """
     g = Graph(model)
@@ -45,16 +46,16 @@ def gather_last_attention(model: ModelProto, hidden: int) -> tuple[ModelProto, l
     heads = {helper.get_attribute_value(a) for n in g.nodes if n.domain == MHA_DOMAIN for a in n.attribute
              if a.name == "num_heads"}
     if len(starts) != 1 or opset(model) < 13 or len(heads) != 1 or hidden <= 0 or hidden % heads.pop():
-        return model, []
+        return model, [], []
     first = g.nodes[starts[0]]
     unsqueeze = [g.nodes[c] for c in g.consumers[first.output[0]]]
     if len(unsqueeze) != 1 or unsqueeze[0].op_type != "Unsqueeze":
-        return model, []
+        return model, [], []
     names = _Names(model)
     point = first.input[0]
     gathered = {point: unsqueeze[0].output[0]}  # tensor -> its [1, M, ...] rows
     done = {starts[0]}  # nodes whose use of a tensor is taken over by the gathered side
-    need, moved, new = {point}, list[str](), list[NodeProto]()
+    need, moved, new, stops = {point}, list[str](), list[NodeProto](), list[str]()
     attention = False
     while need:
         x = max(need, key=g.order)
@@ -65,6 +66,7 @@ def gather_last_attention(model: ModelProto, hidden: int) -> tuple[ModelProto, l
         if index is None or node is None or not free:
             if x != point:
                 new += _gather(x, gathered[x], names)
+                stops.append(x)
             continue
         if node.op_type == "MultiHeadAttention" and not attention:
             new += _gathered_attention(node, gathered[x], names, hidden)
@@ -85,18 +87,19 @@ def gather_last_attention(model: ModelProto, hidden: int) -> tuple[ModelProto, l
         else:
             if x != point:
                 new += _gather(x, gathered[x], names)
+                stops.append(x)
             continue
         done.add(index)
         moved.append(node.op_type)
     if not attention:
-        return model, []
+        return model, [], []
     replaced = {id(first), id(unsqueeze[0])}  # the point's rows now come from its moved producer
     kept = [n for n in model.graph.node if id(n) not in replaced]
     model.graph.initializer.extend(names.initializers)
     del model.graph.node[:]
     model.graph.node.extend(_topological(kept + new, model))
     drop_dead_nodes(model)
-    return model, moved
+    return model, moved, stops
 
 
 def _movable(g: Graph, node: NodeProto) -> bool:

@@ -21,7 +21,7 @@ class OptimizeReport:
 
     src: str
     dst: str
-    gather_point: str  # the tensor the masked rows are gathered from
+    gather_point: str  # the tensor the masked rows are gathered from (with attention_rows: those tensors)
     head_ops: dict[str, int]  # ops that now run on the masked rows only
     head_stop: str  # the op before the gather point that mixes positions (where the walk stopped)
     fused: bool
@@ -53,7 +53,8 @@ class OptimizeReport:
     def summary(self) -> list[str]:
         """Human-readable lines, as the command prints them."""
         head = ", ".join(f"{n} {op}" for op, n in sorted(self.head_ops.items(), key=lambda kv: (-kv[1], kv[0])))
-        lines = [f"masked rows     gathered at {self.gather_point!r}; on masked rows only: {head}",
+        where = self.gather_point if self.attention_rows else repr(self.gather_point)  # a list when rows moved
+        lines = [f"masked rows     gathered at {where}; on masked rows only: {head}",
                  f"fusions         {_counts(self.fusions) if self.fused else 'none'} ({self.fuse_reason})"]
         if self.nan_guards_dropped:
             lines.append(f"NaN guards      {self.nan_guards_dropped} attention-softmax Where(IsNaN) dropped (finite "

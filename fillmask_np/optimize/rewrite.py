@@ -219,9 +219,9 @@ def _rewritten(onnx: Any, src_file: Path, logits: str, *, fuse: bool, heads: int
     model, attention = fuse_attention(model, heads) if heads else (model, 0)
     cut = find_head(model, logits)
     model = gather_head(model, logits, cut)
-    model, moved = gather_last_attention(model, hidden) if attention else (model, [])
-    ops = dict(Counter(cut.ops) + Counter(moved))
-    cut = HeadCut(cut.point, cut.nodes, ops, cut.stopped_at)
+    model, moved, stops = gather_last_attention(model, hidden) if attention else (model, [], [])
+    point = ", ".join([repr(x) for x in stops] + ["the last attention's queries"]) if moved else cut.point
+    cut = HeadCut(point, cut.nodes, dict(Counter(cut.ops) + Counter(moved)), cut.stopped_at)
     return model, cut, fusions, dict(nan_guards_dropped=guards, attention_fused=attention, attention_rows=bool(moved))
 
 
