@@ -150,7 +150,7 @@ def _gathered_attention(node: NodeProto, out: str, names: _Names, hidden: int) -
     nodes = [helper.make_node("Slice", [POSITIONS_INPUT, names.ints(0), names.ints(1), names.ints(1)], [batch + "2"]),
              helper.make_node("Squeeze", [batch + "2", names.ints(1)], [batch]),  # [M] batch row of each query
              helper.make_node("GatherND", [query, POSITIONS_INPUT], [q + "2"]),  # [M, hidden]
-             helper.make_node("Reshape", [q + "2", names.ints(0, heads, 1, hidden // heads)], [q + "1"]),  # [M, h, 1, d]
+             helper.make_node("Reshape", [q + "2", names.ints(0, heads, 1, hidden // heads)], [q + "1"]),  # [M,h,1,d]
              helper.make_node("Concat", [q + "1", q + "1"], [q], axis=2),  # [M, h, 2, d]
              helper.make_node("Gather", [key, batch], [k + "2"], axis=0),  # [M, h, T, d]
              helper.make_node("Transpose", [k + "2"], [k], perm=[0, 1, 3, 2]),  # [M, h, d, T]
