@@ -40,8 +40,17 @@ class PostNormLayer:
 
     def at(self, x: np.ndarray, bias: np.ndarray, batch: np.ndarray, position: np.ndarray) -> np.ndarray:
         """The layer's output at rows (``batch[i]``, ``position[i]``) only -> [M, H]: everything after the
-        attention is position-wise, so it runs on those rows alone."""
-        h = self.output(self.attention.at(x, bias, batch, position))  # [M, H]
+        attention is position-wise, so it runs on those rows alone, a sequence at a time (a product over the
+        rows of several sequences would make a row's bits depend on the others)."""
+        out = np.empty((len(batch), x.shape[-1]), dtype=x.dtype)  # [M, H]
+        for b in np.unique(batch):
+            mine = np.flatnonzero(batch == b)
+            out[mine] = self._at(x[b: b + 1], bias[b: b + 1], np.zeros(len(mine), dtype=np.intp), position[mine])
+        return out
+
+    def _at(self, x: np.ndarray, bias: np.ndarray, batch: np.ndarray, position: np.ndarray) -> np.ndarray:
+        """``at`` on one sequence: [1, L, H] -> [m, H]."""
+        h = self.output(self.attention.at(x, bias, batch, position))  # [m, H]
         h += x[batch, position]
         h = self.attention_norm(h)
         out = self.ffn_out(self.act(self.ffn_in(h)))  # [M, H] -> [M, I] -> [M, H]

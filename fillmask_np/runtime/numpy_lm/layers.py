@@ -27,12 +27,20 @@ class Linear:
     bias: np.ndarray | None
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        """[..., in] -> [..., out], in the weights' dtype."""
-        flat = x.reshape(-1, x.shape[-1])  # [N, in]
-        out = flat @ self.weight.T  # [N, in] @ [in, out] -> [N, out]
+        """[N, in] -> [N, out] or [G, L, in] -> [G, L, out], in the weights' dtype.
+
+        A [G, L, in] group runs one [L, in] @ [in, out] product per sequence, never one [G * L, in] product: a
+        BLAS product's rows depend on how many rows it has, and a sequence's must not depend on its group.
+        """
+        if x.ndim == 2:
+            out = x @ self.weight.T  # [N, in] @ [in, out] -> [N, out]
+        else:
+            out = np.empty((*x.shape[:-1], self.weight.shape[0]), dtype=np.result_type(x, self.weight))
+            for g in range(x.shape[0]):
+                np.matmul(x[g], self.weight.T, out=out[g])  # [L, in] @ [in, out] -> [L, out]
         if self.bias is not None:
             out += self.bias
-        return out.reshape(*x.shape[:-1], self.weight.shape[0])
+        return out
 
 
 @dataclass(frozen=True)

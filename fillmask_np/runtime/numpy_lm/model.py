@@ -21,7 +21,7 @@ from ..protocol import check_inputs, check_positions
 from ..session import check_threads
 from .checkpoint import INDEX
 from .registry import load_network
-from .sequences import each_sequence, real_lengths
+from .sequences import each_sequence, real_lengths, same_length
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...tokenization import Tokenizer
@@ -135,17 +135,23 @@ class NumpyMaskedLM:
         positions = check_positions(positions, ids.shape)
         lengths = real_lengths(mask)  # [B]
         out = np.empty((len(positions), self.vocab_size), dtype=self.dtype)  # [M, V]
+        wanted: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # b -> (out rows, positions, inverse)
+        for b in np.unique(positions[:, 0]):
+            rows = np.flatnonzero(positions[:, 0] == b)
+            where, inverse = np.unique(positions[rows, 1], return_inverse=True)  # sorted, so order-free
+            wanted[int(b)] = rows, where, inverse.reshape(-1)
+        ends = {b: max(int(lengths[b]), int(where[-1]) + 1) for b, (_, where, _) in wanted.items()}
         states: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # b -> ([m, E] states, out rows, state rows)
 
-        def run(b: int) -> None:
-            rows = np.flatnonzero(positions[:, 0] == b)
-            wanted, inverse = np.unique(positions[rows, 1], return_inverse=True)  # sorted, so order-free
-            end = max(int(lengths[b]), int(wanted[-1]) + 1)
-            hidden = self.network.hidden_at(*_sequence(ids, mask, types, b, end),
-                                            np.zeros(len(wanted), dtype=np.intp), wanted)  # [m, H]
-            states[b] = self.network.head.transform(hidden), rows, inverse.reshape(-1)
+        def run(group: np.ndarray) -> None:
+            batch = np.concatenate([np.full(len(wanted[b][1]), i, dtype=np.intp) for i, b in enumerate(group)])
+            position = np.concatenate([wanted[b][1] for b in group])
+            hidden = self.network.hidden_at(*_rows(ids, mask, types, group, ends[int(group[0])]), batch, position)
+            for i, b in enumerate(group):  # [sum m, H] -> each sequence's [m, E] head states
+                rows, _, inverse = wanted[int(b)]
+                states[int(b)] = self.network.head.transform(hidden[batch == i]), rows, inverse
 
-        each_sequence(run, np.unique(positions[:, 0]), workers=self.threads)
+        each_sequence(run, same_length(ends, workers=self.threads), workers=self.threads)
         self._decode(list(states.values()), out)
         return out
 
@@ -176,20 +182,24 @@ class NumpyMaskedLM:
         states: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # (b, start) -> _decode's triple
         head = self.network.head
 
-        def run(b: int) -> None:
-            end = int(lengths[b])
-            hidden = self.network.hidden(*_sequence(ids, mask, types, b, end))[0]  # [end, H]
-            states[b, 0] = head.transform(hidden), b * length + np.arange(end), np.arange(end)
-            if end < length:  # [L - end, V] at the padding
-                hidden = self.network.hidden(*_sequence(ids, mask, types, b, length))[0, end:]  # [L - end, H]
-                states[b, end] = head.transform(hidden), b * length + np.arange(end, length), np.arange(length - end)
+        def run(group: np.ndarray, end: int, start: dict[int, int]) -> None:
+            hidden = self.network.hidden(*_rows(ids, mask, types, group, end))  # [G, end, H]
+            for i, b in enumerate(group):  # its rows from start[b] on
+                first = start[int(b)]
+                states[int(b), first] = (head.transform(hidden[i, first:]), int(b) * length + np.arange(first, end),
+                                         np.arange(end - first))
 
-        each_sequence(run, range(batch), workers=self.threads)
+        real = {b: int(lengths[b]) for b in range(batch)}
+        each_sequence(lambda group: run(group, real[int(group[0])], dict.fromkeys(real, 0)),
+                      same_length(real, workers=self.threads), workers=self.threads)
+        padded = {b: length for b, end in real.items() if end < length}  # [L - end, V] at the padding
+        each_sequence(lambda group: run(group, length, real), same_length(padded, workers=self.threads),
+                      workers=self.threads)
         self._decode(list(states.values()), out.reshape(batch * length, self.vocab_size))
         return out
 
 
-def _sequence(ids: np.ndarray, mask: np.ndarray, types: np.ndarray | None, b: int,
-              end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Batch row ``b``'s first ``end`` positions as a batch of one: [1, end] ids, mask, types (or None)."""
-    return ids[b: b + 1, :end], mask[b: b + 1, :end], None if types is None else types[b: b + 1, :end]
+def _rows(ids: np.ndarray, mask: np.ndarray, types: np.ndarray | None, group: np.ndarray,
+          end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Batch rows ``group``'s first ``end`` positions as a batch: [G, end] ids, mask, types (or None)."""
+    return ids[group, :end], mask[group, :end], None if types is None else types[group, :end]

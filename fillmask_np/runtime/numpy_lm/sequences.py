@@ -8,19 +8,27 @@ on the row's place among them and on the thread count (measured: [M, 768] @ [768
 bits between M = 64 and M = 128, between a row's place 0 and 8 of a 64-row call, and between 1 and 2
 threads); only a call with the same shape and operands is bit-identical. The sequences run in parallel
 instead, one per worker thread (NumPy's BLAS and ufunc loops release the GIL), so the cores stay busy.
+
+Sequences of one length run together as a [G, L, ...] group (``same_length``) to save NumPy calls: every matrix
+product of a group is a loop of one product per sequence (``Linear`` loops explicitly; ``np.matmul`` on stacked
+[G, h, L, d] operands calls BLAS once per slice), and every other operation is elementwise or row-wise, so a
+sequence's arithmetic is the same as alone whatever its group.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 import numpy as np
 
 from ..session import cpu_count
 
-__all__ = ["real_lengths", "each_sequence"]
+__all__ = ["real_lengths", "each_sequence", "same_length"]
+
+T = TypeVar("T")
+_GROUP_TOKENS = 2048  # a group's G * L at most (its [G, h, L, L] attention scores stay small)
 
 
 def real_lengths(mask: np.ndarray) -> np.ndarray:
@@ -42,22 +50,39 @@ def _controller() -> Any:
     return ThreadpoolController()
 
 
-def each_sequence(run: Callable[[int], None], rows: Iterable[int], *, workers: int | None = None) -> None:
-    """Call ``run(b)`` for every batch row ``b`` in ``rows``, in parallel, with BLAS held to one thread.
+def same_length(ends: dict[int, int], *, workers: int | None = None) -> list[np.ndarray]:
+    """The batch rows ``ends`` keys grouped by their length (the value), each group cut into pieces of at most
+    ``ceil(rows / workers)`` rows and ``_GROUP_TOKENS`` tokens, so that every worker gets a piece: [G] row arrays.
+
+    >>> [g.tolist() for g in same_length({0: 5, 1: 7, 2: 5, 3: 5}, workers=2)]
+    [[0, 2], [3], [1]]
+    """
+    size = max(1, -(-len(ends) // (workers or cpu_count())))
+    pieces = []
+    for end in sorted(set(ends.values())):
+        rows = np.array(sorted(b for b, e in ends.items() if e == end), dtype=np.intp)
+        step = max(1, min(size, _GROUP_TOKENS // max(1, end)))
+        pieces += [rows[start: start + step] for start in range(0, len(rows), step)]
+    return pieces
+
+
+def each_sequence(run: Callable[[T], None], items: Iterable[T], *, workers: int | None = None) -> None:
+    """Call ``run(item)`` for every item (a batch row, a group of rows, a vocabulary chunk), in parallel, with
+    BLAS held to one thread.
 
     Args:
-        run: computes and stores one sequence's result; it must touch nothing another row's call touches.
-        rows: the batch rows to run.
-        workers: threads running sequences at once (default: the CPUs this process may use); the results
-            do not depend on it.
+        run: computes and stores one item's result; it must touch nothing another item's call touches.
+        items: the work.
+        workers: threads running at once (default: the CPUs this process may use); the results do not depend
+            on it.
     """
-    todo = [int(b) for b in rows]
+    todo = list(items)
     count = min(len(todo), workers or cpu_count())
     with _controller().limit(limits=1, user_api="blas"):
         if count <= 1:
-            for b in todo:
-                run(b)
+            for item in todo:
+                run(item)
             return
         with ThreadPoolExecutor(max_workers=count) as pool:
-            for future in [pool.submit(run, b) for b in todo]:
+            for future in [pool.submit(run, item) for item in todo]:
                 future.result()

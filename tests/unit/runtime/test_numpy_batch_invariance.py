@@ -77,6 +77,22 @@ def test_masked_logits_of_a_row_do_not_depend_on_its_batch(name, data):
 
 
 @pytest.mark.parametrize("name", FAMILIES)
+@PROPERTY
+@given(data=st.data())
+def test_rows_of_one_length_run_as_one_group_still_give_each_row_its_own_logits(name, data):
+    model, _, _, rows, types = _family(name)
+    cut = min(len(row) for row in rows)  # every row cut to one length: they run as [G, L] groups
+    short, short_types = [row[:cut] for row in rows], [kind[:cut] for kind in types]
+    picks = data.draw(st.lists(st.integers(0, len(rows) - 1), min_size=2, max_size=7), label="rows")
+    ids, mask, kinds = _batch(short, short_types, picks, 0)
+    positions = np.concatenate([np.stack([np.full(len(w), b), w], axis=1)
+                                for b, w in enumerate(_scored(short[p], 0) for p in picks)])
+    logits = model.masked_logits(ids, mask, kinds, positions)
+    for b, p in enumerate(picks):
+        np.testing.assert_array_equal(logits[positions[:, 0] == b], _alone(model, short, short_types, p, 0))
+
+
+@pytest.mark.parametrize("name", FAMILIES)
 def test_masked_logits_do_not_depend_on_the_thread_count(name):
     model, one_thread, _, rows, types = _family(name)
     ids, mask, kinds = _batch(rows, types, list(range(len(rows))), 3)
