@@ -1,14 +1,18 @@
 """Variant scores against torch's (the golden manifest's "protein_variants" section, written by
 golden_data/exporter/protein_variants.py as ESM's predict.py computes them): the three strategies and a windowed
-masked-marginals run, on the golden ESM and BERT models, with both backends (ONNX and the NumPy checkpoint)."""
+masked-marginals run, on the golden ESM and BERT models, with both backends (ONNX, the same export rewritten by
+``fillmask-np optimize``, and the NumPy checkpoint)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import fillmask_np as fm
 from helpers import GOLDEN, load_golden, load_manifest, load_npz
+from helpers.golden_models import optimize_golden
 
 pytestmark = pytest.mark.golden
 
@@ -17,10 +21,20 @@ MODELS = sorted(SECTION.get("models", {}))
 STRATEGIES = ("wt-marginals", "masked-marginals", "pseudo-ppl", "masked-marginals_windowed")
 
 
-def _model(name: str, backend: str) -> tuple[fm.MaskedLM, fm.Tokenizer]:
+@pytest.fixture(scope="module")
+def optimized(tmp_path_factory):
+    """name -> the golden export rewritten by ``fillmask-np optimize`` (attention fused, last layer on masked rows)."""
+    pytest.importorskip("onnx", reason="optimize needs the onnx package (the optimize extra)")
+    return {name: directory for name, (_, directory) in optimize_golden(tuple(MODELS), tmp_path_factory,
+                                                                          "optimized").items()}
+
+
+def _model(name: str, backend: str, optimized: dict[str, Path]) -> tuple[fm.MaskedLM, fm.Tokenizer]:
     onnx, tok = load_golden(name)
     if backend == "onnx":
         return onnx, tok
+    if backend == "optimized":
+        return fm.OnnxMaskedLM(optimized[name]), tok
     return fm.NumpyMaskedLM(GOLDEN / "models" / name), tok
 
 
@@ -36,10 +50,10 @@ def test_the_reference_covers_the_protein_model_and_a_word_piece_model():
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
-@pytest.mark.parametrize("backend", ["onnx", "numpy"])
+@pytest.mark.parametrize("backend", ["onnx", "optimized", "numpy"])
 @pytest.mark.parametrize("name", MODELS)
-def test_variant_scores_match_torch_within_the_manifest_tolerance(name, backend, strategy):
-    model, tok = _model(name, backend)
+def test_variant_scores_match_torch_within_the_manifest_tolerance(name, backend, strategy, optimized):
+    model, tok = _model(name, backend, optimized)
     expected = load_npz(GOLDEN / SECTION["models"][name]["file"])[strategy.replace("-", "_")]
     windowed = strategy.endswith("_windowed")
     options = dict(max_length=SECTION["window"]["max_length"], stride=SECTION["window"]["stride"]) if windowed else {}
