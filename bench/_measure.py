@@ -152,6 +152,14 @@ def machine_info() -> dict[str, str]:
     info = dict(cpu=cpu, cores=str(os.cpu_count()), memory=memory, python=platform.python_version(),
                 numpy=numpy.__version__, onnxruntime=onnxruntime.__version__,
                 fillmask_np=f"{fillmask_np.__version__} ({_git_revision(Path(fillmask_np.__file__).parent)})")
+    from threadpoolctl import threadpool_info
+
+    for lib in threadpool_info():  # NumPy's BLAS and the kernels it runs (OPENBLAS_CORETYPE can force older ones)
+        if lib.get("user_api") == "blas":
+            forced = os.environ.get("OPENBLAS_CORETYPE")
+            info["numpy_blas"] = (f"{lib.get('internal_api')} {lib.get('version')} {lib.get('architecture')} kernels"
+                                  + (f" (OPENBLAS_CORETYPE={forced})" if forced else ""))
+            break
     try:
         import torch
         import transformers
