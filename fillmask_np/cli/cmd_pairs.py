@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .options import distinct_outputs, load, long_options, model_args, pll_args, progress_arg, shard_args
+from .options import (distinct_outputs, load, long_options, model_args, pll_args, progress_arg, ray_args,
+                      refuse_on_ray, shard_args)
 from .printing import file_row, print_json, print_rows, shard_rows
 
 
@@ -26,6 +27,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--html", metavar="PATH", help="write the report as one self-contained HTML page (accuracy per "
                                                   "group, the PLL(good) - PLL(bad) distribution, the worst pairs)")
     shard_args(p)
+    ray_args(p)
     progress_arg(p)
 
 
@@ -41,13 +43,25 @@ def run(args: argparse.Namespace) -> int:
     if args.html:  # refused before any work
         check_output(args.html, inputs=inputs, what="--html")
     distinct_outputs(("--html", args.html), ("--partial", args.partial))
-    report = score_pairs(model, tokenizer, args.data, variant=args.variant, good_field=args.good_field,
-                         bad_field=args.bad_field, group_field=args.group_field, special_tokens=args.special_tokens,
-                         max_length=args.max_length, token_budget=args.batch_tokens, limit=args.limit,
-                         progress=args.progress, shard=args.shard, partial=args.partial, **long)
+    options = dict(variant=args.variant, good_field=args.good_field, bad_field=args.bad_field,
+                   group_field=args.group_field, special_tokens=args.special_tokens, max_length=args.max_length,
+                   token_budget=args.batch_tokens, limit=args.limit, progress=args.progress, shard=args.shard,
+                   partial=args.partial, **long)
+    if args.ray:
+        from ..distributed import score_pairs as on_ray
+        from ..text import default_model_dir
+
+        refuse_on_ray(args)
+        report = on_ray(args.data, model=args.model or default_model_dir(), tokenizer=args.tokenizer,
+                        workers=args.workers, cpus_per_worker=args.threads or 1, address=args.ray,
+                        backend=args.backend, **options)
+    else:
+        report = score_pairs(model, tokenizer, args.data, **options)
     record = None
     if args.json or args.html:
         record = provenance(model, tokenizer, args.data, variant=report.variant, settings=report.settings)
+        if report.ray is not None:
+            record["ray"] = report.ray  # the nodes that scored blocks, with their pair counts
     if args.html:
         render_html(report, args.html, provenance=record, inputs=inputs)
     if args.json:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .options import distinct_outputs, load, long_args, long_options, model_args, progress_arg, shard_args
+from .options import (distinct_outputs, load, long_args, long_options, model_args, progress_arg, ray_args,
+                      refuse_on_ray, shard_args)
 from .printing import file_row, print_json, print_rows, shard_rows
 
 _DEFAULT_TARGET = "DMS_score"  # ProteinGym's measured fitness column
@@ -39,6 +40,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--html", metavar="PATH", help="write one self-contained HTML page: the position x residue heat "
                                                   "map of the scores and their distribution")
     shard_args(p)
+    ray_args(p)
     progress_arg(p)
 
 
@@ -72,9 +74,19 @@ def run(args: argparse.Namespace) -> int:
 
         raise DataError(f"{args.mutations!r} already has a column {args.score_column!r}; name the scores with "
                         f"--score-column")
-    report = score_variants(model, tokenizer, wild_type, [str(m) for m in mutations], strategy=args.strategy,
-                            offset=args.offset, targets=targets, max_length=args.max_length, token_budget=args.batch_tokens,
-                            shard=args.shard, partial=args.partial, progress=args.progress, **long)
+    options = dict(strategy=args.strategy, offset=args.offset, targets=targets, max_length=args.max_length,
+                   token_budget=args.batch_tokens, shard=args.shard, partial=args.partial, progress=args.progress,
+                   **long)
+    if args.ray:
+        from ..distributed import score_variants as on_ray
+        from ..text import default_model_dir
+
+        refuse_on_ray(args)
+        report = on_ray(wild_type, [str(m) for m in mutations], model=args.model or default_model_dir(),
+                        tokenizer=args.tokenizer, workers=args.workers, cpus_per_worker=args.threads or 1,
+                        address=args.ray, backend=args.backend, **options)
+    else:
+        report = score_variants(model, tokenizer, wild_type, [str(m) for m in mutations], **options)
     if args.output:  # the shard's rows with a shard
         rows = {name: [values[k] for k in report.indices] for name, values in table.columns.items()}
         write_table(args.output, {**rows, args.score_column: report.scores}, what="-o")
@@ -82,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json or args.html:
         record = provenance(model, tokenizer, args.mutations, strategy=report.strategy, settings=report.settings,
                             wild_type=args.fasta or "--sequence")
+        if report.ray is not None:
+            record["ray"] = report.ray  # the nodes that scored blocks, with their mutation counts
     if args.html:
         from ..report.html.variants_page import write_variants_html
 

@@ -36,7 +36,7 @@ from .streaming import run_blocks
 if TYPE_CHECKING:  # pragma: no cover
     from ..runtime import Backend
 
-__all__ = ["pseudo_log_likelihood", "PLLJob"]
+__all__ = ["pseudo_log_likelihood", "PLLJob", "check_pll_options"]
 
 BLOCK_SAMPLES = 64  # default samples per block: a few of pppl's sorted windows' batches, many forwards each
 
@@ -102,15 +102,14 @@ def pseudo_log_likelihood(
     >>> report = pseudo_log_likelihood("corpus.txt", model="export/", workers=4)  # doctest: +SKIP
     """
     require_ray()
-    check_variant(variant)
-    check_policy(special_tokens)
-    check_long(long, stride)
     shard = check_shard(shard)
     limit = check_count("limit", limit, allow_none=True, hint="or None for the whole corpus")
     check_partial_data(data, partial)
     workers, cpus, size, window = run_sizes(workers, cpus_per_worker, block_samples, max_in_flight)
     model_path, tok_path = worker_paths(model, tokenizer, backend)
-    opened, tok, max_length = _driver_check(model_path, tok_path, backend, max_length, long, stride)
+    opened, tok, max_length = check_pll_options(model_path, tok_path, backend, variant=variant,
+                                                special_tokens=special_tokens, max_length=max_length, long=long,
+                                                stride=stride)
     if partial is not None:
         from ..tasks.partials import check_partial
 
@@ -156,12 +155,22 @@ def pseudo_log_likelihood(
     return report
 
 
-def _driver_check(model: Path, tokenizer: Path | None, backend: Backend, max_length: int | None, long: str,
-                  stride: int | None) -> tuple[Any, Any, int]:
-    """The model and tokenizer opened on the driver, checked as a pair; ``max_length`` resolved as the one-process
-    verb resolves it (and the windows of ``long="window"`` checked)."""
+def check_pll_options(model: Path, tokenizer: Path | None, backend: Backend, *, variant: str, special_tokens: str,
+                      max_length: int | None, long: str, stride: int | None) -> tuple[Any, Any, int]:
+    """The PLL options checked on the driver before any work, as the one-process verbs check them: the model and
+    tokenizer opened and checked as a pair, ``max_length`` resolved, the windows of ``long="window"`` checked.
+
+    Args:
+        model, tokenizer, backend: as the workers open them.
+        variant, special_tokens, max_length, long, stride: as ``fillmask_np.pseudo_log_likelihood``.
+    Returns:
+        ``(model, tokenizer, max_length)``: the driver's opened model and tokenizer, and the resolved length.
+    """
     from ..runtime import check_max_length, check_pair, open_model
 
+    check_variant(variant)
+    check_policy(special_tokens)
+    check_long(long, stride)
     opened = open_model(model, backend=backend)
     tok = load_tokenizer(model, tokenizer)
     check_pair(opened, tok)
@@ -170,4 +179,3 @@ def _driver_check(model: Path, tokenizer: Path | None, backend: Backend, max_len
     if long == "window":
         windowing(tok, max_length, stride)
     return opened, tok, max_length
-

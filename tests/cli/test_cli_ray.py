@@ -56,3 +56,29 @@ def ray_nodes(report: dict) -> list[int]:
     record = report["provenance"].pop("ray")
     assert all(len(node["node_id"]) == 56 for node in record["nodes"])  # Ray's node ids: 28 bytes in hex
     return [node["samples"] for node in record["nodes"]]
+
+
+def test_pairs_on_a_local_ray_prints_the_one_process_report(capsys):
+    argv = ["pairs", "--model", str(GOLDEN / "models" / "bert"), "--data", str(GOLDEN / "text" / "minimal_pairs.jsonl"),
+            "--group-field", "UID", "--json"]
+    assert main(argv) == 0
+    whole = json.loads(capsys.readouterr().out)
+    assert main([*argv, "--ray", "local", "--workers", "2"]) == 0
+    on_ray = json.loads(capsys.readouterr().out)
+    assert ray_nodes(on_ray) == [12]
+    assert on_ray == whole
+
+
+def test_variants_on_a_local_ray_prints_the_one_process_scores(capsys, tmp_path):
+    wild = (GOLDEN / "text" / "protein_eval.txt").read_text(encoding="utf-8").split("\n")[1]
+    table = tmp_path / "dms.csv"
+    table.write_text("mutant,DMS_score\nA2T,0.5\nR13T,-1.25\nA2T:R13T,2\nM1W,0.75\n", encoding="utf-8")
+    argv = ["variants", "--model", str(GOLDEN / "models" / "esm"), "--sequence", wild, "--mutations", str(table),
+            "--strategy", "masked-marginals", "--json"]
+    assert main(argv) == 0
+    whole = json.loads(capsys.readouterr().out)
+    assert main([*argv, "--ray", "local", "--workers", "2"]) == 0
+    on_ray = json.loads(capsys.readouterr().out)
+    assert ray_nodes(on_ray) == [4]
+    assert on_ray["n_forward_rows"] == whole["n_forward_rows"]  # one block: the same rows
+    assert on_ray == whole

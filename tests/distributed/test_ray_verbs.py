@@ -73,3 +73,33 @@ def test_a_ray_shards_partial_merges_with_a_hand_made_shard_into_the_one_process
     assert ray_half.settings["shard"] == "0/2" and ray_half.saved_partial["path"].endswith("ray.json")
     merged = fm.merge([tmp_path / "ray.json", tmp_path / "by-hand.json"])
     assert merged.to_dict() == expected.to_dict()
+
+
+def test_pairs_with_groups_are_the_one_process_run_bit_for_bit(cluster, golden):
+    pairs = GOLDEN / "text" / "minimal_pairs.jsonl"
+    expected = fm.score_pairs(*golden, pairs, group_field="UID", variant="within_word_l2r")
+    report = on_ray("score_pairs", pairs, cluster, group_field="UID", variant="within_word_l2r", block_pairs=2,
+                    max_in_flight=2)
+    assert report.to_dict() == expected.to_dict() and report.n_pairs == 12
+    assert report.ray["samples"] == 12 and report.ray["peak_in_flight"] <= 2 < report.ray["blocks"]
+
+
+def test_variants_scores_and_correlation_are_the_one_process_runs_bit_for_bit(cluster):
+    import numpy as np
+
+    import fillmask_np.distributed as fmd
+
+    esm = GOLDEN / "models" / "esm"
+    wild = (GOLDEN / "text" / "protein_eval.txt").read_text(encoding="utf-8").split("\n")[1]  # 66 residues
+    mutations = [f"{wild[p]}{p + 1}{a}" for p in range(0, len(wild), 3) for a in "ACDEF" if a != wild[p]]
+    mutations.append(f"{mutations[0][:-1]}W:{mutations[-1]}")  # a double mutant spanning two blocks' positions
+    targets = np.random.default_rng(0).normal(size=len(mutations))
+    model = (fm.OnnxMaskedLM(esm / "model.onnx"), fm.Tokenizer.from_dir(esm))
+    expected = fm.score_variants(*model, wild, mutations, strategy="masked-marginals", targets=targets,
+                                 max_length=40)
+    report = fmd.score_variants(wild, mutations, model=esm, strategy="masked-marginals", targets=targets,
+                                max_length=40, workers=2, block_mutations=17, address=cluster.address, progress=False)
+    ours, theirs = report.to_dict(), expected.to_dict()
+    # each block runs the masked rows of its own positions: a position two blocks share runs twice
+    assert ours.pop("n_forward_rows") >= theirs.pop("n_forward_rows")
+    assert ours == theirs and report.spearman is not None and report.ray["samples"] == len(mutations)
