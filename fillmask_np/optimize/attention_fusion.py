@@ -47,17 +47,21 @@ def fuse_attention(model: ModelProto, num_heads: int) -> tuple[ModelProto, int]:
         match = _match(g, node)
         if match is None:
             continue
-        last, q, k, v, mask, out = match
+        last, q, k, v, mask, out, scale = match
         tag = f"{out}_mha"
         shape = numpy_helper.from_array(np.array([0, 0, -1], dtype=np.int64), f"{tag}_shape")
         model.graph.initializer.append(shape)
         new = [helper.make_node("Transpose", [q], [f"{tag}_q4"], perm=[0, 2, 1, 3], name=f"{tag}_q_transpose"),
                helper.make_node("Reshape", [f"{tag}_q4", shape.name], [f"{tag}_q3"], name=f"{tag}_q_reshape")]
-        if isinstance(k, tuple):  # K times the scalar the graph applied to K^T
-            new.append(helper.make_node("Mul", list(k), [f"{tag}_k"], name=f"{tag}_k_scale"))
-            k = f"{tag}_k"
-        new.append(helper.make_node("MultiHeadAttention", [f"{tag}_q3", k, v, "", "", mask], [out],
-                                    domain=MHA_DOMAIN, num_heads=int(num_heads), scale=1.0, name=tag))
+        key, key_scale, bsnh = k
+        if bsnh:  # [B, L, heads, d] -> [B, heads, L, d]
+            new.append(helper.make_node("Transpose", [key], [f"{tag}_k4"], perm=[0, 2, 1, 3], name=f"{tag}_k_t"))
+            key = f"{tag}_k4"
+        if key_scale is not None:  # K times the scalar the graph applied to K^T
+            new.append(helper.make_node("Mul", [key, key_scale], [f"{tag}_k"], name=f"{tag}_k_scale"))
+            key = f"{tag}_k"
+        new.append(helper.make_node("MultiHeadAttention", [f"{tag}_q3", key, v, "", "", mask], [out],
+                                    domain=MHA_DOMAIN, num_heads=int(num_heads), scale=scale, name=tag))
         replaced[last] = new
     if not replaced:
         return model, 0
@@ -85,19 +89,19 @@ def _made_by(g: Graph, name: str, op: str) -> NodeProto | None:
     return node if node is not None and node.op_type == op else None
 
 
-def _match(g: Graph, softmax: NodeProto) -> tuple[int, str, str | tuple[str, str], str, str, str] | None:
-    """(index of the final Reshape, Q, K or (K, scale), V, mask, output [B, L, hidden]) of one attention core."""
+def _match(g: Graph, softmax: NodeProto) -> tuple[int, str, tuple[str, str | None, bool], str, str, str, float] | None:
+    """(index of the final Reshape, Q, ``_key``'s K, V, mask, output [B, L, hidden], scale) of one attention core."""
     if attr(softmax, "axis", -1) not in (-1, 3):
         return None
     add = _made_by(g, softmax.input[0], "Add")
     pv = _only(g, softmax.output[0], "MatMul")
     if add is None or pv is None or pv.input[0] != softmax.output[0] or len(g.consumers[add.output[0]]) != 1:
         return None
-    scores = [x for x in add.input if _made_by(g, x, "MatMul") is not None and len(g.consumers[x]) == 1]
+    scores = [x for x in add.input if _scores(g, x) is not None]
     if len(scores) != 1:
         return None
     mask = next(x for x in add.input if x != scores[0])
-    qk = g.nodes[g.producer[scores[0]]]
+    qk, scale = _scores(g, scores[0])  # type: ignore[misc]
     transpose = _only(g, pv.output[0], "Transpose")
     if transpose is None or list(attr(transpose, "perm", [])) != [0, 2, 1, 3]:
         return None
@@ -105,11 +109,33 @@ def _match(g: Graph, softmax: NodeProto) -> tuple[int, str, str | tuple[str, str
     k = _key(g, qk.input[1])
     if reshape is None or k is None:
         return None
-    return g.producer[reshape.output[0]], qk.input[0], k, pv.input[1], mask, reshape.output[0]
+    return g.producer[reshape.output[0]], qk.input[0], k, pv.input[1], mask, reshape.output[0], scale
 
 
-def _key(g: Graph, kt: str) -> str | tuple[str, str] | None:
-    """K [B, heads, L, d] (or (K, scalar)) from K^T as the exporter writes it, or None."""
+def _scores(g: Graph, name: str) -> tuple[NodeProto, float] | None:
+    """(the ``MatMul(Q, K^T)`` computing the scores ``name``, the scale applied after it), or None.
+
+    The scores are the MatMul's output, or that output times a scalar constant (eager attention's scale)."""
+    if len(g.consumers.get(name, [])) != 1:
+        return None
+    qk = _made_by(g, name, "MatMul")
+    if qk is not None:
+        return qk, 1.0
+    mul = _made_by(g, name, "Mul")
+    if mul is None:
+        return None
+    consts = [x for x in mul.input if x in g.const]
+    value = g.value(consts[0]) if len(consts) == 1 else None
+    product = next((x for x in mul.input if x not in g.const), "")
+    qk = _made_by(g, product, "MatMul")
+    if value is None or value.size != 1 or qk is None or len(g.consumers[product]) != 1:
+        return None
+    return qk, float(value.reshape(-1)[0])
+
+
+def _key(g: Graph, kt: str) -> tuple[str, str | None, bool] | None:
+    """(K, the scalar constant K^T was multiplied by or None, whether K is [B, L, heads, d] rather than
+    [B, heads, L, d]) from K^T as the exporter writes it, or None."""
     scale = None
     mul = _made_by(g, kt, "Mul")
     if mul is not None:
@@ -119,16 +145,15 @@ def _key(g: Graph, kt: str) -> str | tuple[str, str] | None:
             return None
         scale, kt = consts[0], next(x for x in mul.input if x != consts[0])
     swap = _made_by(g, kt, "Transpose")
-    if swap is not None and list(attr(swap, "perm", [])) == [0, 1, 3, 2]:
-        key = swap.input[0]
-    else:
-        outer = _made_by(g, kt, "Reshape")
-        swap = _made_by(g, outer.input[0], "Transpose") if outer is not None else None
-        inner = _made_by(g, swap.input[0], "Reshape") if swap is not None else None
-        if inner is None or swap is None or list(attr(swap, "perm", [])) != [0, 2, 1]:
-            return None
-        key = inner.input[0]
-    return key if scale is None else (key, scale)
+    perm = list(attr(swap, "perm", [])) if swap is not None else []
+    if swap is not None and perm in ([0, 1, 3, 2], [0, 2, 3, 1]):  # from [B, heads, L, d] or [B, L, heads, d]
+        return swap.input[0], scale, perm == [0, 2, 3, 1]
+    outer = _made_by(g, kt, "Reshape")
+    swap = _made_by(g, outer.input[0], "Transpose") if outer is not None else None
+    inner = _made_by(g, swap.input[0], "Reshape") if swap is not None else None
+    if inner is None or swap is None or list(attr(swap, "perm", [])) != [0, 2, 1]:
+        return None
+    return inner.input[0], scale, False
 
 
 def drop_dead_nodes(model: ModelProto) -> int:

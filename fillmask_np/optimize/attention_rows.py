@@ -123,6 +123,12 @@ class _Names:
         self.taken.add(name)
         return name
 
+    def floats(self, value: float) -> str:
+        """A float32 scalar initializer holding ``value``."""
+        name = self.fresh("masked_rows_scale")
+        self.initializers.append(numpy_helper.from_array(np.array(value, dtype=np.float32), name))
+        return name
+
     def ints(self, *values: int) -> str:
         """An int64 initializer holding ``values``."""
         if values not in self.consts:
@@ -157,6 +163,10 @@ def _gathered_attention(node: NodeProto, out: str, names: _Names, hidden: int) -
              helper.make_node("Gather", [value, batch], [v], axis=0),  # [M, h, T, d]
              helper.make_node("MatMul", [q, k], [o + "s"])]  # [M, h, 2, T]
     scores = o + "s"
+    scale = next((float(helper.get_attribute_value(a)) for a in node.attribute if a.name == "scale"), None)
+    if scale is not None and scale != 1.0:  # the node's own scale (None: 1 / sqrt(d), which fusion never leaves)
+        nodes.append(helper.make_node("Mul", [scores, names.floats(scale)], [o + "x"]))
+        scores = o + "x"
     if bias:
         b = f(f"{bias}_masked")
         nodes += [helper.make_node("Transpose", [bias], [b + "t"], perm=[0, 2, 1, 3]),  # [B, L, n, T]

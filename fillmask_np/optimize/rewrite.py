@@ -170,7 +170,8 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["st
             if report.attention_fused and not result.max_abs_diff <= FP32_TOLERANCE:  # the unfused graph instead
                 model, cut, fusions, extra = _rewritten(onnx, src_file, original.output_name, fuse=do_fuse, heads=0,
                                                         hidden=0)
-                report.head_ops, report.attention_fused, report.attention_rows = cut.ops, 0, False
+                report.gather_point, report.head_ops, report.head_stop = cut.point, cut.ops, cut.stopped_at
+                report.attention_fused, report.attention_rows = 0, False
                 report.attention_note = f"fused attention differed by {result.max_abs_diff:.3g}: left unfused"
                 shutil.rmtree(final.parent)
                 final = _save(onnx, model, final, src_file.parent)

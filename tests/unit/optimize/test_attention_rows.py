@@ -11,7 +11,7 @@ import pytest
 import fillmask_np as fm
 from fillmask_np.optimize import optimize_model
 
-from helpers import GOLDEN
+from helpers import GOLDEN, require_shared
 from helpers.golden_models import optimize_golden
 from helpers.onnx_graphs import onnx
 
@@ -84,4 +84,13 @@ def test_a_fused_graph_the_check_refuses_is_written_unfused(tmp_path, monkeypatc
     assert report.attention_note.endswith("left unfused") and report.fp32_max_abs_diff == 0.0
     written = onnx.load(str(tmp_path / "model.onnx"))
     assert not any(node.op_type == "MultiHeadAttention" for node in written.graph.node)
-    assert "MultiHeadAttention" not in report.head_ops
+    assert "MultiHeadAttention" not in report.head_ops and "queries" not in report.gather_point
+
+
+@pytest.mark.shared
+def test_eager_attention_with_its_scale_after_the_product_is_fused_exactly(tmp_path):
+    """splade-tiny's export: scores = MatMul(Q, K^T) * 0.125 + mask, K^T transposed from [B, L, heads, d]."""
+    source = require_shared("real", "splade-tiny")
+    report = optimize_model(source, tmp_path)
+    assert report.attention_fused == 2 and report.attention_rows and report.nan_guards_dropped == 0
+    assert report.fp32_max_abs_diff == 0.0 and report.batch_max_abs_diff == 0.0
