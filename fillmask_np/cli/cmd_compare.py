@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .options import (data_args, data_label, data_source, load, load_model, masking_args, masking_options, model_args,
-                      model_label, progress_arg, shard_args, distinct_outputs)
+                      model_label, progress_arg, ray_args, refuse_on_ray, shard_args, distinct_outputs)
 from .printing import file_row, print_json, print_rows, shard_rows
 
 _EXIT = {"PASS": 0, "AT_RISK": 0, "REGRESSION": 1}
@@ -69,6 +69,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--html", metavar="PATH", help="write the comparison as one self-contained HTML page (verdict, "
                                                   "criteria, ΔCE histogram, the samples that got most worse)")
     shard_args(p)
+    ray_args(p)
     progress_arg(p)
 
 
@@ -117,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
     from ..tasks import compare, input_paths
     from ..text import check_output
 
+    if args.ray:  # before the options below are set for the one-process run
+        refuse_on_ray(args, ("--masks", args.masks))
     if args.spinning is None:  # two sessions take turns: one's spin-waiting threads would slow the other
         args.spinning = False
     candidate, tokenizer = load(args)
@@ -132,17 +135,32 @@ def run(args: argparse.Namespace) -> int:
             None if is_npz else reference, reference_tokenizer, None, reference if is_npz else None)
         check_output(args.html, inputs=inputs, what="--html")
     distinct_outputs(("--html", args.html), ("--partial", args.partial))
-    report = compare(candidate, reference, tokenizer, data, reference_tokenizer=reference_tokenizer, masks=manifest,
-                     text_field=args.text_field, bootstrap=args.bootstrap, bootstrap_seed=args.bootstrap_seed,
-                     progress=args.progress, shard=args.shard, partial=args.partial, profile=args.profile,
-                     thresholds=thresholds, **options)
+    common = dict(text_field=args.text_field, bootstrap=args.bootstrap, bootstrap_seed=args.bootstrap_seed,
+                  progress=args.progress, shard=args.shard, partial=args.partial, profile=args.profile,
+                  thresholds=thresholds, **options)
+    if args.ray:
+        from ..distributed import compare as on_ray
+        from ..text import default_model_dir
+
+        report = on_ray(str(data), model=args.model or default_model_dir(), reference=args.reference,
+                        tokenizer=args.tokenizer, reference_backend=args.reference_backend,
+                        reference_precision=args.reference_precision,
+                        reference_tokenizer=None if reference_tokenizer is None else reference_tokenizer.source,
+                        workers=args.workers, cpus_per_worker=args.threads or 1, address=args.ray,
+                        backend=args.backend, **common)
+    else:
+        report = compare(candidate, reference, tokenizer, data, reference_tokenizer=reference_tokenizer,
+                         masks=manifest, **common)
     note = (report.provenance.get("reference") or {}).get("note")
     if note and Path(args.reference).is_dir():  # which of the directory's two models was the reference
         print(f"fillmask-np: note: --reference {note}", file=sys.stderr)
     if args.html:
         render_html(report, args.html, texts=data, text_field=args.text_field, inputs=inputs)
     if args.json:
-        print_json(report.to_dict())
+        out = report.to_dict()
+        if report.ray is not None:
+            out["provenance"]["ray"] = report.ray  # the nodes that scored blocks, with their sample counts
+        print_json(out)
     else:
         print_table(report, model_label(candidate), model_label(reference, args.reference), data_label(args, data))
         print_rows(file_row("partial", report.saved_partial) + ([("html report", args.html)] if args.html else []),

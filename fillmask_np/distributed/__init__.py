@@ -13,9 +13,10 @@ without it says how to install it.
 
 from __future__ import annotations
 
+from .ray_compare import compare
 from .ray_eval import evaluate
 from .ray_pairs import score_pairs
 from .ray_pppl import pseudo_log_likelihood
 from .ray_variants import score_variants
 
-__all__ = ["evaluate", "pseudo_log_likelihood", "score_pairs", "score_variants"]
+__all__ = ["compare", "evaluate", "pseudo_log_likelihood", "score_pairs", "score_variants"]

@@ -18,15 +18,17 @@ and ``reasons`` say which profile judged and which criterion decided.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import numpy as np
 
 from ..config import MaskingConfig, masking_config
 from ..errors import FillMaskError
 from ..limits import check_count
-from ..masking import IGNORE_INDEX, MaskManifest, load_masks, masked_batches, replay_config, settings_of
+from ..masking import (IGNORE_INDEX, MaskManifest, load_masks, masked_batches, replay_config, sample_batches,
+                       settings_of)
 from ..metrics import (EVAL_REPORT_COUNTS, PROFILES, PairedTotals, Thresholds, Totals, passes, pick_profile,
                        validate_thresholds, warn_unknown)
 from ..numerics import paired_rows
@@ -38,11 +40,12 @@ from .evaluation import LOGITS_BUDGET
 from .partials import check_partial, save_partial
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..masking import MaskedBatch
     from ..runtime import MaskedLM
     from ..text import TextSource
     from ..tokenization import Tokenizer
 
-__all__ = ["compare"]
+__all__ = ["compare", "compare_setup", "compare_samples", "compare_report", "CompareSetup"]
 
 
 def compare(
@@ -108,6 +111,52 @@ def compare(
     logits_budget = check_count("logits_budget", logits_budget, hint="logits a forward pass may hold")
     pick_profile(profile, {}, None)  # a bad name is refused before any work
     shard = check_shard(shard)
+    setup = compare_setup(candidate, reference, tokenizer, texts, reference_tokenizer=reference_tokenizer,
+                          reference_precision=reference_precision, masks=masks, config=config, masking=masking,
+                          bootstrap=bootstrap, bootstrap_seed=bootstrap_seed, profile=profile, thresholds=thresholds)
+    if partial is not None:  # refused before any work
+        partial = check_partial(partial, candidate, tokenizer, texts, masks=setup.masks,
+                                reference=None if setup.torch_ref is not None else setup.ref)
+    totals = Totals()
+    batches = masked_batches(tokenizer, texts, setup.config, counts=totals.counts, text_field=text_field,
+                             progress=progress, manifest=setup.manifest, shard=shard, label="compare")
+    ref_totals, paired = Totals(totals.counts), PairedTotals()
+    compare_batches(candidate, setup, tokenizer, batches, totals, ref_totals, paired, logits_budget=logits_budget)
+    report = compare_report(setup, candidate, tokenizer, texts, totals, ref_totals, paired, shard=shard)
+    if partial is not None:
+        report.saved_partial = save_partial(partial, report, candidate, tokenizer, texts, reference=setup.ref_info)
+    return report
+
+
+@dataclass
+class CompareSetup:
+    """What ``compare`` settles before scoring: the reference opened, its record, the masking settings, the
+    judging profile and thresholds."""
+
+    ref: Any  # a MaskedLM, or the TorchReference of an npz
+    torch_ref: TorchReference | None
+    ref_info: dict[str, Any]
+    masks: MaskManifest | None
+    manifest: MaskManifest | None
+    config: MaskingConfig
+    max_from: str
+    limits: Thresholds
+    chosen: dict[str, str]
+    bootstrap: int
+    bootstrap_seed: int
+
+
+def compare_setup(candidate: MaskedLM, reference: MaskedLM | str | Path, tokenizer: Tokenizer, texts: TextSource,
+                  *, reference_tokenizer: Tokenizer | None, reference_precision: str | None,
+                  masks: str | Path | MaskManifest | None, config: MaskingConfig | None, masking: dict[str, Any],
+                  bootstrap: int, bootstrap_seed: int, profile: str, thresholds: Thresholds | None) -> CompareSetup:
+    """Check ``compare``'s inputs and settle what it scores with (see ``compare``'s arguments), before any work.
+
+    Returns:
+        a ``CompareSetup``.
+    """
+    validate_thresholds(thresholds, bootstrap, bootstrap_seed)
+    pick_profile(profile, {}, None)  # a bad name is refused before any work
     torch_ref: TorchReference | None = None
     ref_info: dict[str, Any] = {}
     ref: Any = reference  # a MaskedLM once opened, or the TorchReference of an npz
@@ -141,16 +190,17 @@ def compare(
     name, reason = pick_profile(profile, candidate.describe(), None if torch_ref is not None else ref_info)
     limits = PROFILES[name] if thresholds is None else thresholds
     chosen = {"name": name, "reason": reason, "thresholds": "preset" if thresholds is None else "given"}
-    if partial is not None:  # refused before any work
-        partial = check_partial(partial, candidate, tokenizer, texts, masks=masks,
-                                reference=None if torch_ref is not None else ref)
     given = masking_config(config, masking) if masks is None else None
     max_len, max_from = shared_max_length(candidate, ref, tokenizer, given.max_length if given else None)
-    config, manifest = replay_config(given and given.with_max_length(max_len), masks, tokenizer, texts)
-    totals = Totals()
-    batches = masked_batches(tokenizer, texts, config, counts=totals.counts, text_field=text_field,
-                             progress=progress, manifest=manifest, shard=shard, label="compare")
-    ref_totals, paired = Totals(totals.counts), PairedTotals()
+    resolved, manifest = replay_config(given and given.with_max_length(max_len), masks, tokenizer, texts)
+    return CompareSetup(ref, torch_ref, ref_info, masks, manifest, resolved, max_from, limits, chosen, int(bootstrap),
+                        int(bootstrap_seed))
+
+
+def compare_batches(candidate: MaskedLM, setup: CompareSetup, tokenizer: Tokenizer, batches: Iterable[MaskedBatch],
+                    totals: Totals, ref_totals: Totals, paired: PairedTotals, *, logits_budget: int) -> None:
+    """Score every masked batch with both models into ``totals`` (candidate), ``ref_totals`` and ``paired``."""
+    ref, torch_ref = setup.ref, setup.torch_ref
     widths = [v for v in (candidate.vocab_size, ref.vocab_size) if v]
     gathers = candidate.gathers_positions and (torch_ref is not None or ref.gathers_positions)
     for batch in batches:
@@ -173,23 +223,54 @@ def compare(
             ref_totals.add_batch(batch.indices[part], rows.nll_ref, rows.rank_ref, positions[:, 0],
                                  batch.position_of)
             paired.add(rows, batch.indices[part], positions[:, 0], positions[:, 1])
-    settings = {**settings_of(config, manifest), "max_length_from": "masks file" if masks is not None else max_from,
-                "bootstrap": int(bootstrap), "bootstrap_seed": int(bootstrap_seed), "shard": shard_label(shard),
-                "reference_kind": "torch_npz" if torch_ref is not None else ref_info.get("backend", "onnx")}
+
+
+def compare_samples(candidate: MaskedLM, setup: CompareSetup, tokenizer: Tokenizer,
+                    samples: Iterable[tuple[int, int, str]], *,
+                    logits_budget: int = LOGITS_BUDGET) -> tuple[Totals, Totals, PairedTotals]:
+    """Compare on numbered samples as ``compare`` does: the totals of one block of a corpus (per-sample masking:
+    sample i's masks are drawn from its corpus index, whatever the block; see ``tasks.blocks.score_samples``).
+
+    Args:
+        candidate, setup, tokenizer: as ``compare`` settles them (``compare_setup``; no masks file).
+        samples: ``(sample index, source position, non-empty text)``.
+        logits_budget: as ``compare``.
+    Returns:
+        the candidate's, the reference's and the paired totals of these samples.
+    """
+    totals = Totals()
+
+    def counted() -> Iterator[tuple[int, int, str]]:
+        for sample in samples:
+            totals.counts["n_samples"] += 1
+            yield sample
+
+    batches = sample_batches(tokenizer, counted(), setup.config, counts=totals.counts, progress=False)
+    ref_totals, paired = Totals(totals.counts), PairedTotals()
+    compare_batches(candidate, setup, tokenizer, batches, totals, ref_totals, paired, logits_budget=logits_budget)
+    return totals, ref_totals, paired
+
+
+def compare_report(setup: CompareSetup, candidate: MaskedLM, tokenizer: Tokenizer, texts: Any, totals: Totals,
+                   ref_totals: Totals, paired: PairedTotals, *, shard: tuple[int, int] | None) -> CompareReport:
+    """The ``CompareReport`` of a run's (or merged blocks') totals, judged as ``setup`` says."""
+    config, manifest, masks = setup.config, setup.manifest, setup.masks
+    settings = {**settings_of(config, manifest),
+                "max_length_from": "masks file" if masks is not None else setup.max_from,
+                "bootstrap": setup.bootstrap, "bootstrap_seed": setup.bootstrap_seed, "shard": shard_label(shard),
+                "reference_kind": "torch_npz" if setup.torch_ref is not None else setup.ref_info.get("backend",
+                                                                                                      "onnx")}
     cand_report = EvalReport.from_totals(totals, settings)
     ref_report = EvalReport.from_totals(ref_totals, settings)
     warn_unknown(totals.counts)  # the two models read the same tokens: one warning
-    record = provenance(candidate, tokenizer, texts, reference=ref_info,
+    record = provenance(candidate, tokenizer, texts, reference=setup.ref_info,
                         masks_sha256=None if masks is None else masks.sha256, **_counts(cand_report), **{
                             k: settings[k] for k in ("seed", "masking", "mlm_probability", "mask_replace_prob",
                                                      "random_replace_prob", "whole_word", "special_tokens",
                                                      "max_length", "bootstrap_seed", "shard")})
-    report = CompareReport.from_totals(paired, cand_report, ref_report, bootstrap=int(bootstrap),
-                                       bootstrap_seed=int(bootstrap_seed), thresholds=limits, settings=settings,
-                                       provenance=record, profile=chosen)
-    if partial is not None:
-        report.saved_partial = save_partial(partial, report, candidate, tokenizer, texts, reference=ref_info)
-    return report
+    return CompareReport.from_totals(paired, cand_report, ref_report, bootstrap=setup.bootstrap,
+                                     bootstrap_seed=setup.bootstrap_seed, thresholds=setup.limits, settings=settings,
+                                     provenance=record, profile=setup.chosen)
 
 
 def check_distinct(candidate: MaskedLM, reference: MaskedLM) -> None:

@@ -82,3 +82,15 @@ def test_variants_on_a_local_ray_prints_the_one_process_scores(capsys, tmp_path)
     assert ray_nodes(on_ray) == [4]
     assert on_ray["n_forward_rows"] == whole["n_forward_rows"]  # one block: the same rows
     assert on_ray == whole
+
+
+def test_compare_on_a_local_ray_prints_the_one_process_report(capsys):
+    bert = str(GOLDEN / "models" / "bert")
+    argv = ["compare", "--model", bert, "--reference", bert, "--reference-backend", "numpy", "--data", str(EVAL_TXT),
+            "--limit", "60", "--seed", "2", "--bootstrap", "300", "--json"]
+    assert main(argv) == 0
+    whole = json.loads(capsys.readouterr().out)
+    assert main([*argv, "--ray", "local", "--workers", "2"]) == 0
+    on_ray = json.loads(capsys.readouterr().out)
+    assert ray_nodes(on_ray) == [60]
+    assert on_ray == whole

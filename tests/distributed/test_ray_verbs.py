@@ -42,7 +42,8 @@ def on_ray(verb, data, cluster, **options):
 
 def assert_ray_record(report, *, window):
     record = report.ray
-    assert sum(node["samples"] for node in record["nodes"]) == record["samples"] == report.n_samples
+    n_samples = report.candidate.n_samples if isinstance(report, fm.CompareReport) else report.n_samples
+    assert sum(node["samples"] for node in record["nodes"]) == record["samples"] == n_samples
     assert all(node["node_id"] and node["blocks"] > 0 for node in record["nodes"])
     assert record["window"] == window and 1 <= record["peak_in_flight"] <= window < record["blocks"]
 
@@ -103,3 +104,20 @@ def test_variants_scores_and_correlation_are_the_one_process_runs_bit_for_bit(cl
     # each block runs the masked rows of its own positions: a position two blocks share runs twice
     assert ours.pop("n_forward_rows") >= theirs.pop("n_forward_rows")
     assert ours == theirs and report.spearman is not None and report.ray["samples"] == len(mutations)
+
+
+def test_compare_with_its_bootstrap_interval_is_the_one_process_run_and_its_partial_merges(cluster, golden,
+                                                                                          tmp_path):
+    from fillmask_np.runtime import open_model
+
+    reference = open_model(BERT, backend="numpy")  # the checkpoint beside the ONNX export
+    options = dict(seed=3, limit=80, bootstrap=300)
+    expected = fm.compare(golden[0], reference, golden[1], EVAL_TXT, **options)
+    report = on_ray("compare", EVAL_TXT, cluster, reference=BERT, reference_backend="numpy", block_samples=16,
+                    **options)
+    assert report.to_dict() == expected.to_dict() and report.delta_ci95 == expected.delta_ci95
+    assert_ray_record(report, window=4)
+    fm.compare(golden[0], reference, golden[1], EVAL_TXT, shard="1/2", partial=tmp_path / "by-hand.npz", **options)
+    on_ray("compare", str(EVAL_TXT), cluster, reference=BERT, reference_backend="numpy", shard="0/2",
+           partial=tmp_path / "ray.npz", block_samples=16, **options)
+    assert fm.merge([tmp_path / "ray.npz", tmp_path / "by-hand.npz"]).to_dict() == expected.to_dict()
