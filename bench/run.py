@@ -48,8 +48,9 @@ METHOD = (
     "[B, L, V] logits and the masked rows are gathered, the optimized models compute the [M, V] rows only; "
     "`fm.cross_entropy` on those rows; `fm.evaluate`). NumPy backend: `fm.NumpyMaskedLM` on the same model saved "
     "by `save_pretrained(safe_serialization=True)` (weights memory-mapped; batch-invariant float32: each sequence "
-    "alone at its true length with BLAS on one thread, the sequences in parallel on every CPU, LM head on the "
-    "masked rows only), the same `masked_logits` and `fm.cross_entropy` calls."
+    "at its true length, one matrix product per sequence with BLAS on one thread, sequences of one length grouped, "
+    "the groups in parallel on every CPU; the LM head in float64 on the masked rows only), the same "
+    "`masked_logits` and `fm.cross_entropy` calls."
 )
 
 
