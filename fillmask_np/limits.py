@@ -45,6 +45,8 @@ COUNT_BOUNDS: dict[str, tuple[int, int]] = {  # option -> (least, largest) allow
     "batch_tokens": (1, _HUGE),
     "logits_budget": (1, 2**62),  # a cap on what a pass holds, not an allocation
     "block_samples": (1, _HUGE),
+    "block_pairs": (1, _HUGE),
+    "block_mutations": (1, _HUGE),
     "max_in_flight": (1, 1_000_000),  # blocks a distributed run's driver has out at once
     "samples": (0, 100_000),  # samples an HTML page shows
     "calibration_samples": (1, 1_000_000),

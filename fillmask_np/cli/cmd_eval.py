@@ -47,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
     from ..tasks import evaluate, input_paths
     from ..text import check_output
 
+    if args.ray:  # before anything is loaded or read
+        refuse_on_ray(args, ("--masks", args.masks), ("--save-masks", args.save_masks))
     manifest = load_masks(args.masks) if args.masks else None
     options = masking_options(args, manifest)
     long = long_options(args)
@@ -98,7 +100,6 @@ def _on_ray(args: argparse.Namespace, options: dict[str, Any]) -> Any:
     from ..distributed import evaluate as ray_evaluate
     from ..text import default_model_dir
 
-    refuse_on_ray(args, ("--masks", args.masks), ("--save-masks", args.save_masks))
     return ray_evaluate(args.data or str(data_source(args)), model=args.model or default_model_dir(),
                         tokenizer=args.tokenizer, text_field=args.text_field, workers=args.workers,
                         cpus_per_worker=args.threads or 1, address=args.ray, backend=args.backend,

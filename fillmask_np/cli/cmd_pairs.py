@@ -37,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
     from ..tasks import input_paths, score_pairs
     from ..text import check_output
 
+    if args.ray:  # before anything is loaded or read
+        refuse_on_ray(args)
     long = long_options(args)
     model, tokenizer = load(args)
     inputs = input_paths(model, tokenizer, args.data)
@@ -51,7 +53,6 @@ def run(args: argparse.Namespace) -> int:
         from ..distributed import score_pairs as on_ray
         from ..text import default_model_dir
 
-        refuse_on_ray(args)
         report = on_ray(args.data, model=args.model or default_model_dir(), tokenizer=args.tokenizer,
                         workers=args.workers, cpus_per_worker=args.threads or 1, address=args.ray,
                         backend=args.backend, **options)

@@ -32,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
     from ..tasks import input_paths, pseudo_log_likelihood
     from ..text import check_output
 
+    if args.ray:  # before anything is loaded or read
+        refuse_on_ray(args)
     long = long_options(args)
     model, tokenizer = load(args)
     data = data_source(args)
@@ -46,7 +48,6 @@ def run(args: argparse.Namespace) -> int:
         from ..distributed import pseudo_log_likelihood as on_ray
         from ..text import default_model_dir
 
-        refuse_on_ray(args)
         report = on_ray(str(data), model=args.model or default_model_dir(), tokenizer=args.tokenizer,
                         workers=args.workers, cpus_per_worker=args.threads or 1, address=args.ray,
                         backend=args.backend, **options)

@@ -53,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
     from ..text.fasta import read_fasta
     from ..text.table_file import check_table_output, read_table, write_table
 
+    if args.ray:  # before anything is loaded or read
+        refuse_on_ray(args)
     long = long_options(args)
     model, tokenizer = load(args)
     inputs = input_paths(model, tokenizer, args.mutations) + input_paths(None, None, args.fasta)
@@ -81,7 +83,6 @@ def run(args: argparse.Namespace) -> int:
         from ..distributed import score_variants as on_ray
         from ..text import default_model_dir
 
-        refuse_on_ray(args)
         report = on_ray(wild_type, [str(m) for m in mutations], model=args.model or default_model_dir(),
                         tokenizer=args.tokenizer, workers=args.workers, cpus_per_worker=args.threads or 1,
                         address=args.ray, backend=args.backend, **options)

@@ -89,7 +89,8 @@ def score_pairs(
     shard = check_shard(shard)
     limit = check_count("limit", limit, allow_none=True, hint="or None for every pair")
     check_partial_data(pairs, partial)
-    workers, cpus, size, window = run_sizes(workers, cpus_per_worker, block_pairs, max_in_flight)
+    workers, cpus, size, window = run_sizes(workers, cpus_per_worker, block_pairs, max_in_flight,
+                                            block_name="block_pairs")
     model_path, tok_path = worker_paths(model, tokenizer, backend)
     opened, tok, max_length = check_pll_options(model_path, tok_path, backend, variant=variant,
                                                 special_tokens=special_tokens, max_length=max_length, long=long,

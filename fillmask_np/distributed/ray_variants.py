@@ -98,7 +98,8 @@ def score_variants(
     chosen = [(k, m) for k, m in enumerate(texts) if k % n == i]
     if not chosen:
         raise DataError(f"shard {shard_label(shard)} holds no mutation of {len(texts)}; use fewer shards")
-    workers, cpus, size, window = run_sizes(workers, cpus_per_worker, block_mutations, max_in_flight)
+    workers, cpus, size, window = run_sizes(workers, cpus_per_worker, block_mutations, max_in_flight,
+                                            block_name="block_mutations")
     model_path, tok_path = worker_paths(model, tokenizer, backend)
     if partial is not None:  # refused before any work
         from ..runtime import open_model

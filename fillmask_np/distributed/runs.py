@@ -48,7 +48,8 @@ def worker_paths(model: Any, tokenizer: Any, backend: Backend) -> tuple[Path, Pa
     return model, tok
 
 
-def run_sizes(workers: Any, cpus_per_worker: Any, block: Any, window: Any) -> tuple[int, int, int, int]:
+def run_sizes(workers: Any, cpus_per_worker: Any, block: Any, window: Any, *,
+              block_name: str = "block_samples") -> tuple[int, int, int, int]:
     """``(workers, cpus_per_worker, block, window)`` checked: positive integers; ``window`` None is twice the
     workers (one block scoring and one waiting per actor).
 
@@ -56,12 +57,13 @@ def run_sizes(workers: Any, cpus_per_worker: Any, block: Any, window: Any) -> tu
         workers, cpus_per_worker: the pool.
         block: items per block.
         window: the most blocks out at once, or None.
+        block_name: the block size's keyword, named in errors.
     Returns:
         the four counts.
     """
     workers = check_count("workers", workers)
     cpus = check_count("cpus_per_worker", cpus_per_worker)
-    block = check_count("block_samples", block)
+    block = check_count(block_name, block)
     window = check_count("max_in_flight", 2 * workers if window is None else window, hint="blocks out at once")
     return workers, cpus, block, window
 
@@ -110,8 +112,10 @@ class Parts(Generic[T]):
             self.items = [self.merge_all(self.items)]
 
     def merged(self) -> T | None:
-        """The merge of every partial added, or None when none was."""
-        return self.merge_all(self.items) if self.items else None
+        """The merge of every partial added, or None when none was; the partials held are let go (one copy of the
+        rows at a time)."""
+        items, self.items = self.items, []
+        return self.merge_all(items) if items else None
 
 
 def sorted_records(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray] | None:

@@ -2,8 +2,8 @@
 equals ``fillmask_np.evaluate``'s bit for bit (``to_dict()``) from a text file, a Dataset the user built, JSONL
 and Parquet; an actor killed mid-run changes nothing; a worker that cannot load the model is one error line.
 
-The cluster is a head node started once for this module (``helpers.ray_cluster.RayHead``: ``ray start --head`` on a
-free port, its own temp dir, 2 CPUs) and stopped at the end, exactly it.
+The cluster is the session's head node (``conftest.cluster``: ``ray start --head`` on a free port, its own temp dir,
+2 CPUs), stopped at the end, exactly it.
 """
 
 from __future__ import annotations
@@ -17,25 +17,11 @@ import pytest
 
 import fillmask_np as fm
 from helpers import EVAL_TXT, GOLDEN
-from helpers.ray_cluster import RayHead, ray_missing
+from helpers.ray_cluster import ray_missing
 
 pytestmark = [pytest.mark.skipif(ray_missing() is not None, reason=str(ray_missing())), pytest.mark.slow]
 
 BERT = GOLDEN / "models" / "bert"
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    head = RayHead.start(num_cpus=2)
-    yield head
-    head.stop()
-
-
-@pytest.fixture(scope="module")
-def golden():
-    from fillmask_np.runtime import open_model
-
-    return open_model(BERT), fm.Tokenizer.from_dir(BERT)
 
 
 def ray_evaluate(data, cluster, **options):

@@ -3,8 +3,7 @@ the report equals the one-process verb's bit for bit (``to_dict()``: figures, pe
 worst tokens); ``report.ray`` names the nodes that scored blocks with their sample counts and never had more than its
 bound of blocks out; a Ray run's partial merges with a hand-made shard's into the one-process report.
 
-The cluster is a head node started once for this module (``helpers.ray_cluster.RayHead``, 2 CPUs) and stopped at the
-end, exactly it.
+The cluster is the session's head node (``conftest.cluster``, 2 CPUs), stopped at the end, exactly it.
 """
 
 from __future__ import annotations
@@ -13,25 +12,11 @@ import pytest
 
 import fillmask_np as fm
 from helpers import EVAL_TXT, GOLDEN
-from helpers.ray_cluster import RayHead, ray_missing
+from helpers.ray_cluster import ray_missing
 
 pytestmark = [pytest.mark.skipif(ray_missing() is not None, reason=str(ray_missing())), pytest.mark.slow]
 
 BERT = GOLDEN / "models" / "bert"
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    head = RayHead.start(num_cpus=2)
-    yield head
-    head.stop()
-
-
-@pytest.fixture(scope="module")
-def golden():
-    from fillmask_np.runtime import open_model
-
-    return open_model(BERT), fm.Tokenizer.from_dir(BERT)
 
 
 def on_ray(verb, data, cluster, **options):
