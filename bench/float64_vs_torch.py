@@ -9,7 +9,8 @@ Dev-only (torch, transformers). Per family, on its ``<family>_p15`` golden case 
   a ``.double()`` model (its rotary tables; ESM-2 and ModernBERT apply rotary in float32; ModernBERT's eager
   softmax is float32); they are lifted to float64 here, as the NumPy float64 mode computes them;
 * ``torch32`` / ``ort32`` / ``numpy32``: max |float32 logit - NumPy float64 logit| of torch eager, ONNX Runtime on
-  the golden export and the NumPy backend in float32.
+  the golden export and the NumPy backend in float32 (the issue's measure); ``rms_*``: the root mean square of the
+  same differences over every logit (the typical error, which one unlucky logit does not decide).
 """
 
 from __future__ import annotations
@@ -87,9 +88,10 @@ def measure(directory: Path, ids: np.ndarray, mask: np.ndarray, types: np.ndarra
             if type(module).__name__.endswith("RotaryEmbedding"):
                 _rotary64(module)
         torch64 = model(**feed).logits.numpy()[positions[:, 0], positions[:, 1]]
+    paths = (("torch32", torch32), ("ort32", ort32), ("numpy32", numpy32))
     return {"rows": len(positions), "f64_rel": float(np.abs(reference - torch64).max() / np.abs(torch64).max()),
-            **{name: float(np.abs(v - reference).max()) for name, v in
-               (("torch32", torch32), ("ort32", ort32), ("numpy32", numpy32))}}
+            **{name: float(np.abs(v - reference).max()) for name, v in paths},
+            **{f"rms_{name}": float(np.sqrt(np.mean(np.square(v - reference)))) for name, v in paths}}
 
 
 def main(argv: list[str]) -> int:
