@@ -90,7 +90,7 @@ _ERF_NUMERATOR = tuple(np.float32(c) for c in (
 _ERF_DENOMINATOR = tuple(np.float32(c) for c in (
     -1.1791602954361697e-7, 0.000023547966471313185, 0.0010179625278914885, 0.014070470171167667,
     0.11098505178285362, 0.49746925110067538, 1.0))
-_GELU_BLOCK = 1 << 14  # elements evaluated at once (the float32 temporaries stay in cache)
+_GELU_BLOCK = 1 << 16  # elements evaluated at once (measured fastest of 2**12-2**17: the temporaries stay in L2)
 
 
 def _horner(z2: np.ndarray, coefficients: tuple[np.floating, ...]) -> np.ndarray:
