@@ -31,10 +31,8 @@ def two_nodes():
 
 
 @pytest.fixture(scope="module")
-def one_process():
-    from fillmask_np.runtime import open_model
-
-    return fm.pseudo_log_likelihood(open_model(BERT), fm.Tokenizer.from_dir(BERT), EVAL_TXT)
+def one_process(golden):  # conftest's golden BERT, opened in this process
+    return fm.pseudo_log_likelihood(*golden, EVAL_TXT)
 
 
 def ray_pppl(two_nodes, **options):
