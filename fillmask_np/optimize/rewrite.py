@@ -31,7 +31,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 import warnings
-from collections import Counter
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
@@ -40,13 +39,12 @@ from ..config import validate_seed
 from ..errors import FillMaskError, FillMaskWarning, InputFileError, ModelError
 from ..runtime import pick_backend
 from ..text import check_input_file
+from .graph_passes import attention_check, attention_shape, rewritten_graph
 from .outputs import output_model_path, publish
 from .outcome import CALIBRATION_SAMPLES, FP32_TOLERANCE, QUANTIZATIONS, OptimizeReport
 
 __all__ = ["optimize_model", "OptimizeReport", "FP32_TOLERANCE"]
 
-_HEAD_KEYS = ("num_attention_heads", "n_heads", "num_heads", "encoder_attention_heads")  # config.json's head count
-_HIDDEN_KEYS = ("hidden_size", "dim", "d_model", "n_embd")  # and width
 SIDE_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
               "vocab.json", "merges.txt", "added_tokens.json", "spiece.model", "sentencepiece.bpe.model")
 
@@ -156,9 +154,8 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["st
     original = OnnxMaskedLM(src_file, logits_output=logits_output)
     if original.gathers_positions:
         raise ModelError(f"{str(src_file)!r} is optimized already (it has a masked_positions input)")
-    heads, hidden = (next((int(original.config[k]) for k in keys if isinstance(original.config.get(k), int)), 0)
-                     for keys in (_HEAD_KEYS, _HIDDEN_KEYS))
-    model, cut, fusions, extra = _rewritten(onnx, src_file, original.output_name, fuse=do_fuse, heads=heads,
+    heads, hidden = attention_shape(original.config)
+    model, cut, fusions, extra = rewritten_graph(onnx, src_file, original.output_name, fuse=do_fuse, heads=heads,
                                             hidden=hidden)
     report = OptimizeReport(src=str(src_file), dst=str(dst_file), gather_point=cut.point, head_ops=cut.ops,
                             head_stop=cut.stopped_at, fused=do_fuse, fusions=fusions, fuse_reason=reason,
@@ -166,13 +163,13 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["st
     with tempfile.TemporaryDirectory(prefix="fillmask_np_optimize_") as tmp:
         final = _save(onnx, model, Path(tmp) / "fp32" / dst_file.name, src_file.parent)
         if check:
-            result = compare(original, OnnxMaskedLM(final, logits_output=original.output_name), seed=seed)
-            if report.attention_fused and not result.max_abs_diff <= FP32_TOLERANCE:  # the unfused graph instead
-                model, cut, fusions, extra = _rewritten(onnx, src_file, original.output_name, fuse=do_fuse, heads=0,
+            off, result = attention_check(original, final, seed=seed, fused=bool(report.attention_fused))
+            if off:  # the unfused graph instead
+                model, cut, fusions, extra = rewritten_graph(onnx, src_file, original.output_name, fuse=do_fuse, heads=0,
                                                         hidden=0)
                 report.gather_point, report.head_ops, report.head_stop = cut.point, cut.ops, cut.stopped_at
                 report.attention_fused, report.attention_rows = 0, False
-                report.attention_note = f"fused attention differed by {result.max_abs_diff:.3g}: left unfused"
+                report.attention_note = f"fused attention {off}: left unfused"
                 shutil.rmtree(final.parent)
                 final = _save(onnx, model, final, src_file.parent)
                 result = compare(original, OnnxMaskedLM(final, logits_output=original.output_name), seed=seed)
@@ -198,32 +195,6 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["st
             report.batch_invariant = mode != "dynamic" and report.batch_max_abs_diff == 0.0
         report.copied = publish(final, dst_file, src_file.parent, SIDE_FILES)
     return report
-
-
-def _rewritten(onnx: Any, src_file: Path, logits: str, *, fuse: bool, heads: int,
-               hidden: int) -> tuple[Any, Any, dict[str, int], dict[str, Any]]:
-    """The float32 rewrite of ``src_file``: (model, head cut, fusions, the report's NaN-guard and attention fields).
-
-    ``heads``, ``hidden``: attention heads and width from config.json, or 0 to leave the attention unfused."""
-    from .attention_fusion import fuse_attention
-    from .attention_rows import gather_last_attention
-    from .graph_head import HeadCut, find_head, gather_head
-    from .nan_guard import drop_nan_guards
-
-    model = onnx.load(str(src_file))
-    fusions: dict[str, int] = {}
-    if fuse:
-        from .ort_tools import fuse as fuse_model
-
-        model, fusions = fuse_model(model)
-    model, guards = drop_nan_guards(model)
-    model, attention = fuse_attention(model, heads) if heads else (model, 0)
-    cut = find_head(model, logits)
-    model = gather_head(model, logits, cut)
-    model, moved, stops = gather_last_attention(model, hidden) if attention else (model, [], [])
-    point = ", ".join([repr(x) for x in stops] + ["the last attention's queries"]) if moved else cut.point
-    cut = HeadCut(point, cut.nodes, dict(Counter(cut.ops) + Counter(moved)), cut.stopped_at)
-    return model, cut, fusions, dict(nan_guards_dropped=guards, attention_fused=attention, attention_rows=bool(moved))
 
 
 def _quantize(onnx: Any, model: Any, fp32: Path, out: Path, src_dir: Path, report: OptimizeReport, *,

@@ -66,22 +66,25 @@ def test_variants_on_the_optimized_esm_score_as_on_the_original(optimized):
     assert fast.scores == original.scores
 
 
-def test_a_fused_graph_the_check_refuses_is_written_unfused(tmp_path, monkeypatch):
+@pytest.mark.parametrize("attribute, value, why", [("scale", 0.5, "differed by"), ("num_heads", 3, "did not run")])
+def test_a_fused_graph_the_check_refuses_is_written_unfused(tmp_path, monkeypatch, attribute, value, why):
     from fillmask_np.optimize import attention_fusion
 
     real = attention_fusion.fuse_attention
 
-    def off_by_a_scale(model, num_heads):
+    def broken(model, num_heads):
         model, count = real(model, num_heads)
         for node in model.graph.node:
-            if node.op_type == "MultiHeadAttention":
-                next(a for a in node.attribute if a.name == "scale").f = 0.5  # the wrong scale
+            if node.op_type == "MultiHeadAttention":  # a wrong scale, or heads that do not divide the width
+                field = next(a for a in node.attribute if a.name == attribute)
+                setattr(field, "f" if isinstance(value, float) else "i", value)
         return model, count
 
-    monkeypatch.setattr(attention_fusion, "fuse_attention", off_by_a_scale)
+    monkeypatch.setattr(attention_fusion, "fuse_attention", broken)
     report = optimize_model(GOLDEN / "models" / "bert", tmp_path)
     assert report.attention_fused == 0 and not report.attention_rows
-    assert report.attention_note.endswith("left unfused") and report.fp32_max_abs_diff == 0.0
+    assert report.attention_note.startswith(f"fused attention {why}") and report.attention_note.endswith("left unfused")
+    assert report.fp32_max_abs_diff == 0.0
     written = onnx.load(str(tmp_path / "model.onnx"))
     assert not any(node.op_type == "MultiHeadAttention" for node in written.graph.node)
     assert "MultiHeadAttention" not in report.head_ops and "queries" not in report.gather_point
