@@ -6,7 +6,8 @@ by address, with its own temp dir and free ports too, and waits until ``ray.node
 (``RayCluster.start`` does both). Each node is one ``ray start --block`` process in a new session
 (``start_new_session``: the session's id is that process's pid, and every process of the node, Ray's actors in
 their own process groups included, stays in it); ``stop`` ends exactly that node: SIGTERM to it (``ray start --block``
-then stops what it started), then SIGKILL to whatever is left in its session.
+then stops what it started), then SIGKILL to whatever is left in its session. A node that does not come up (a port
+taken meanwhile, an overloaded machine) is started once more, on new ports.
 Nothing is stopped by name: never Ray's own stop command, which would hit other Ray users on the machine.
 """
 
@@ -24,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Callable, TypeVar
 
-__all__ = ["RayCluster", "RayHead", "RayNode", "alive", "driver_auth_mode", "free_port", "ray_missing",
+__all__ = ["RayCluster", "RayHead", "RayNode", "alive", "driver_auth_mode", "free_port", "free_ports", "ray_missing",
            "session_pids"]
 
 WORKER_PORTS = 200  # ports of a node's workers (actors, the driver, Ray Data's tasks): a free range of this many
