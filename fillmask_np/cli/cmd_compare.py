@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from .options import (data_args, data_label, data_source, load, load_model, masking_args, masking_options, model_args,
-                      model_label, progress_arg, ray_args, refuse_on_ray, shard_args, distinct_outputs)
+                      model_label, progress_arg, shard_args, distinct_outputs)
+from .ray_options import ray_args, refuse_on_ray
 from .printing import file_row, print_json, print_rows, shard_rows
 
 _EXIT = {"PASS": 0, "AT_RISK": 0, "REGRESSION": 1}

@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .options import (data_args, data_label, data_source, distinct_outputs, load, long_args, long_options,
-                      masking_args, masking_options, model_args, model_label, progress_arg, ray_args, refuse_on_ray,
-                      shard_args)
+from .options import (data_args, data_label, data_source, distinct_outputs, load, long_args, long_options, masking_args,
+                      masking_options, model_args, model_label, progress_arg, shard_args)
+from .ray_options import ray_args, refuse_on_ray
 from .printing import file_row, print_json, print_rows, shard_rows
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .options import (distinct_outputs, load, long_options, model_args, pll_args, progress_arg, ray_args,
-                      refuse_on_ray, shard_args)
+from .options import distinct_outputs, load, long_options, model_args, pll_args, progress_arg, shard_args
+from .ray_options import ray_args, refuse_on_ray
 from .printing import file_row, print_json, print_rows, shard_rows
 
 

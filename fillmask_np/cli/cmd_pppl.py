@@ -8,7 +8,8 @@ import argparse
 from typing import Any
 
 from .options import (data_args, data_label, data_source, load, long_options, pll_args, model_args, distinct_outputs,
-                      model_label, progress_arg, ray_args, refuse_on_ray, shard_args)
+                      model_label, progress_arg, shard_args)
+from .ray_options import ray_args, refuse_on_ray
 from .printing import file_row, print_json, print_rows, shard_rows
 
 

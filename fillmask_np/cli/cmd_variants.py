@@ -7,8 +7,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .options import (distinct_outputs, load, long_args, long_options, model_args, progress_arg, ray_args,
-                      refuse_on_ray, shard_args)
+from .options import distinct_outputs, load, long_args, long_options, model_args, progress_arg, shard_args
+from .ray_options import ray_args, refuse_on_ray
 from .printing import file_row, print_json, print_rows, shard_rows
 
 _DEFAULT_TARGET = "DMS_score"  # ProteinGym's measured fitness column

@@ -42,7 +42,7 @@ class CompareJob(Job):
     def open(self) -> Any:
         """The candidate, its tokenizer and the ``CompareSetup`` holding the reference, opened once per actor."""
         from ..runtime import open_model, pick_backend
-        from ..tasks.comparison import compare_setup
+        from ..tasks.paired_scoring import compare_setup
 
         o = self.options
         candidate, tokenizer = open_pair(self.model, self.tokenizer, self.backend, self.threads)
@@ -56,7 +56,7 @@ class CompareJob(Job):
 
     def score(self, opened: Any, block: list[Any]) -> dict[str, Any]:
         """``{"candidate", "reference", "paired"}``: the three totals' states of the block."""
-        from ..tasks.comparison import compare_samples
+        from ..tasks.paired_scoring import compare_samples
 
         candidate, tokenizer, setup = opened
         cand, ref, paired = compare_samples(candidate, setup, tokenizer, block,
@@ -93,7 +93,7 @@ def compare(data: Any, *, model: str | Path, reference: str | Path, tokenizer: s
     >>> report = compare("corpus.txt", model="int8/", reference="fp32/", workers=4)  # doctest: +SKIP
     """
     from ..runtime import open_model
-    from ..tasks.comparison import compare_report, compare_setup
+    from ..tasks.paired_scoring import compare_report, compare_setup
 
     require_ray()
     if masking.get("masks") is not None or masking.get("masking") == "hf" or (
