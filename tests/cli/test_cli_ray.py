@@ -16,10 +16,7 @@ pytestmark = [pytest.mark.cli, pytest.mark.skipif(ray_missing() is not None, rea
 
 def test_eval_on_a_local_ray_prints_the_one_process_report(capsys):
     argv = ["eval", "--model", str(GOLDEN / "models" / "roberta"), "--data", str(EVAL_TXT), "--seed", "5", "--json"]
-    assert main(argv) == 0
-    whole = json.loads(capsys.readouterr().out)
-    assert main([*argv, "--ray", "local", "--workers", "2", "--batch-size", "16"]) == 0
-    on_ray = json.loads(capsys.readouterr().out)
+    whole, on_ray = both_runs(capsys, argv, "--workers", "2", "--batch-size", "16")
     import ray
 
     assert not ray.is_initialized()  # the Ray this run started is stopped
@@ -31,10 +28,7 @@ def test_a_checkpoint_on_a_local_ray_is_the_one_process_run(capsys):
     # the NumPy backend is batch-invariant: bit for bit at any batch size (docs)
     argv = ["eval", "--model", str(GOLDEN / "models" / "bert"), "--backend", "numpy", "--data", str(EVAL_TXT),
             "--limit", "24", "--batch-size", "5", "--json"]
-    assert main(argv) == 0
-    whole = json.loads(capsys.readouterr().out)
-    assert main([*argv, "--ray", "local", "--workers", "1"]) == 0
-    on_ray = json.loads(capsys.readouterr().out)
+    whole, on_ray = both_runs(capsys, argv, "--workers", "1")
     assert ray_nodes(on_ray) == [24]
     assert on_ray == whole and whole["provenance"]["model"]["backend"] == "numpy"
 
@@ -42,12 +36,17 @@ def test_a_checkpoint_on_a_local_ray_is_the_one_process_run(capsys):
 def test_pppl_on_a_local_ray_prints_the_one_process_report(capsys):
     argv = ["pppl", "--model", str(GOLDEN / "models" / "bert"), "--data", str(EVAL_TXT), "--limit", "40",
             "--variant", "within_word_l2r", "--json"]
-    assert main(argv) == 0
-    whole = json.loads(capsys.readouterr().out)
-    assert main([*argv, "--ray", "local", "--workers", "2"]) == 0
-    on_ray = json.loads(capsys.readouterr().out)
+    whole, on_ray = both_runs(capsys, argv)
     assert ray_nodes(on_ray) == [40]
     assert on_ray == whole
+
+
+def both_runs(capsys, argv: list[str], *ray_options: str) -> tuple[dict, dict]:
+    """The JSON of ``argv`` run in one process, and with ``--ray local`` (2 workers unless ``ray_options`` say)."""
+    assert main(argv) == 0
+    whole = json.loads(capsys.readouterr().out)
+    assert main([*argv, "--ray", "local", *(ray_options or ("--workers", "2"))]) == 0
+    return whole, json.loads(capsys.readouterr().out)
 
 
 def ray_nodes(report: dict) -> list[int]:
@@ -61,10 +60,7 @@ def ray_nodes(report: dict) -> list[int]:
 def test_pairs_on_a_local_ray_prints_the_one_process_report(capsys):
     argv = ["pairs", "--model", str(GOLDEN / "models" / "bert"), "--data", str(GOLDEN / "text" / "minimal_pairs.jsonl"),
             "--group-field", "UID", "--json"]
-    assert main(argv) == 0
-    whole = json.loads(capsys.readouterr().out)
-    assert main([*argv, "--ray", "local", "--workers", "2"]) == 0
-    on_ray = json.loads(capsys.readouterr().out)
+    whole, on_ray = both_runs(capsys, argv)
     assert ray_nodes(on_ray) == [12]
     assert on_ray == whole
 
@@ -75,10 +71,7 @@ def test_variants_on_a_local_ray_prints_the_one_process_scores(capsys, tmp_path)
     table.write_text("mutant,DMS_score\nA2T,0.5\nR13T,-1.25\nA2T:R13T,2\nM1W,0.75\n", encoding="utf-8")
     argv = ["variants", "--model", str(GOLDEN / "models" / "esm"), "--sequence", wild, "--mutations", str(table),
             "--strategy", "masked-marginals", "--json"]
-    assert main(argv) == 0
-    whole = json.loads(capsys.readouterr().out)
-    assert main([*argv, "--ray", "local", "--workers", "2"]) == 0
-    on_ray = json.loads(capsys.readouterr().out)
+    whole, on_ray = both_runs(capsys, argv)
     assert ray_nodes(on_ray) == [4]
     assert on_ray["n_forward_rows"] == whole["n_forward_rows"]  # one block: the same rows
     assert on_ray == whole
@@ -88,9 +81,6 @@ def test_compare_on_a_local_ray_prints_the_one_process_report(capsys):
     bert = str(GOLDEN / "models" / "bert")
     argv = ["compare", "--model", bert, "--reference", bert, "--reference-backend", "numpy", "--data", str(EVAL_TXT),
             "--limit", "60", "--seed", "2", "--bootstrap", "300", "--json"]
-    assert main(argv) == 0
-    whole = json.loads(capsys.readouterr().out)
-    assert main([*argv, "--ray", "local", "--workers", "2"]) == 0
-    on_ray = json.loads(capsys.readouterr().out)
+    whole, on_ray = both_runs(capsys, argv)
     assert ray_nodes(on_ray) == [60]
     assert on_ray == whole
