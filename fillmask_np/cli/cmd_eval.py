@@ -64,12 +64,7 @@ def run(args: argparse.Namespace) -> int:
     distinct_outputs(("--tokens", args.tokens), ("--save-masks", args.save_masks), ("--html", args.html),
                      ("--partial", args.partial))
     if args.ray:
-        if long["long"] != "truncate":
-            from ..errors import FillMaskError
-
-            raise FillMaskError("--long window is not offered with --ray (its workers truncate); drop --long, or "
-                                "run without --ray")
-        report = _on_ray(args, options)
+        report = _on_ray(args, {**options, **long})
     else:
         report = evaluate(model, tokenizer, data, text_field=args.text_field, progress=args.progress, masks=manifest,
                           save_masks=args.save_masks, return_tokens=bool(args.tokens or args.html),

@@ -24,13 +24,14 @@ import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from ..config import MaskingConfig
 from ..errors import FillMaskError, InputFileError
 from ..limits import check_count
+from ..masking import check_long, windowing
 from ..metrics import TokenCollector, Totals
 from ..tasks import LOGITS_BUDGET, eval_config, eval_report
 from ..text import Progress, check_shard, non_empty
@@ -41,6 +42,7 @@ from .session import check_cpus, quiet_data, ray_session, require_ray
 from .streaming import run_blocks
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..masking import Windowing
     from ..report import EvalReport
     from ..runtime import Backend
 
@@ -82,10 +84,12 @@ class EvalJob(Job):
 
         model, tokenizer = opened
         options = self.options
+        config = MaskingConfig(**options["config"])
         collector = TokenCollector(keep_all=options["return_tokens"], worst=options["worst"],
                                    top5=options["return_top5"])
-        totals = score_samples(model, tokenizer, block, MaskingConfig(**options["config"]),
-                               logits_budget=options["logits_budget"], collector=collector)
+        plan = _windows(tokenizer, config, options["long"], options["stride"])
+        totals = score_samples(model, tokenizer, block, config, logits_budget=options["logits_budget"],
+                               collector=collector, plan=plan)
         return {"totals": totals.state(), "tokens": collector.columns() if options["return_tokens"] else None,
                 "worst": collector.worst_records(tokenizer) if options["worst"] else []}
 
@@ -95,6 +99,7 @@ def evaluate(data: Any, *, model: str | Path, tokenizer: str | Path | None = Non
              config: MaskingConfig | None = None, logits_budget: int = LOGITS_BUDGET, progress: bool | None = None,
              block_samples: int | None = None, return_tokens: bool = False, return_top5: bool = False,
              worst: int = 0, shard: tuple[int, int] | str | None = None, partial: str | Path | None = None,
+             long: Literal["truncate", "window"] = "truncate", stride: int | None = None,
              max_in_flight: int | None = None, **masking: Any) -> EvalReport:
     """Score a corpus on a Ray cluster: ``fillmask_np.evaluate``'s report, bit for bit, from ``workers`` actors.
 
@@ -111,7 +116,7 @@ def evaluate(data: Any, *, model: str | Path, tokenizer: str | Path | None = Non
             this call; ``"auto"``, ``"host:port"`` or ``"ray://host:port"``: that cluster (never stopped here).
         backend: ``"auto"``, ``"onnx"`` or ``"numpy"`` (``runtime.open_model``).
         config, **masking: the masking settings, as ``fillmask_np.evaluate`` (per-sample masking only).
-        logits_budget, return_tokens, return_top5, worst, shard: as ``fillmask_np.evaluate``.
+        logits_budget, return_tokens, return_top5, worst, shard, long, stride: as ``fillmask_np.evaluate``.
         progress: a progress bar of the samples merged (default: when stderr is a terminal).
         block_samples: samples per block a worker scores at once (default: 16 batches, ``evaluate``'s window).
         partial: write the run's partial file here (``data`` must be one file), for ``merge`` with other shards.
@@ -135,9 +140,11 @@ def evaluate(data: Any, *, model: str | Path, tokenizer: str | Path | None = Non
     if return_top5 and not return_tokens:
         raise FillMaskError("return_top5=True adds columns to the per-token records; pass return_tokens=True too")
     shard = check_shard(shard)
+    stride = check_long(long, stride)
     check_partial_data(data, partial)
     model_path, tok = worker_paths(model, tokenizer, backend)
     settings = driver_config(model_path, tok, backend, config, masking)
+    plan = _windows(load_tokenizer(model_path, tok), settings, long, stride)
     workers, cpus, size, window = run_sizes(workers, cpus_per_worker, block_samples or 16 * settings.batch_size,
                                             max_in_flight)
     if partial is not None:
@@ -147,7 +154,7 @@ def evaluate(data: Any, *, model: str | Path, tokenizer: str | Path | None = Non
         opened = (open_model(model_path, backend=backend), load_tokenizer(model_path, tok))
         partial = check_partial(partial, *opened, data)
     options = dict(config=settings.as_dict(), logits_budget=int(logits_budget), return_tokens=bool(return_tokens),
-                   return_top5=bool(return_top5), worst=worst)
+                   return_top5=bool(return_top5), worst=worst, long=long, stride=stride)
     job = EvalJob(str(model_path), None if tok is None else str(tok), backend, cpus, options)
     counts = {"n_samples": 0, "n_empty": 0}
     totals: Parts[Totals] = Parts(Totals.merge)
@@ -175,7 +182,7 @@ def evaluate(data: Any, *, model: str | Path, tokenizer: str | Path | None = Non
         raise FillMaskError(f"the Ray workers scored {merged.counts['n_samples']} samples of "
                             f"{counts['n_samples']}: a block was lost or scored twice; run again")
     merged.counts["n_empty"] = counts["n_empty"]
-    report = eval_report(merged, settings, shard=shard)
+    report = eval_report(merged, settings, shard=shard, plan=plan)
     if return_tokens:
         found = sorted_records(tokens)
         report.tokens = found if found is not None else TokenCollector(keep_all=True, worst=0,
@@ -187,6 +194,14 @@ def evaluate(data: Any, *, model: str | Path, tokenizer: str | Path | None = Non
 
         report.saved_partial = save_partial(partial, report, *opened, data, worst=worst)
     return report
+
+
+def _windows(tokenizer: Any, config: MaskingConfig, long: str, stride: int | None) -> Windowing | None:
+    """The windows of ``long="window"`` for ``config``'s resolved ``max_length``; None for ``long="truncate"``."""
+    if long != "window":
+        return None
+    assert config.max_length is not None  # resolved by eval_config
+    return windowing(tokenizer, config.max_length, stride)
 
 
 def _worst_first(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -51,7 +51,7 @@ def eval_config(model: MaskedLM, tokenizer: Tokenizer, config: MaskingConfig | N
 
 def score_samples(model: MaskedLM, tokenizer: Tokenizer, samples: Iterable[tuple[int, int, str]],
                   config: MaskingConfig, *, logits_budget: int = LOGITS_BUDGET,
-                  collector: TokenCollector | None = None) -> Totals:
+                  collector: TokenCollector | None = None, plan: Windowing | None = None) -> Totals:
     """Mask and score numbered samples as ``evaluate`` does: the totals of one block of a corpus.
 
     Args:
@@ -62,6 +62,7 @@ def score_samples(model: MaskedLM, tokenizer: Tokenizer, samples: Iterable[tuple
         logits_budget: as ``evaluate``.
         collector: keeps the block's per-token records and worst tokens (``evaluate``'s ``return_tokens`` /
             ``worst``), when given.
+        plan: the windows of ``long="window"`` (``masking.windowing``); None truncates, as ``evaluate``.
     Returns:
         the ``Totals`` of these samples (``counts["n_samples"]`` of them, no empty one).
 
@@ -77,7 +78,7 @@ def score_samples(model: MaskedLM, tokenizer: Tokenizer, samples: Iterable[tuple
             totals.counts["n_samples"] += 1
             yield sample
 
-    batches = sample_batches(tokenizer, counted(), config, counts=totals.counts, progress=False)
+    batches = sample_batches(tokenizer, counted(), config, counts=totals.counts, progress=False, plan=plan)
     collector = collector or TokenCollector(keep_all=False, worst=0)
     score_batches(model, tokenizer, batches, totals, collector, None, logits_budget=logits_budget)
     return totals

@@ -33,7 +33,6 @@ CLI_ROWS = [
     ("eval-window-with-hf-masking", ["eval", *BASE, "--long", "window", "--masking", "hf"], "--masking 'per_sample'"),
     ("eval-window-with-save-masks", ["eval", *BASE, "--long", "window", "--save-masks", "{tmp}/m.npz"],
      "use --long 'truncate' with masks files"),
-    ("eval-window-on-ray", ["eval", *BASE, "--long", "window", "--ray", "local"], "--long window is not offered"),
 ]
 
 

@@ -51,6 +51,13 @@ def test_eval_with_token_records_and_worst_tokens_is_the_one_process_run_bit_for
     assert_ray_record(report, window=4)
 
 
+def test_eval_of_long_samples_in_windows_is_the_one_process_run_bit_for_bit(cluster, golden):
+    options = dict(seed=1, limit=60, max_length=16, long="window", stride=6)
+    expected = fm.evaluate(*golden, EVAL_TXT, **options)
+    report = on_ray("evaluate", EVAL_TXT, cluster, block_samples=8, **options)
+    assert report.to_dict() == expected.to_dict() and report.settings["long"] == "window"
+
+
 def test_a_ray_shards_partial_merges_with_a_hand_made_shard_into_the_one_process_run(cluster, golden, tmp_path):
     expected = fm.pseudo_log_likelihood(*golden, EVAL_TXT, limit=90)
     fm.pseudo_log_likelihood(*golden, EVAL_TXT, limit=90, shard="1/2", partial=tmp_path / "by-hand.json")
