@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["score_pairs", "PairsJob"]
 
-BLOCK_PAIRS = 32  # default pairs per block (64 sentences)
+BLOCK_PAIRS = 8  # default pairs per block (16 sentences, every token of each a forward row)
 
 
 @dataclass(frozen=True)
