@@ -98,6 +98,24 @@ def test_variants_scores_and_correlation_are_the_one_process_runs_bit_for_bit(cl
     assert ours == theirs and report.spearman is not None and report.ray["samples"] == len(mutations)
 
 
+def test_a_ray_variants_shards_partial_merges_with_a_hand_made_shard(cluster, tmp_path):
+    import fillmask_np.distributed as fmd
+
+    esm = GOLDEN / "models" / "esm"
+    wild = (GOLDEN / "text" / "protein_eval.txt").read_text(encoding="utf-8").split("\n")[1]
+    mutations = [f"{wild[p]}{p + 1}{a}" for p in range(0, 30, 2) for a in "DEW" if a != wild[p]]
+    targets = [float(k % 7) for k in range(len(mutations))]
+    model = (fm.OnnxMaskedLM(esm / "model.onnx"), fm.Tokenizer.from_dir(esm))
+    expected = fm.score_variants(*model, wild, mutations, targets=targets)
+    fm.score_variants(*model, wild, mutations, targets=targets, shard="1/2", partial=tmp_path / "by-hand.json")
+    fmd.score_variants(wild, mutations, model=esm, targets=targets, shard="0/2", partial=tmp_path / "ray.json",
+                       block_mutations=5, address=cluster.address, progress=False)
+    merged = fm.merge([tmp_path / "ray.json", tmp_path / "by-hand.json"]).to_dict()
+    theirs = expected.to_dict()
+    assert merged.pop("n_forward_rows") >= theirs.pop("n_forward_rows")
+    assert merged == theirs
+
+
 def test_compare_with_its_bootstrap_interval_is_the_one_process_run_and_its_partial_merges(cluster, golden,
                                                                                           tmp_path):
     from fillmask_np.runtime import open_model
