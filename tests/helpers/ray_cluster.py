@@ -14,7 +14,6 @@ Nothing is stopped by name: never Ray's own stop command, which would hit other 
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import signal
 import socket
@@ -25,10 +24,9 @@ import time
 from pathlib import Path
 from typing import Callable, TypeVar
 
-__all__ = ["RayCluster", "RayHead", "RayNode", "alive", "driver_auth_mode", "free_port", "free_ports", "ray_missing",
+__all__ = ["RayCluster", "RayHead", "RayNode", "alive", "driver_auth_mode", "free_port", "ray_missing",
            "session_pids"]
 
-WORKER_PORTS = 200  # ports of a node's workers (actors, the driver, Ray Data's tasks): a free range of this many
 T = TypeVar("T")
 ATTEMPTS = 2  # a node that does not come up (a port taken meanwhile, an overloaded machine) is started again once
 
@@ -47,18 +45,11 @@ def driver_auth_mode() -> str:
 
     Ray 2.5x+ connects by explicit address without token auth unless ``RAY_AUTH_MODE=token``, and a local
     ``ray.init()`` sets ``RAY_AUTH_MODE=token`` in this process's environment for good (an earlier test that ran
-    ``--ray local`` does): a head started in the other mode accepts the connection but its tasks never return.
+    ``--ray local`` does): a head started in the other mode accepts the connection but its tasks never return. So
+    the mode is pinned: unset, it is set to ``disabled`` here for the rest of this process (Ray respects an explicit
+    mode), and a local ``ray.init()`` run after a cluster started (a test after a session-wide head) keeps it.
     """
-    return os.environ.get("RAY_AUTH_MODE", "disabled")
-
-
-def _bindable(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("", port))
-        except OSError:
-            return False
-    return True
+    return os.environ.setdefault("RAY_AUTH_MODE", "disabled")
 
 
 def free_port() -> int:
@@ -66,16 +57,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def free_ports(n: int) -> range:
-    """``n`` consecutive TCP ports nobody listens on now, below Linux's ephemeral range (32768-60999), so the
-    ports ``free_port`` and the kernel hand out cannot fall in it."""
-    for _ in range(200):  # above Ray's default worker ports (10002-19999), which another local Ray may use
-        base = random.randrange(20000, 32768 - n)
-        if all(_bindable(port) for port in range(base, base + n)):
-            return range(base, base + n)
-    raise RuntimeError(f"no {n} consecutive free ports in 20000-32767")
 
 
 def _listening(port: int) -> bool:
@@ -145,9 +126,9 @@ class RayNode:
         logs "Ray runtime started" (and port ``ready`` answers, if given); ``RuntimeError`` with its log if not."""
         temp_dir = Path(tempfile.mkdtemp(prefix="fmray"))  # short: Ray's socket paths must fit in 107 bytes
         log = temp_dir / f"{name}.log"
-        node_manager, workers = free_port(), free_ports(WORKER_PORTS)
+        node_manager = free_port()
         ports = [f"--node-manager-port={node_manager}", f"--object-manager-port={free_port()}",
-                 f"--min-worker-port={workers.start}", f"--max-worker-port={workers.stop - 1}",
+                 "--min-worker-port=0", "--max-worker-port=0",  # workers on ports the OS picks (not 10002-19999)
                  f"--dashboard-agent-listen-port={free_port()}", f"--dashboard-agent-grpc-port={free_port()}",
                  f"--runtime-env-agent-port={free_port()}", f"--metrics-export-port={free_port()}"]
         with log.open("wb") as out:
