@@ -39,14 +39,18 @@ class EsmLayer:
     heads: int
 
     def __call__(self, x: np.ndarray, bias: np.ndarray, rotary: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
-        """[B, L, H] -> [B, L, H]."""
-        h = self.attention_norm(x)
+        """[B, L, H] -> [B, L, H] float64: the residual stream is kept in float64 (it adds up every layer's
+        output; rounding it to float32 at each add was ESM-2's largest float32 error), the norms' outputs go
+        into the products in the weights' dtype."""
+        kind = self.output.weight.dtype
+        x = x.astype(np.float64, copy=False)
+        h = self.attention_norm(x).astype(kind, copy=False)
         q, k, v = (split_heads(p(h), self.heads) for p in self.qkv)  # [B, h, L, d]
         q = q * q.shape[-1] ** -0.5  # a Python float: applied in q's dtype
         if rotary is not None:
             q, k = rotate(q, *rotary), rotate(k, *rotary)
         x = x + self.output(merge_heads(attend(q, k, v, bias, 1.0)))
-        return x + self.ffn_out(gelu(self.ffn_in(self.ffn_norm(x))))
+        return x + self.ffn_out(gelu(self.ffn_in(self.ffn_norm(x).astype(kind, copy=False))))
 
 
 @dataclass(frozen=True)

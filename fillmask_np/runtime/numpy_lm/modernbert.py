@@ -42,14 +42,17 @@ class ModernBertLayer:
     kind: str
 
     def __call__(self, x: np.ndarray, bias: np.ndarray, rotary: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        """[B, L, H] -> [B, L, H]."""
+        """[B, L, H] -> [B, L, H] float64: the residual stream is kept in float64 (it adds up every layer's
+        output), the norms' outputs go into the products in the weights' dtype."""
         batch, length, width = x.shape
-        h = x if self.attention_norm is None else self.attention_norm(x)
+        kind = self.output.weight.dtype
+        x = x.astype(np.float64, copy=False)
+        h = (x if self.attention_norm is None else self.attention_norm(x)).astype(kind, copy=False)
         qkv = self.qkv(h).reshape(batch, length, 3, self.heads, width // self.heads)  # [B, L, 3, h, d]
         q, k, v = (qkv[:, :, i].transpose(0, 2, 1, 3) for i in range(3))  # [B, h, L, d]
         q, k = rotate(q, *rotary), rotate(k, *rotary)
         x = x + self.output(merge_heads(attend(q, k, v, bias, q.shape[-1] ** -0.5)))
-        hidden, gate = np.split(self.mlp_in(self.mlp_norm(x)), 2, axis=-1)  # [B, L, I] each
+        hidden, gate = np.split(self.mlp_in(self.mlp_norm(x).astype(kind, copy=False)), 2, axis=-1)  # [B, L, I] each
         return x + self.mlp_out(self.act(hidden) * gate)
 
 
