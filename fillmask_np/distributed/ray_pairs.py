@@ -74,8 +74,8 @@ def score_pairs(
         pairs: the path of a ``.jsonl``, ``.csv``, ``.tsv`` or ``.parquet`` file, or a list of ``(good, bad)``
             pairs or records (see ``text.iter_pairs``), read on the driver.
         model, tokenizer, workers, cpus_per_worker, address, backend: as ``pseudo_log_likelihood`` here.
-        variant, good_field, bad_field, group_field, special_tokens, max_length, token_budget, logits_budget,
-            limit, shard, long, stride: as ``fillmask_np.score_pairs``.
+        variant, good_field, bad_field, group_field, special_tokens: as ``fillmask_np.score_pairs``.
+        max_length, token_budget, logits_budget, limit, shard, long, stride: as ``fillmask_np.score_pairs``.
         progress: a progress bar of the pairs merged (default: when stderr is a terminal).
         partial: write the run's partial file here (``pairs`` must be one file), for ``merge``.
         block_pairs: pairs per block; max_in_flight: the most blocks out at once (default 2 x workers).

@@ -59,13 +59,14 @@ def score_variants(
     targets: Sequence[float] | np.ndarray | None = None, max_length: int | None = None,
     long: Literal["window", "truncate"] = "window", stride: int | None = None, token_budget: int = 8192,
     logits_budget: int = LOGITS_BUDGET, shard: tuple[int, int] | str | None = None,
-    partial: str | Path | None = None, progress: bool | None = None, block_mutations: int = BLOCK_MUTATIONS, max_in_flight: int | None = None,
+    partial: str | Path | None = None, progress: bool | None = None, block_mutations: int = BLOCK_MUTATIONS,
+    max_in_flight: int | None = None,
 ) -> VariantReport:
     """Score the mutations of one protein on a Ray cluster: ``fillmask_np.score_variants``'s report.
 
     Args:
-        wild_type, mutations, strategy, offset, targets, max_length, long, stride, token_budget, logits_budget,
-            shard, partial: as ``fillmask_np.score_variants``.
+        wild_type, mutations, strategy, offset, targets: as ``fillmask_np.score_variants``.
+        max_length, long, stride, token_budget, logits_budget, shard, partial: as ``fillmask_np.score_variants``.
         model, tokenizer, workers, cpus_per_worker, address, backend: as ``pseudo_log_likelihood`` here.
         progress: a progress bar of the mutations merged (default: when stderr is a terminal).
         block_mutations: mutations per block; max_in_flight: the most blocks out at once (default 2 x workers).
