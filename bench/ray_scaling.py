@@ -238,7 +238,7 @@ def main() -> int:
         "Method: " + " ".join(" ".join(__doc__.split("\n\n")[2:]).split()), "",
         f"Work: first {args.lines} lines of WikiText-2 test, splade-tiny ({args.export} export); {work}.", "",
         *rows, "",
-        f"Target >= 1.7x one process, a call's start-up included: {ratio:.2f}x, "
+        f"Target >= 1.7x one process, a call's start-up included: {ratio:.3f}x, "
         f"{'met' if ratio >= 1.7 else 'missed'}; with the cluster's start too: {one / (ray2 + start_cluster):.2f}x.",
         "", *setup, "",
         f"What it implies for N machines (Amdahl, S = {fixed:.1f} s fixed cost + {serial - fixed:.1f} s of the "
