@@ -92,13 +92,9 @@ def score_pairs(
     workers, cpus, size, window = run_sizes(workers, cpus_per_worker, block_pairs, max_in_flight,
                                             block_name="block_pairs")
     model_path, tok_path = worker_paths(model, tokenizer, backend)
-    opened, tok, max_length = check_pll_options(model_path, tok_path, backend, variant=variant,
-                                                special_tokens=special_tokens, max_length=max_length, long=long,
-                                                stride=stride)
-    if partial is not None:
-        from ..tasks.partials import check_partial
-
-        partial = check_partial(partial, opened, tok, pairs)
+    opened, tok, max_length, partial = check_pll_options(model_path, tok_path, backend, variant=variant,
+                                                         special_tokens=special_tokens, max_length=max_length,
+                                                         long=long, stride=stride, partial=partial, data=pairs)
     rows = iter_pairs(pairs, good_field=good_field, bad_field=bad_field, group_field=group_field)  # fields checked
     options = dict(variant=variant, special_tokens=special_tokens, max_length=max_length,
                    token_budget=check_count("token_budget", token_budget, hint="tokens scored per model call"),

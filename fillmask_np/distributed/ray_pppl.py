@@ -107,13 +107,9 @@ def pseudo_log_likelihood(
     check_partial_data(data, partial)
     workers, cpus, size, window = run_sizes(workers, cpus_per_worker, block_samples, max_in_flight)
     model_path, tok_path = worker_paths(model, tokenizer, backend)
-    opened, tok, max_length = check_pll_options(model_path, tok_path, backend, variant=variant,
-                                                special_tokens=special_tokens, max_length=max_length, long=long,
-                                                stride=stride)
-    if partial is not None:
-        from ..tasks.partials import check_partial
-
-        partial = check_partial(partial, opened, tok, data)
+    opened, tok, max_length, partial = check_pll_options(model_path, tok_path, backend, variant=variant,
+                                                         special_tokens=special_tokens, max_length=max_length,
+                                                         long=long, stride=stride, partial=partial, data=data)
     options = dict(variant=variant, special_tokens=special_tokens, max_length=max_length,
                    token_budget=check_count("token_budget", token_budget, hint="tokens scored per model call"),
                    logits_budget=check_count("logits_budget", logits_budget, hint="logits held at once"),
@@ -156,15 +152,19 @@ def pseudo_log_likelihood(
 
 
 def check_pll_options(model: Path, tokenizer: Path | None, backend: Backend, *, variant: str, special_tokens: str,
-                      max_length: int | None, long: str, stride: int | None) -> tuple[Any, Any, int]:
+                      max_length: int | None, long: str, stride: int | None, partial: Any = None,
+                      data: Any = None) -> tuple[Any, Any, int, Any]:
     """The PLL options checked on the driver before any work, as the one-process verbs check them: the model and
-    tokenizer opened and checked as a pair, ``max_length`` resolved, the windows of ``long="window"`` checked.
+    tokenizer opened and checked as a pair, ``max_length`` resolved, the windows of ``long="window"`` checked, the
+    partial file's path checked against the inputs.
 
     Args:
         model, tokenizer, backend: as the workers open them.
         variant, special_tokens, max_length, long, stride: as ``fillmask_np.pseudo_log_likelihood``.
+        partial: the partial file's path, or None; data: the input it must not be.
     Returns:
-        ``(model, tokenizer, max_length)``: the driver's opened model and tokenizer, and the resolved length.
+        ``(model, tokenizer, max_length, partial)``: the driver's opened model and tokenizer, the resolved length
+        and the checked partial path (None without one).
     """
     from ..runtime import check_max_length, check_pair, open_model
 
@@ -178,4 +178,8 @@ def check_pll_options(model: Path, tokenizer: Path | None, backend: Backend, *, 
     max_length = check_max_length(opened, tok, max_length)
     if long == "window":
         windowing(tok, max_length, stride)
-    return opened, tok, max_length
+    if partial is not None:
+        from ..tasks.partials import check_partial
+
+        partial = check_partial(partial, opened, tok, data)
+    return opened, tok, max_length, partial
