@@ -33,12 +33,13 @@ def test_a_checkpoint_on_a_local_ray_is_the_one_process_run(capsys):
     assert on_ray == whole and whole["provenance"]["model"]["backend"] == "numpy"
 
 
-def test_pppl_on_a_local_ray_prints_the_one_process_report(capsys):
-    argv = ["pppl", "--model", str(GOLDEN / "models" / "bert"), "--data", str(EVAL_TXT), "--limit", "40",
-            "--variant", "within_word_l2r", "--json"]
+@pytest.mark.parametrize("backend", ["onnx", "numpy"])  # the export and the checkpoint of one model folder
+def test_pppl_on_a_local_ray_prints_the_one_process_report(capsys, backend):
+    argv = ["pppl", "--model", str(GOLDEN / "models" / "bert"), "--backend", backend, "--data", str(EVAL_TXT),
+            "--limit", "40", "--variant", "within_word_l2r", "--json"]
     whole, on_ray = both_runs(capsys, argv)
     assert ray_nodes(on_ray) == [40]
-    assert on_ray == whole
+    assert on_ray == whole and whole["provenance"]["model"]["backend"] == backend
 
 
 def both_runs(capsys, argv: list[str], *ray_options: str) -> tuple[dict, dict]:
@@ -57,24 +58,26 @@ def ray_nodes(report: dict) -> list[int]:
     return [node["samples"] for node in record["nodes"]]
 
 
-def test_pairs_on_a_local_ray_prints_the_one_process_report(capsys):
-    argv = ["pairs", "--model", str(GOLDEN / "models" / "bert"), "--data", str(GOLDEN / "text" / "minimal_pairs.jsonl"),
-            "--group-field", "UID", "--json"]
+@pytest.mark.parametrize("backend", ["onnx", "numpy"])
+def test_pairs_on_a_local_ray_prints_the_one_process_report(capsys, backend):
+    argv = ["pairs", "--model", str(GOLDEN / "models" / "bert"), "--backend", backend, "--data",
+            str(GOLDEN / "text" / "minimal_pairs.jsonl"), "--group-field", "UID", "--json"]
     whole, on_ray = both_runs(capsys, argv)
     assert ray_nodes(on_ray) == [12]
-    assert on_ray == whole
+    assert on_ray == whole and whole["provenance"]["model"]["backend"] == backend
 
 
-def test_variants_on_a_local_ray_prints_the_one_process_scores(capsys, tmp_path):
+@pytest.mark.parametrize("backend", ["onnx", "numpy"])
+def test_variants_on_a_local_ray_prints_the_one_process_scores(capsys, tmp_path, backend):
     wild = (GOLDEN / "text" / "protein_eval.txt").read_text(encoding="utf-8").split("\n")[1]
     table = tmp_path / "dms.csv"
     table.write_text("mutant,DMS_score\nA2T,0.5\nR13T,-1.25\nA2T:R13T,2\nM1W,0.75\n", encoding="utf-8")
-    argv = ["variants", "--model", str(GOLDEN / "models" / "esm"), "--sequence", wild, "--mutations", str(table),
-            "--strategy", "masked-marginals", "--json"]
+    argv = ["variants", "--model", str(GOLDEN / "models" / "esm"), "--backend", backend, "--sequence", wild,
+            "--mutations", str(table), "--strategy", "masked-marginals", "--json"]
     whole, on_ray = both_runs(capsys, argv)
     assert ray_nodes(on_ray) == [4]
     assert on_ray["n_forward_rows"] == whole["n_forward_rows"]  # one block: the same rows
-    assert on_ray == whole
+    assert on_ray == whole and whole["provenance"]["model"]["backend"] == backend
 
 
 def test_compare_on_a_local_ray_prints_the_one_process_report(capsys):
