@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 import fillmask_np as fm
+from _kernels import OWN, WorkerPath, env_for
 from _measure import path_flops
 from _paths import EvaluatePath, FullLogitsPath, MaskedRowsPath, NumpyPath, PaddedEvalPath, TorchPath
 from _workload import REAL_DIR, bucketed_batches, n_batches_for, real_lines, real_samples, synthetic_batches
@@ -23,6 +24,7 @@ PATH_LABELS = {
     "masked": "fillmask_np optimized (fp32, masked-rows head)",
     "masked-int8": "fillmask_np optimized static int8",
     "numpy": "fillmask_np NumPy backend (HF checkpoint, masked-rows head)",
+    OWN: "fillmask_np NumPy backend, OpenBLAS's own kernels (subprocess without OPENBLAS_CORETYPE)",
     "evaluate": "fm.evaluate, length-bucketed (default export)",
     "padded": "same run padded to longest, file order",
     "evaluate-opt": "fm.evaluate, bucketed, optimized fp32",
@@ -59,6 +61,8 @@ def make_runner(kind: str, onnx: str | None, torch_model=None, real: dict | None
         return MaskedRowsPath(Path(onnx))
     if kind == "numpy":
         return NumpyPath(Path(onnx).parent)
+    if kind == OWN:  # the same NumpyPath in a worker subprocess on OpenBLAS's own kernel choice
+        return WorkerPath(Path(__file__).resolve().parent / "run.py", dict(kind="numpy", onnx=onnx), env_for(OWN))
     cls = PaddedEvalPath if kind == "padded" else EvaluatePath
     return cls(Path(onnx), real["tok"], real["lines"], seed=real["seed"], batch_size=real["batch_size"],
                max_length=MAX_LENGTH)
@@ -74,7 +78,7 @@ def synthetic_cases(model: str, cfg: dict, batch: int, seed: int, min_tokens: in
     lengths = [x for b in work for x in b.lengths]
     cases = []
     for path, (runner, onnx, why) in runners.items():
-        flops = path_flops(cfg, lengths, masked, onnx, path.startswith("masked") or path == "numpy")
+        flops = path_flops(cfg, lengths, masked, onnx, path.startswith(("masked", "numpy")))
         rss = dict(kind=path, model=model, onnx=onnx, batch=batch, n_batches=n, seed=seed)
         cases.append(Case("synthetic", model, f"{batch}x{LENGTH}", path, runner, work, tokens, flops, rss, why))
     return cases
@@ -105,8 +109,9 @@ def real_cases(cfg: dict, real: dict, runners: dict[str, tuple[Callable | None, 
 
 
 def child_runner(spec: dict) -> tuple[Callable, object]:
-    """Rebuild one case's runner and inputs from its ``rss`` spec (in a fresh process)."""
-    kind, torch_model = spec["kind"], None
+    """Rebuild one case's runner and inputs from its ``rss`` spec (in a fresh process; for ``numpy-own`` one
+    whose environment ``env_for`` made, so the NumPy path runs in it directly)."""
+    kind, torch_model = ("numpy" if spec["kind"] == OWN else spec["kind"]), None
     if kind == "torch":
         import torch
 

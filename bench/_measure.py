@@ -61,10 +61,12 @@ def peak_rss_mib() -> float:
 _LAUNCHER = "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:]).returncode)"
 
 
-def child_peak_rss(script: Path, spec: dict, timeout: float = 1800) -> tuple[float | None, str]:
-    """Run ``script --rss-child SPEC`` (one path alone, fresh interpreter); returns (peak RSS MiB, error)."""
+def child_peak_rss(script: Path, spec: dict, timeout: float = 1800,
+                   env: dict[str, str] | None = None) -> tuple[float | None, str]:
+    """Run ``script --rss-child SPEC`` (one path alone, fresh interpreter, in ``env`` when given); returns
+    (peak RSS MiB, error)."""
     argv = [sys.executable, "-c", _LAUNCHER, sys.executable, str(script), "--rss-child", json.dumps(spec)]
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env)
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith("PEAK_RSS_MIB "):
             return float(line.split()[1]), ""

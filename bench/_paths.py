@@ -21,6 +21,7 @@ class Outcome:
     nll: float  # summed NLL (nats) over the masked tokens, float64
     n_masked: int
     loss_s: float = 0.0  # seconds in fillmask_np's NumPy loss
+    seconds: float | None = None  # the run's wall time as a worker subprocess timed it (None: timed by the caller)
 
     @property
     def ce(self) -> float:
@@ -81,7 +82,10 @@ class NumpyPath(FullLogitsPath):
     the same ``masked_logits`` + ``fm.cross_entropy`` calls; its LM head runs on the masked rows only."""
 
     def __init__(self, path: Path) -> None:
+        from _kernels import blas_kernels
+
         self.model = fm.NumpyMaskedLM(path)
+        self.kernels = blas_kernels()  # the BLAS kernels this process runs (OPENBLAS_CORETYPE can force them)
 
 
 class EvaluatePath:

@@ -12,6 +12,7 @@ import torch
 
 import _cases
 import _models
+from _kernels import OWN
 from _workload import REAL_DIR, WIKI
 
 
@@ -80,7 +81,7 @@ def build_cases(args) -> tuple[list, dict]:
         weights, why_numpy = _checkpoint(name, model, args.seed, args.cache, extras)
         runners = {"torch": _runner("torch", None, torch_model=model), "full": _runner("full", onnx),
                    "masked": _runner("masked", opt, why_opt), "masked-int8": _runner("masked-int8", int8, why_int8),
-                   "numpy": _runner("numpy", weights, why_numpy)}
+                   "numpy": _runner("numpy", weights, why_numpy), OWN: _runner(OWN, weights, why_numpy)}
         _skip_note(extras, name, runners)
         cfg = _models.config_summary(name)
         for batch in args.batches:

@@ -16,6 +16,7 @@ SPEED_ROWS = (
     ("optimized int8", "fillmask_np optimized static int8", (4.5, 12.0)),
 )
 NUMPY = "fillmask_np NumPy backend (HF checkpoint, masked-rows head)"
+NUMPY_OWN = "fillmask_np NumPy backend, OpenBLAS's own kernels (subprocess without OPENBLAS_CORETYPE)"
 # (label, the other path, or None for PyTorch eager; targets for BERT-base and bert-mini, None: no target)
 NUMPY_ROWS = (
     ("NumPy backend vs ONNX Runtime default (fp32 export)", SPEED_ROWS[0][1], (1.0, 1.5)),
@@ -50,9 +51,18 @@ def _ratio_cell(rows: list[dict], model: str, path: str, target: float | None, b
     return f"{ratio:.2f}x ({'met' if ratio >= target else 'missed'}; target >= {target:g}x)"
 
 
-def _numpy_rss_cell(rows: list[dict], model: str, checkpoints: dict) -> str:
-    """The NumPy path's peak RSS against its checkpoint's size (model.safetensors), in MB (10^6 bytes)."""
-    row, size = _find(rows, "synthetic", model, NUMPY, SHAPE), checkpoints.get(model)
+def _kernel_set(rows: list[dict], path: str) -> str:
+    """How a NumPy path's label names its BLAS kernels, from its rows' ``kernels`` (``_kernels.blas_kernels``):
+    ' on Haswell kernels (OPENBLAS_CORETYPE=Haswell)'; '' (or "OpenBLAS's own kernels") when not recorded."""
+    seen = sorted({(r["kernels"]["arch"], r["kernels"]["how"]) for r in rows if r["path"] == path and r.get("kernels")})
+    if not seen:
+        return " on OpenBLAS's own kernels" if path == NUMPY_OWN else ""
+    return " on " + " / ".join(f"{arch} kernels ({how})" for arch, how in seen)
+
+
+def _numpy_rss_cell(rows: list[dict], model: str, checkpoints: dict, path: str = NUMPY) -> str:
+    """A NumPy path's peak RSS against its checkpoint's size (model.safetensors), in MB (10^6 bytes)."""
+    row, size = _find(rows, "synthetic", model, path, SHAPE), checkpoints.get(model)
     if row is None or not row.get("rss_mib") or not size:
         return "not measured"
     rss, ckpt = row["rss_mib"] * 2**20 / 1e6, size / 1e6
@@ -88,13 +98,22 @@ def summary(rows: list[dict], extras: dict) -> str:
         lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
     lines.append(f"| peak RSS, fillmask_np ONNX paths / PyTorch | {_rss_cell(rows, MODELS[0])} | "
                  f"{_rss_cell(rows, MODELS[1])} |")
-    if any(r["path"] == NUMPY for r in rows):
+    for path in (NUMPY, NUMPY_OWN):  # the NumPy backend on each BLAS kernel set the run measured
+        if not any(r["path"] == path for r in rows):
+            continue
+        kernels = _kernel_set(rows, path)
         for label, base_path, targets in NUMPY_ROWS:
-            cells = [_ratio_cell(rows, m, NUMPY, t, base_path) for m, t in zip(MODELS, targets)]
-            lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
+            cells = [_ratio_cell(rows, m, path, t, base_path) for m, t in zip(MODELS, targets)]
+            lines.append(f"| {label.replace('NumPy backend', 'NumPy backend' + kernels, 1)} | {cells[0]} | "
+                         f"{cells[1]} |")
         checkpoints = extras.get("checkpoints", {})
-        lines.append(f"| NumPy backend peak RSS vs checkpoint size | {_numpy_rss_cell(rows, MODELS[0], checkpoints)} "
-                     f"| {_numpy_rss_cell(rows, MODELS[1], checkpoints)} |")
+        lines.append(f"| NumPy backend{kernels} peak RSS vs checkpoint size | "
+                     f"{_numpy_rss_cell(rows, MODELS[0], checkpoints, path)} | "
+                     f"{_numpy_rss_cell(rows, MODELS[1], checkpoints, path)} |")
+    if any(r["path"] == NUMPY for r in rows) and any(r["path"] == NUMPY_OWN for r in rows):
+        cells = [_ratio_cell(rows, m, NUMPY_OWN, None, NUMPY) for m in MODELS]
+        lines.append(f"| NumPy backend{_kernel_set(rows, NUMPY_OWN)} / NumPy backend{_kernel_set(rows, NUMPY)} "
+                     f"speed | {cells[0]} | {cells[1]} |")
     peak = extras.get("peak_gflops")
     base_fp32 = _find(rows, "synthetic", "bert-base", SPEED_ROWS[0][1], SHAPE)
     if base_fp32 and peak:

@@ -5,7 +5,9 @@
     python bench/run.py --skip-base --rounds 3 --cache /tmp/fm-bench --out bench/RESULTS.md
 
 Dev-only (imports torch and transformers). Paths: PyTorch eager, ONNX Runtime on the default export, on the
-optimized one and its static int8 version, and the pure-NumPy backend on the model's Hugging Face checkpoint.
+optimized one and its static int8 version, and the pure-NumPy backend on the model's Hugging Face checkpoint,
+twice: on the BLAS kernels the environment configures, and in a worker subprocess without OPENBLAS_CORETYPE on
+OpenBLAS's own choice for the CPU (``_kernels.py``).
 Every path of a shape gets the same masked ids and labels; paths are
 timed round-robin over --rounds rounds (median and min-max); each path's peak RSS is measured in a fresh
 subprocess running that path alone. Exports and checkpoints are cached in --cache, never in the repository; only
@@ -28,6 +30,7 @@ ROOT = BENCH.parent
 sys.path[:0] = [str(BENCH), str(ROOT)]  # the checkout's fillmask_np, and the _*.py helpers
 
 import _cases  # noqa: E402
+import _kernels  # noqa: E402
 import _measure  # noqa: E402
 import _report  # noqa: E402
 from _paths import warm_up  # noqa: E402
@@ -50,7 +53,12 @@ METHOD = (
     "by `save_pretrained(safe_serialization=True)` (weights memory-mapped; batch-invariant float32: each sequence "
     "at its true length, one matrix product per sequence with BLAS on one thread, sequences of one length grouped, "
     "the groups in parallel on every CPU; the LM head in float64 on the masked rows only), the same "
-    "`masked_logits` and `fm.cross_entropy` calls."
+    "`masked_logits` and `fm.cross_entropy` calls. It is measured on two BLAS kernel sets in the same run: "
+    "in this process, on the kernels the environment configures (OPENBLAS_CORETYPE forces them where it is "
+    "set), and, in the round-robin too, in a worker subprocess started without OPENBLAS_CORETYPE, on OpenBLAS's "
+    "own choice for this CPU (the parent sends it each measurement's batches and waits idle; the worker's own "
+    "timer gives the seconds; its peak RSS subprocess runs without the variable too). Each NumPy row names "
+    "the kernels threadpoolctl reported where it ran."
 )
 
 
@@ -78,6 +86,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--settle", type=float, default=0.25, help="pause in seconds before each timing (default 0.25)")
     p.add_argument("--no-rss", action="store_true", help="skip the peak-RSS subprocesses")
     p.add_argument("--rss-child", help=argparse.SUPPRESS)  # internal: run one path alone, print its peak RSS
+    p.add_argument("--path-worker", help=argparse.SUPPRESS)  # internal: serve one path's runs (_kernels.serve)
     args = p.parse_args(argv)
     if args.rounds < 1:
         p.error("--rounds must be at least 1")
@@ -111,7 +120,7 @@ def measure(cases: list, rounds: int, settle: float) -> None:
         for c in live:
             time.sleep(settle)
             seconds, c.outcome = _measure.timed(lambda c=c: c.run(c.work))
-            c.seconds.append(seconds)
+            c.seconds.append(seconds if c.outcome.seconds is None else c.outcome.seconds)  # a worker's own timer
             c.loss_s.append(c.outcome.loss_s)
         log(f"round {r + 1}/{rounds} done")
 
@@ -124,12 +133,14 @@ def rows_of(cases: list, script: Path, with_rss: bool) -> list[dict]:
         if c.run is None:
             rows.append(dict(row, skipped=c.skipped))
             continue
-        rss, why = _measure.child_peak_rss(script, c.rss) if with_rss else (None, "")
+        env = _kernels.env_for(c.path)
+        rss, why = _measure.child_peak_rss(script, c.rss, env=env) if with_rss else (None, "")
         if with_rss:
             log(f"peak RSS {c.model} {c.shape} {c.path}: {why or f'{rss:.0f} MiB'}")
         loss = sorted(c.loss_s)[len(c.loss_s) // 2] if any(c.loss_s) else None
+        kernels = {"kernels": c.run.kernels} if hasattr(c.run, "kernels") else {}  # the NumPy paths' BLAS
         rows.append(dict(row, seconds=_measure.spread(c.seconds), tokens=c.tokens, flops=c.flops, rss_mib=rss,
-                         ce=c.outcome.ce, loss_s=loss))
+                         ce=c.outcome.ce, loss_s=loss, **kernels))
     return rows
 
 
@@ -159,12 +170,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.rss_child:
         rss_child(args.rss_child)
         return 0
+    if args.path_worker:
+        _kernels.serve(args.path_worker)
+        return 0
     load_start = os.getloadavg()[0]
     import _setup  # torch and transformers: only here, never in the fillmask_np RSS children
 
     cases, extras = _setup.build_cases(args)
     log(f"measuring {sum(c.run is not None for c in cases)} cases x {args.rounds} rounds ...")
-    measure(cases, args.rounds, args.settle)
+    try:
+        measure(cases, args.rounds, args.settle)
+    finally:
+        for c in cases:  # the worker subprocesses
+            if isinstance(c.run, _kernels.WorkerPath):
+                c.run.close()
     log("peak RSS subprocesses ..." if not args.no_rss else "peak RSS skipped (--no-rss)")
     rows = rows_of(cases, Path(__file__).resolve(), not args.no_rss)
     log("start-up times ...")

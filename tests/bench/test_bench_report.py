@@ -72,3 +72,56 @@ def test_the_docs_performance_page_table_is_the_one_in_results_md():
     if not perf_table.RESULTS.is_file():
         pytest.fail("bench/RESULTS.md is missing; run python bench/run.py")
     assert perf_table.main(["--check"]) == 0, "run python bench/perf_table.py --write"
+
+
+def _numpy_rows():
+    """bert-mini with ONNX Runtime default at 1 s and the NumPy backend on both kernel sets: 2 s and 1.6 s."""
+    default = summary.SPEED_ROWS[0][1]
+    haswell = dict(arch="Haswell", how="OPENBLAS_CORETYPE=Haswell", text="openblas Haswell kernels")
+    own = dict(arch="SkylakeX", how="OpenBLAS's own choice", text="openblas SkylakeX kernels")
+    return [_row("torch", "torch", 4.0, 10.0, 1000.0), _row(default, "fp32", 1.0, 10.0, 400.0),
+            dict(_row(summary.NUMPY, "fp32", 2.0, 10.0, 100.0), kernels=haswell),
+            dict(_row(summary.NUMPY_OWN, "fp32", 1.6, 10.0, 100.0), kernels=own)]
+
+
+def test_the_numpy_backend_rows_name_each_kernel_set_and_compare_them():
+    lines = summary.summary(_numpy_rows(), {"checkpoints": {"bert-mini": 45e6}}).splitlines()
+    assert ("| NumPy backend on Haswell kernels (OPENBLAS_CORETYPE=Haswell) vs ONNX Runtime default (fp32 export) "
+            "| not measured | 0.50x (missed; target >= 1.5x) |") in lines
+    assert ("| NumPy backend on SkylakeX kernels (OpenBLAS's own choice) vs ONNX Runtime default (fp32 export) "
+            "| not measured | 0.62x (missed; target >= 1.5x) |") in lines
+    assert ("| NumPy backend on SkylakeX kernels (OpenBLAS's own choice) / NumPy backend on Haswell kernels "
+            "(OPENBLAS_CORETYPE=Haswell) speed | not measured | 1.25x |") in lines
+    rss = [line for line in lines if "peak RSS vs checkpoint size" in line]
+    assert len(rss) == 2 and all("+60 MB (met" in line for line in rss)  # 100 MiB = 104.9 MB
+
+
+def test_without_the_second_kernel_set_the_numpy_rows_keep_their_labels():
+    rows = [dict(r, kernels=None) for r in _numpy_rows() if r["path"] != summary.NUMPY_OWN]
+    text = summary.summary(rows, {})
+    assert "| NumPy backend vs ONNX Runtime default (fp32 export) | not measured | 0.50x" in text
+    assert "own choice" not in text and " speed |" not in text
+
+
+def test_the_summary_names_the_numpy_paths_as_run_py_labels_them():
+    cases = importlib.import_module("_cases")  # by its name: its dataclass needs its module registered
+    assert cases.PATH_LABELS["numpy"] == summary.NUMPY and cases.PATH_LABELS["numpy-own"] == summary.NUMPY_OWN
+
+
+def test_the_own_kernels_worker_runs_the_same_batches_without_openblas_coretype(tmp_path):
+    from helpers.safetensors_files import tiny_bert
+
+    kernels, paths, workload = (importlib.import_module(name) for name in ("_kernels", "_paths", "_workload"))
+    tiny_bert(tmp_path, vocab=workload.VOCAB, positions=128)
+    env = kernels.env_for(kernels.OWN)
+    assert kernels.FORCED not in env and kernels.env_for("numpy") is None
+    batches = workload.synthetic_batches(2, 128, 2, 0)
+    here = paths.NumpyPath(tmp_path)(batches)
+    worker = kernels.WorkerPath(BENCH / "run.py", {"kind": "numpy", "onnx": str(tmp_path / "model.safetensors")}, env)
+    try:
+        there = worker(batches)
+    finally:
+        worker.close()
+    assert worker.kernels["how"] == "OpenBLAS's own choice" and worker.proc.returncode == 0
+    assert there.n_masked == here.n_masked == sum(b.n_masked for b in batches)
+    assert there.ce == pytest.approx(here.ce, rel=1e-5) and there.seconds > 0
