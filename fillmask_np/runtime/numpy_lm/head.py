@@ -4,14 +4,18 @@ run on the scored rows only, and the decoder weight tied to the word embeddings 
 The head computes in float64 whatever the model's precision (its logits are then rounded to it): the decoder's
 float32 dot products were the largest float32 error source against the float64 reference (measured on the
 nine golden families and splade-tiny, ``bench/float64_vs_torch.py``: a float32 head left the largest logit
-error up to 1.18x torch float32's, a float64 head at most 0.86x), and it runs on the scored rows only. The decoder weight stays as stored (memory-mapped): it is widened a chunk of
-vocabulary rows at a time (``chunks``, ``decode``), each chunk once for all the sequences of a batch; a
-sequence's product with a chunk has a shape fixed by the sequence and the chunk, so its logits are
-batch-invariant."""
+error up to 1.18x torch float32's, a float64 head at most 0.86x), and it runs on the scored rows only. The dense
+weight and the bias are widened to float64 once, at load. The decoder weight stays as stored (memory-mapped):
+it is widened a chunk of vocabulary rows at a time (``chunks``, ``decode``), each chunk once for all the
+sequences of a batch; a sequence's product with a chunk has a shape fixed by the sequence and the chunk, so its
+logits are batch-invariant. (Measured and not kept, bert-mini's head on one thread: a float64 copy of the decoder
+made once, 62.5 MB, was no faster, being read from memory on every call, twice the bytes of the float32 chunks
+widened in cache; the [m, E] @ [E, C] product order ran 0.92x the time with OpenBLAS's SkylakeX kernels but
+1.03x with the Haswell ones this project's reference environment forces.)"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -33,6 +37,15 @@ class MLMHead:
     norm: LayerNorm
     decoder: np.ndarray
     bias: np.ndarray | None
+    # float64 copies made once in __post_init__ (none where the weights are float64 already):
+    dense64: np.ndarray = field(init=False, repr=False, compare=False)  # [E, H]
+    bias64: np.ndarray | None = field(init=False, repr=False, compare=False)  # [V, 1]
+
+    def __post_init__(self) -> None:
+        """Widen the dense weight and the decoder's bias to float64 once, for every call."""
+        object.__setattr__(self, "dense64", np.asarray(self.dense.weight, dtype=np.float64))
+        object.__setattr__(self, "bias64", None if self.bias is None else
+                           np.asarray(self.bias, dtype=np.float64).reshape(-1, 1))
 
     @property
     def vocab_size(self) -> int:
@@ -41,8 +54,7 @@ class MLMHead:
 
     def transform(self, rows: np.ndarray) -> np.ndarray:
         """[M, H] hidden rows -> [M, E] float64: dense, activation and norm in float64."""
-        dense = self.dense.weight.astype(np.float64)  # [E, H]
-        hidden = rows.astype(np.float64) @ dense.T  # [M, H] @ [H, E] -> [M, E]
+        hidden = rows.astype(np.float64) @ self.dense64.T  # [M, H] @ [H, E] -> [M, E]
         if self.dense.bias is not None:
             hidden += self.dense.bias
         return self.norm(self.act(hidden))
@@ -56,7 +68,7 @@ class MLMHead:
         """Each sequence's [m, E] float64 ``transform`` rows -> its [C, m] float64 logits (transposed) on vocabulary
         ``part`` (one of ``chunks``), the chunk widened to float64 once for all of them."""
         weight = self.decoder[part].astype(np.float64)  # [C, E]
-        bias = None if self.bias is None else self.bias[part, None].astype(np.float64)  # [C, 1]
+        bias = None if self.bias64 is None else self.bias64[part]  # [C, 1]
         out = []
         for state in states:
             logits = weight @ state.T  # [C, E] @ [E, m] -> [C, m]: the chunk's rows as the product's long side
