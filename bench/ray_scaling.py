@@ -24,7 +24,8 @@ Paths, interleaved round-robin over --rounds rounds (median, min-max):
 * one process: ``fm.OnnxMaskedLM(path, threads=1)`` loaded and ``fm.pseudo_log_likelihood`` on the file;
 * Ray, 2 nodes x 1 CPU: ``fmd.pseudo_log_likelihood(path, workers=2, cpus_per_worker=1, address=HEAD,
   block_samples=B)`` on the running cluster (blocks of --block-samples samples, default 10, each sent to the actor
-  with the fewest out, so the nodes finish within about a block of each other); its time includes everything a
+  with the fewest out; the last 2 blocks' worth of samples goes out in blocks shrinking to one sample, so the nodes
+  finish within about a sample of each other); its time includes everything a
   call does (connect, actor pool start and model load on both nodes, the driver reading and numbering the samples,
   scoring, merging, disconnect).
 
@@ -140,8 +141,8 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=300, help="first N lines of wiki.test.raw (default 300)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--block-samples", type=int, default=10,
-                        help="samples per block sent to an actor (default 10: 30 blocks of 300 lines, so the two "
-                             "nodes finish within a block of each other)")
+                        help="samples per block sent to an actor (default 10; the last 2 blocks' worth is cut "
+                             "into blocks shrinking to one sample, so the two nodes finish together)")
     parser.add_argument("--export", choices=("optimized", "default"), default="optimized",
                         help="splade-tiny optimized by fm.optimize_model (default) or its shipped model.onnx")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/fillmask_np_ray_bench"),

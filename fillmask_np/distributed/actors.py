@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import InputFileError
 
@@ -66,6 +66,9 @@ class Job:
         backend: ``"auto"``, ``"onnx"`` or ``"numpy"``.
         threads: ONNX Runtime intra-op threads (the actor's CPUs).
         options: the verb's keyword options for its block function.
+
+    A subclass sets ``split_end = False`` when the items of a block share work (``variants``: the masked rows of a
+    position serve every mutation there), so the streaming driver does not cut the end of the run finer.
     """
 
     model: str
@@ -73,6 +76,7 @@ class Job:
     backend: str
     threads: int
     options: dict[str, Any] = field(default_factory=dict)
+    split_end: ClassVar[bool] = True  # False when a block's items share work: cutting the end finer adds work
 
     def open(self) -> Any:
         """Open the model(s) and tokenizer once per actor; ``score`` gets what this returns."""

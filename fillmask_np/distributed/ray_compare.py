@@ -26,7 +26,7 @@ from ..tasks import LOGITS_BUDGET
 from ..text import Progress, check_shard, non_empty
 from .actors import FAULT_ENV, Job, load_tokenizer, open_pair
 from .reading import source_texts
-from .runs import Parts, check_partial_data, chunks, run_sizes, worker_paths
+from .runs import Parts, check_partial_data, run_sizes, worker_paths
 from .session import check_cpus, quiet_data, ray_session, require_ray
 from .streaming import run_blocks
 
@@ -140,7 +140,7 @@ def compare(data: Any, *, model: str | Path, reference: str | Path, tokenizer: s
     with ray_session(address, num_cpus=workers * cpus) as ray, quiet_data(ray, progress=False):
         check_cpus(ray, cpus)
         with contextlib.closing(source_texts(ray, data, text_field=text_field)) as rows:
-            record = run_blocks(ray, chunks(non_empty(rows, counts, setup.config.limit, shard), size), job, merge,
+            record = run_blocks(ray, non_empty(rows, counts, setup.config.limit, shard), job, merge, block=size,
                                 workers=workers, cpus=cpus, window=window, exit_once=os.environ.get(FAULT_ENV))
     bar.close()
     cand, ref = (parts[side].merged() or Totals() for side in ("candidate", "reference"))

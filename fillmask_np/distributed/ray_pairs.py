@@ -24,7 +24,7 @@ from ..tasks import LOGITS_BUDGET
 from ..text import PairRow, Progress, check_shard, iter_pairs, shard_label
 from .actors import FAULT_ENV, Job
 from .ray_pppl import check_pll_options
-from .runs import Parts, check_partial_data, chunks, run_sizes, worker_paths
+from .runs import Parts, check_partial_data, run_sizes, worker_paths
 from .session import check_cpus, ray_session, require_ray
 from .streaming import run_blocks
 
@@ -115,7 +115,7 @@ def score_pairs(
     with ray_session(address, num_cpus=workers * cpus) as ray:
         check_cpus(ray, cpus)
         with contextlib.closing(_mine(rows, limit, shard, read)) as mine:
-            record = run_blocks(ray, chunks(mine, size), job, merge, workers=workers, cpus=cpus, window=window,
+            record = run_blocks(ray, mine, job, merge, block=size, workers=workers, cpus=cpus, window=window,
                                 exit_once=os.environ.get(FAULT_ENV))
     bar.close()
     i, n = shard or (0, 1)

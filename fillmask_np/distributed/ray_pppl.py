@@ -29,7 +29,7 @@ from ..tasks import LOGITS_BUDGET
 from ..text import Progress, check_shard, non_empty, shard_label
 from .actors import FAULT_ENV, Job, load_tokenizer
 from .reading import source_texts
-from .runs import Parts, check_partial_data, chunks, run_sizes, sorted_records, worker_paths
+from .runs import Parts, check_partial_data, run_sizes, sorted_records, worker_paths
 from .session import check_cpus, quiet_data, ray_session, require_ray
 from .streaming import run_blocks
 
@@ -132,7 +132,7 @@ def pseudo_log_likelihood(
     with ray_session(address, num_cpus=workers * cpus) as ray, quiet_data(ray, progress=False):
         check_cpus(ray, cpus)
         with contextlib.closing(source_texts(ray, data, text_field=text_field)) as rows:
-            record = run_blocks(ray, chunks(non_empty(rows, counts, limit, shard), size), job, merge,
+            record = run_blocks(ray, non_empty(rows, counts, limit, shard), job, merge, block=size,
                                 workers=workers, cpus=cpus, window=window, exit_once=os.environ.get(FAULT_ENV))
     bar.close()
     merged = totals.merged() or PLLTotals(return_tokens=False)

@@ -22,7 +22,7 @@ from ..report.variants_report import VariantReport
 from ..tasks import LOGITS_BUDGET
 from ..text import Progress, check_shard, shard_label
 from .actors import FAULT_ENV, Job, load_tokenizer
-from .runs import chunks, run_sizes, worker_paths
+from .runs import run_sizes, worker_paths
 from .session import check_cpus, ray_session, require_ray
 from .streaming import run_blocks
 
@@ -37,6 +37,8 @@ BLOCK_MUTATIONS = 256  # default mutations per block
 @dataclass(frozen=True)
 class VariantsJob(Job):
     """A block of ``(mutation index, mutation)`` of ``options["wild_type"]`` scored by ``tasks.score_variants``."""
+
+    split_end = False  # the mutations of a block share the wild type's rows (a position's, the wild type's PLL)
 
     def score(self, opened: Any, block: list[Any]) -> dict[str, Any]:
         """The block's variant partial: ``totals`` (index, score, mutation, forward_rows), ``extra`` and
@@ -125,7 +127,7 @@ def score_variants(
 
     with ray_session(address, num_cpus=workers * cpus) as ray:
         check_cpus(ray, cpus)
-        record = run_blocks(ray, chunks(chosen, size), job, merge, workers=workers, cpus=cpus, window=window,
+        record = run_blocks(ray, chosen, job, merge, block=size, workers=workers, cpus=cpus, window=window,
                             exit_once=os.environ.get(FAULT_ENV))
     bar.close()
     if record["samples"] != len(chosen) or sum(len(d["totals"]["index"]) for d in docs) != len(chosen):

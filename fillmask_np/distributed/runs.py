@@ -68,20 +68,39 @@ def run_sizes(workers: Any, cpus_per_worker: Any, block: Any, window: Any, *,
     return workers, cpus, block, window
 
 
-def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """``items`` in lists of ``size`` (the last one shorter), read lazily.
+def chunks(items: Iterable[T], size: int, *, tail: int = 0) -> Iterator[list[T]]:
+    """``items`` in lists of ``size``, read lazily; with ``tail`` > 0 the end is cut finer, so a pool of ``tail``
+    workers finishes together (guided self-scheduling, Polychronopoulos and Kuck 1987).
+
+    The chunker reads ``tail + 1`` blocks' items ahead, so when the items run out it holds the last ``r`` of them
+    (``tail x size <= r < (tail + 1) x size``, or all when there are fewer). These go out in blocks of
+    ``ceil(r / (2 x tail))`` items (at most ``size``), ``r`` recounted after each block: the last blocks shrink to
+    one item, so no worker waits a whole block for another. The cut depends on the items alone, never on timing,
+    so a run's blocks (and what a block's scoring shares, such as a position of ``variants``) are the same every run.
+
+    Args:
+        items: what the blocks hold, in order.
+        size: items per block before the end.
+        tail: the workers the end is balanced over; 0 cuts the end like the rest (the last block shorter).
+    Returns:
+        an iterator of non-empty lists whose concatenation is ``items``.
 
     >>> list(chunks(range(5), 2))
     [[0, 1], [2, 3], [4]]
+    >>> [len(b) for b in chunks(range(40), 10, tail=2)]
+    [10, 10, 5, 4, 3, 2, 2, 1, 1, 1, 1]
     """
-    block: list[T] = []
+    ahead = size * (tail + 1) if tail > 0 else size  # items held before a full block goes out
+    held: list[T] = []
     for item in items:
-        block.append(item)
-        if len(block) == size:
-            yield block
-            block = []
-    if block:
-        yield block
+        held.append(item)
+        if len(held) == ahead:
+            yield held[:size]
+            held = held[size:]
+    while held:
+        cut = min(size, -(-len(held) // (2 * tail))) if tail > 0 else size  # ceil(r / 2 tail), at most size
+        yield held[:cut]
+        held = held[cut:]
 
 
 def check_partial_data(data: Any, partial: Any) -> None:

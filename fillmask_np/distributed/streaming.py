@@ -1,10 +1,13 @@
 """The streaming driver every distributed verb runs on: blocks go to a pool of actors while the driver still reads,
 at most ``window`` blocks are in flight at once, and each result is merged as it arrives, in whatever order.
 
-* Work: ``blocks`` is a lazy iterator of blocks (lists of numbered samples, pairs, mutations: whatever the verb's
-  job scores). The driver pulls the next block only when fewer than ``window`` are out, so it holds at most
-  ``window`` blocks (in flight, or returned and about to be merged: a result is merged before the next block is
-  read) whatever the corpus size: the bound of its memory beyond the report itself.
+* Work: ``items`` is a lazy iterator of what the verb's job scores (numbered samples, pairs, mutations), cut into
+  blocks by ``runs.chunks`` with the end balanced over the workers: the last blocks shrink to one item, so the
+  nodes finish together (not for a job whose ``split_end`` is False, as variants', whose blocks share work). The
+  driver pulls the next block only when fewer than ``window`` are out, so it holds at most ``window`` blocks (in
+  flight, or returned and about to be merged: a result is merged before the next block is read) plus the
+  chunker's read-ahead of ``workers + 1`` blocks' items, whatever the corpus size: the bound of its memory beyond
+  the report itself.
 * Actors: ``workers`` ``BlockWorker`` actors, each opening the verb's model(s) once; a block goes to the actor with
   the fewest blocks out. They run with ``max_restarts=-1`` and ``max_task_retries=-1`` (Ray's actor fault tolerance:
   an actor whose process dies is restarted, its constructor re-run, and the blocks it had are re-run on it), so a
@@ -21,21 +24,24 @@ from typing import Any, Callable, Iterable
 
 from .actors import BlockWorker, Job
 from .failures import worker_failure
+from .runs import chunks
 
 __all__ = ["run_blocks", "RESTARTS"]
 
 RESTARTS = -1  # max_restarts and max_task_retries of the actors: without limit (Ray's -1)
 
 
-def run_blocks(ray: Any, blocks: Iterable[list[Any]], job: Job, merge: Callable[[dict[str, Any]], None], *,
-               workers: int, cpus: int, window: int, exit_once: str | None = None) -> dict[str, Any]:
-    """Score every block of ``blocks`` on a pool of actors, merging each result as it arrives.
+def run_blocks(ray: Any, items: Iterable[Any], job: Job, merge: Callable[[dict[str, Any]], None], *,
+               block: int, workers: int, cpus: int, window: int, exit_once: str | None = None) -> dict[str, Any]:
+    """Score ``items`` in blocks on a pool of actors, merging each block's result as it arrives.
 
     Args:
         ray: the connected ``ray`` module.
-        blocks: a lazy iterator of blocks (read only as blocks are sent).
+        items: a lazy iterator of what the job scores (read only as blocks are sent).
         job: what the actors open and how they score a block (``actors.Job``).
         merge: called once per block with the actor's result (``BlockWorker.score``), in arrival order.
+        block: items per block (the last blocks smaller, ``runs.chunks`` with ``tail=workers``, unless the job's
+            ``split_end`` is False).
         workers: actors in the pool.
         cpus: CPUs of each actor.
         window: the most blocks out at once (sent and not yet merged).
@@ -51,15 +57,15 @@ def run_blocks(ray: Any, blocks: Iterable[list[Any]], job: Job, merge: Callable[
     samples: Counter[str] = Counter()
     counted: Counter[str] = Counter()
     peak = 0
-    source = iter(blocks)
+    source = chunks(items, block, tail=workers if job.split_end else 0)
     try:
         while True:
             while len(out) < window:
-                block = next(source, None)
-                if block is None:
+                part = next(source, None)
+                if part is None:
                     break
                 chosen = load.index(min(load))
-                out[actors[chosen].score.remote(block)] = chosen
+                out[actors[chosen].score.remote(part)] = chosen
                 load[chosen] += 1
                 peak = max(peak, len(out))
             if not out:
