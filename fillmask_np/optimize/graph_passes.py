@@ -42,11 +42,14 @@ def attention_check(original: Any, final: Path, *, seed: int, fused: bool) -> tu
     return None, result
 
 
-def rewritten_graph(onnx: Any, src_file: Path, logits: str, *, fuse: bool, heads: int,
-               hidden: int) -> tuple[Any, Any, dict[str, int], dict[str, Any]]:
+def rewritten_graph(onnx: Any, src_file: Path, logits: str, *, fuse: bool, heads: int, hidden: int,
+                    unpadded: bool = False, max_length: int | None = None
+                    ) -> tuple[Any, Any, dict[str, int], dict[str, Any]]:
     """The float32 rewrite of ``src_file``: (model, head cut, fusions, the report's NaN-guard and attention fields).
 
-    ``heads``, ``hidden``: attention heads and width from config.json, or 0 to leave the attention unfused."""
+    ``heads``, ``hidden``: attention heads and width from config.json, or 0 to leave the attention unfused;
+    ``unpadded``: split off an unpadded branch without the attention's mask bias (``unpadded_branch``), proven on
+    masks up to ``max_length`` positions."""
     from .attention_fusion import fuse_attention
     from .attention_rows import gather_last_attention
     from .graph_head import HeadCut, find_head, gather_head
@@ -63,6 +66,12 @@ def rewritten_graph(onnx: Any, src_file: Path, logits: str, *, fuse: bool, heads
     cut = find_head(model, logits)
     model = gather_head(model, logits, cut)
     model, moved, stops = gather_last_attention(model, hidden) if attention else (model, [], [])
+    branched = False
+    if attention and unpadded:
+        from .unpadded_branch import branch_unpadded
+
+        model, branched = branch_unpadded(model, max_length)
     point = ", ".join([repr(x) for x in stops] + ["the last attention's queries"]) if moved else cut.point
     cut = HeadCut(point, cut.nodes, dict(Counter(cut.ops) + Counter(moved)), cut.stopped_at)
-    return model, cut, fusions, dict(nan_guards_dropped=guards, attention_fused=attention, attention_rows=bool(moved))
+    return model, cut, fusions, dict(nan_guards_dropped=guards, attention_fused=attention, attention_rows=bool(moved),
+                                   unpadded_branch=branched)

@@ -46,6 +46,7 @@ class OptimizeReport:
     attention_fused: int = 0  # attention cores written as one MultiHeadAttention node each
     attention_rows: bool = False  # the last attention layer runs for the masked queries only
     attention_note: str | None = None  # why the attention was left unfused, when the check refused the fused graph
+    unpadded_branch: bool = False  # an If runs batches without padding without the attention's mask bias
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,6 +63,8 @@ class OptimizeReport:
         if self.attention_fused or self.attention_note:
             rows = "; the last layer on the masked queries only" if self.attention_rows else ""
             lines.append(f"attention       {self.attention_note or f'{self.attention_fused} MultiHeadAttention{rows}'}")
+        if self.unpadded_branch:
+            lines.append("unpadded        a batch without padding skips the attention mask (an all-zero bias there)")
         if self.fp32_max_abs_diff is not None:
             shapes = ", ".join(f"{b}x{n}" for b, n in self.check_shapes)
             lines.append(f"check           max abs logit difference {self.fp32_max_abs_diff:.2e} at "

@@ -9,6 +9,8 @@
    Runtime ``MultiHeadAttention`` node (``attention_fusion``; heads from config.json), and the last layer is run
    for the masked queries only (``attention_rows``). On the golden models the logits stay bit-identical; where
    the check finds a fused model off, the unfused graph is written instead (``attention_note``).
+   Float32: where the fused attention's mask bias is proven zero without padding, a batch without padding runs
+   it without the bias, under ``If`` nodes (``unpadded_branch``; bit-identical logits).
 3. Fusions (``fuse``): onnxruntime.transformers' BERT fusions. ONNX Runtime's own session
    optimizer produces the same fused graph at load time, so they do not speed up float32 models;
    ``"auto"`` leaves them out and keeps the file in standard ONNX ops.
@@ -156,7 +158,7 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["st
         raise ModelError(f"{str(src_file)!r} is optimized already (it has a masked_positions input)")
     heads, hidden = attention_shape(original.config)
     model, cut, fusions, extra = rewritten_graph(onnx, src_file, original.output_name, fuse=do_fuse, heads=heads,
-                                            hidden=hidden)
+                                                 hidden=hidden, unpadded=mode is None, max_length=original.max_length)
     report = OptimizeReport(src=str(src_file), dst=str(dst_file), gather_point=cut.point, head_ops=cut.ops,
                             head_stop=cut.stopped_at, fused=do_fuse, fusions=fusions, fuse_reason=reason,
                             int8=mode is not None, quantization=mode, batch_invariant=mode != "dynamic", **extra)
@@ -169,6 +171,7 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["st
                                                         hidden=0)
                 report.gather_point, report.head_ops, report.head_stop = cut.point, cut.ops, cut.stopped_at
                 report.attention_fused, report.attention_rows = 0, False
+                report.unpadded_branch = False
                 report.attention_note = f"fused attention {off}: left unfused"
                 shutil.rmtree(final.parent)
                 final = _save(onnx, model, final, src_file.parent)
