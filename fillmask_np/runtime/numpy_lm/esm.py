@@ -18,7 +18,6 @@ from .checkpoint import Checkpoint
 from .head import MLMHead, decoder_bias, decoder_weight
 from .hparams import hp_bool, hp_choice, hp_float, hp_int
 from .layers import LayerNorm, Linear, embed, load_linear, load_norm, load_qkv
-from .network import AllPositions
 from .special import gelu
 
 __all__ = ["EsmNetwork", "load_esm"]
@@ -52,9 +51,33 @@ class EsmLayer:
         x = x + self.output(merge_heads(attend(q, k, v, bias, 1.0)))
         return x + self.ffn_out(gelu(self.ffn_in(self.ffn_norm(x).astype(kind, copy=False))))
 
+    def at(self, x: np.ndarray, bias: np.ndarray, rotary: tuple[np.ndarray, np.ndarray] | None, batch: np.ndarray,
+           position: np.ndarray) -> np.ndarray:
+        """The layer's output at rows (``batch[i]``, ``position[i]``) only -> [M, H] float64: keys and values on
+        every position, the queries, output projection and feed-forward block on those rows, a sequence at a time
+        (a product over the rows of several sequences would make a row's bits depend on the others)."""
+        out = np.empty((len(batch), x.shape[-1]), dtype=np.float64)  # [M, H]
+        for b in np.unique(batch):
+            mine = np.flatnonzero(batch == b)
+            out[mine] = self._at(x[b].astype(np.float64, copy=False), bias[b], rotary, position[mine])
+        return out
+
+    def _at(self, x: np.ndarray, bias: np.ndarray, rotary: tuple[np.ndarray, np.ndarray] | None,
+            position: np.ndarray) -> np.ndarray:
+        """``at`` on one sequence: [L, H] float64 states, its [1, 1, L] bias, [m] positions -> [m, H]."""
+        kind = self.output.weight.dtype
+        h = self.attention_norm(x).astype(kind, copy=False)  # [L, H]
+        k, v = (split_heads(p(h)[None], self.heads)[0] for p in self.qkv[1:])  # [h, L, d]
+        q = split_heads(self.qkv[0](h[position])[None], self.heads)[0]  # [h, m, d]
+        q = q * q.shape[-1] ** -0.5
+        if rotary is not None:
+            q, k = rotate(q, rotary[0][position], rotary[1][position]), rotate(k, *rotary)
+        y = x[position] + self.output(merge_heads(attend(q, k, v, bias, 1.0)[None])[0])  # [m, H]
+        return y + self.ffn_out(gelu(self.ffn_in(self.ffn_norm(y).astype(kind, copy=False))))
+
 
 @dataclass(frozen=True)
-class EsmNetwork(AllPositions):
+class EsmNetwork:
     """ESM's embeddings, layers, final norm and MLM head."""
 
     words: np.ndarray
@@ -70,6 +93,24 @@ class EsmNetwork(AllPositions):
 
     def hidden(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray | None) -> np.ndarray:
         """[B, L] ids and mask -> [B, L, H] last hidden states."""
+        x, bias, rotary = self._embed(ids, mask)
+        for layer in self.layers:
+            x = layer(x, bias, rotary)
+        return self.norm_after(x)
+
+    def hidden_at(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray | None, batch: np.ndarray,
+                  position: np.ndarray) -> np.ndarray:
+        """The last hidden states at rows (``batch[i]``, ``position[i]``) only -> [M, H]: the last layer runs its
+        queries, output projection and feed-forward block on those rows alone."""
+        x, bias, rotary = self._embed(ids, mask)
+        for layer in self.layers[:-1]:
+            x = layer(x, bias, rotary)
+        rows = self.layers[-1].at(x, bias, rotary, batch, position) if self.layers else x[batch, position]
+        return self.norm_after(rows)
+
+    def _embed(self, ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                 tuple[np.ndarray, np.ndarray] | None]:
+        """[B, L] ids and mask -> ([B, L, H] embeddings, [B, 1, 1, L] attention bias, rotary tables or None)."""
         x = embed(self.words, ids, "input id")  # [B, L, H]
         if self.mask_token_id is not None:
             masked = ids == self.mask_token_id  # [B, L]
@@ -84,10 +125,7 @@ class EsmNetwork(AllPositions):
         x = x * mask[:, :, None].astype(np.float32)
         rotary = (None if self.inv_freq is None  # [L, d] each
                   else rotary_tables(self.inv_freq, ids.shape[1], dtype=x.dtype))
-        bias = padding_bias(mask)
-        for layer in self.layers:
-            x = layer(x, bias, rotary)
-        return self.norm_after(x)
+        return x, padding_bias(mask), rotary
 
 
 def load_esm(ckpt: Checkpoint, config: dict[str, Any], model_type: str) -> EsmNetwork:

@@ -118,7 +118,7 @@ class NumpyMaskedLM:
     def masked_logits(self, input_ids: np.ndarray, attention_mask: np.ndarray, token_type_ids: np.ndarray | None,
                       positions: np.ndarray, *, pad_token_id: int = 0) -> np.ndarray:
         """Logits at ``positions`` only: each sequence's encoder at its true length, the LM head on its scored
-        rows (and, for the BERT-like families, the last layer's position-wise part too: its queries, output
+        rows (and, for the BERT-like families and ESM-2, the last layer's position-wise part too: its queries, output
         projection and feed-forward block).
 
         A row's logits depend only on its sequence and the positions scored in it, never on the other

@@ -1,5 +1,6 @@
 """What a family's forward pass provides (``Network``), and ``hidden_at`` for families whose every layer runs
-on every position (``AllPositions``); BERT's network runs its last layer on the scored rows alone instead."""
+on every position (``AllPositions``); BERT's and ESM-2's networks run their last layer on the scored rows alone
+instead."""
 
 from __future__ import annotations
 
