@@ -192,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
                   command=("python bench/run.py " + shlex.join(sys.argv[1:] if argv is None else argv)).strip(),
                   machine=_measure.machine_info(), peak_gflops=_measure.PEAK_GFLOPS,
                   method=METHOD.format(peak=_measure.PEAK_GFLOPS, settle=args.settle))
+    own = next((c.run.kernels for c in cases if isinstance(c.run, _kernels.WorkerPath)), None)
+    if own:  # the second NumPy kernel set, beside numpy_blas (this process's)
+        extras["machine"]["numpy_blas_worker"] = own["text"]
     extras["real_note"] = _setup.real_note(rows, args, extras.get("real_lengths"))
     extras["warnings"] = warnings(args, load_start)
     text = _report.render(rows, extras)
