@@ -56,7 +56,8 @@ def _parse_one(text: Any, k: int, sequence: str, offset: int) -> tuple[Mutation,
         if match is None:
             raise DataError(f"mutation {text!r}: {part!r} is not a substitution like 'A24P' (wild-type residue, "
                             f"position, mutant residue)")
-        wild, number, mutant = match.group(1), int(match.group(2)), match.group(3)
+        wild, digits, mutant = match.groups()
+        number = int(digits)
         index = number - offset
         if not 0 <= index < len(sequence):
             raise DataError(f"mutation {text!r}: position {number} is outside the {len(sequence)}-residue sequence "
@@ -65,7 +66,7 @@ def _parse_one(text: Any, k: int, sequence: str, offset: int) -> tuple[Mutation,
         if sequence[index] != wild:
             raise DataError(f"mutation {text!r}: the wild type has {sequence[index]!r} at position {number}, not "
                             f"{wild!r}; check the sequence, the position or {option_name('offset')}")
-        if any(m.position == index for m in parsed):
+        if parsed and any(m.position == index for m in parsed):
             raise DataError(f"mutation {text!r} changes position {number} twice; give each position once")
         parsed.append(Mutation(wild, index, mutant))
     return tuple(parsed)
