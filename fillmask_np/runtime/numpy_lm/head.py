@@ -8,10 +8,11 @@ error up to 1.18x torch float32's, a float64 head at most 0.86x), and it runs on
 weight and the bias are widened to float64 once, at load. The decoder weight stays as stored (memory-mapped):
 it is widened a chunk of vocabulary rows at a time (``chunks``, ``decode``), each chunk once for all the
 sequences of a batch; a sequence's product with a chunk has a shape fixed by the sequence and the chunk, so its
-logits are batch-invariant. (Measured and not kept, bert-mini's head on one thread: a float64 copy of the decoder
-made once, 62.5 MB, was no faster, being read from memory on every call, twice the bytes of the float32 chunks
-widened in cache; the [m, E] @ [E, C] product order ran 0.92x the time with OpenBLAS's SkylakeX kernels but
-1.03x with the Haswell ones this project's reference environment forces.)"""
+logits are batch-invariant. The product runs states first, [m, E] @ [E, C]: bert-mini's head on one thread took
+0.8x the time of the chunk-first [C, E] @ [E, m] with OpenBLAS's AVX-512 (SkylakeX) kernels, the same with its
+AVX2 (Haswell) ones (``bench/blas_shapes.py`` gives the chunk-first figure). A float64 copy of the decoder made
+once (bert-mini: 62.5 MB) was measured no faster and not kept: it is read from memory on every call, twice the
+bytes of the float32 chunks widened in cache."""
 
 from __future__ import annotations
 
@@ -39,13 +40,12 @@ class MLMHead:
     bias: np.ndarray | None
     # float64 copies made once in __post_init__ (none where the weights are float64 already):
     dense64: np.ndarray = field(init=False, repr=False, compare=False)  # [E, H]
-    bias64: np.ndarray | None = field(init=False, repr=False, compare=False)  # [V, 1]
+    bias64: np.ndarray | None = field(init=False, repr=False, compare=False)  # [V]
 
     def __post_init__(self) -> None:
         """Widen the dense weight and the decoder's bias to float64 once, for every call."""
         object.__setattr__(self, "dense64", np.asarray(self.dense.weight, dtype=np.float64))
-        object.__setattr__(self, "bias64", None if self.bias is None else
-                           np.asarray(self.bias, dtype=np.float64).reshape(-1, 1))
+        object.__setattr__(self, "bias64", None if self.bias is None else np.asarray(self.bias, dtype=np.float64))
 
     @property
     def vocab_size(self) -> int:
@@ -65,13 +65,13 @@ class MLMHead:
         return [slice(start, min(start + size, self.vocab_size)) for start in range(0, self.vocab_size, size)]
 
     def decode(self, states: list[np.ndarray], part: slice) -> list[np.ndarray]:
-        """Each sequence's [m, E] float64 ``transform`` rows -> its [C, m] float64 logits (transposed) on vocabulary
-        ``part`` (one of ``chunks``), the chunk widened to float64 once for all of them."""
+        """Each sequence's [m, E] float64 ``transform`` rows -> its [m, C] float64 logits on vocabulary ``part``
+        (one of ``chunks``), the chunk widened to float64 once for all of them."""
         weight = self.decoder[part].astype(np.float64)  # [C, E]
-        bias = None if self.bias64 is None else self.bias64[part]  # [C, 1]
+        bias = None if self.bias64 is None else self.bias64[part]  # [C]
         out = []
         for state in states:
-            logits = weight @ state.T  # [C, E] @ [E, m] -> [C, m]: the chunk's rows as the product's long side
+            logits = state @ weight.T  # [m, E] @ [E, C] -> [m, C]
             if bias is not None:
                 logits += bias
             out.append(logits)
@@ -80,7 +80,7 @@ class MLMHead:
     def __call__(self, rows: np.ndarray) -> np.ndarray:
         """[M, H] hidden rows -> [M, V] logits in the rows' dtype (computed in float64)."""
         state = self.transform(rows)  # [M, E]
-        return np.concatenate([self.decode([state], part)[0] for part in self.chunks()]).T.astype(rows.dtype)
+        return np.concatenate([self.decode([state], part)[0] for part in self.chunks()], axis=1).astype(rows.dtype)
 
 
 def decoder_weight(ckpt: Checkpoint, config: dict[str, Any], name: str, embeddings: np.ndarray) -> np.ndarray:

@@ -163,7 +163,7 @@ class NumpyMaskedLM:
 
         def run(i: int) -> None:
             for (_, rows, source), logits in zip(states, head.decode([state for state, _, _ in states], parts[i])):
-                out[rows, parts[i]] = logits.T[source]  # [C, m] -> [r, C] in out's dtype
+                out[rows, parts[i]] = logits[source]  # [m, C] -> [r, C] in out's dtype
 
         each_sequence(run, range(len(parts)), workers=self.threads)
 
