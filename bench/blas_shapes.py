@@ -32,7 +32,7 @@ SHAPES = (
     ("BERT-base feed-forward in", 128, 768, 3072, np.float32),
     ("BERT-base feed-forward out", 128, 3072, 768, np.float32),
     ("BERT-base feed-forward in, 8 sequences as one product", 1024, 768, 3072, np.float32),
-    ("bert-mini LM head: decoder chunk x a sequence's 19 masked rows (float64)", 512, 256, 19, np.float64),
+    ("bert-mini LM head: a sequence's 19 masked rows x a decoder chunk (float64)", 19, 256, 512, np.float64),
 )
 
 

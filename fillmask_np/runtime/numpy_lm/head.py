@@ -10,7 +10,7 @@ it is widened a chunk of vocabulary rows at a time (``chunks``, ``decode``), eac
 sequences of a batch; a sequence's product with a chunk has a shape fixed by the sequence and the chunk, so its
 logits are batch-invariant. The product runs states first, [m, E] @ [E, C]: bert-mini's head on one thread took
 0.8x the time of the chunk-first [C, E] @ [E, m] with OpenBLAS's AVX-512 (SkylakeX) kernels, the same with its
-AVX2 (Haswell) ones (``bench/blas_shapes.py`` gives the chunk-first figure). A float64 copy of the decoder made
+AVX2 (Haswell) ones (``bench/blas_shapes.py`` times the product). A float64 copy of the decoder made
 once (bert-mini: 62.5 MB) was measured no faster and not kept: it is read from memory on every call, twice the
 bytes of the float32 chunks widened in cache."""
 
