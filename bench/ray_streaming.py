@@ -10,8 +10,8 @@ lines, until the size is reached. Each size runs in its own fresh process (its `
 max_length=8, seed=0)`` (a short ``max_length`` keeps the 100 MB run to minutes: the driver still reads, numbers
 and sends every line, the actors tokenize every line whole). It reports the driver's peak RSS
 (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) after importing and starting Ray, and after the run; the bound on
-blocks out (``max_in_flight``, 2 x workers) and the peak the driver had; and the files and bytes in the spill
-directory afterwards. The smallest corpus's report is checked equal (``to_dict()``) to ``fm.evaluate`` run in the
+blocks out (``max_in_flight``: the workers, one block per actor) and the peak the driver had; and the files and
+bytes in the spill directory afterwards. The smallest corpus's report is checked equal (``to_dict()``) to ``fm.evaluate`` run in the
 same process afterwards, or the script exits 1.
 
 What grows with the corpus on the driver is the report itself: one per-sample row (a few Python numbers) per

@@ -1,9 +1,14 @@
 """The Ray workers: ``BlockWorker``, the actor of the streaming driver (``streaming.run_blocks``), which opens a verb's
 ``Job`` once and scores each block sent to it.
 
-``FAULT_ENV`` is a fault-injection hook for tests: when the driver's environment sets it to a file path, the
-actor that first creates that file exits its process (``os._exit(1)``) on its second block, so a test can
-kill a worker mid-run without killing anything by name.
+Two fault-injection hooks for tests, read from the driver's environment, so a test can kill a worker mid-run
+without killing anything by name:
+
+* ``FAULT_ENV``, a file path: the actor that first creates that file exits its process (``os._exit(1)``) on its
+  second block;
+* ``POISON_ENV``, an item's corpus index ``k``: an actor exits whenever its block holds the item ``(k, ...)``
+  (every verb's items are tuples that start with their index), as a block that runs its worker out of memory
+  would, every time.
 """
 
 from __future__ import annotations
@@ -18,9 +23,10 @@ from ..errors import InputFileError
 if TYPE_CHECKING:  # pragma: no cover
     from ..tokenization import Tokenizer
 
-__all__ = ["FAULT_ENV", "BlockWorker", "Job", "load_tokenizer", "open_pair"]
+__all__ = ["FAULT_ENV", "POISON_ENV", "BlockWorker", "Job", "load_tokenizer", "open_pair"]
 
 FAULT_ENV = "FILLMASK_NP_RAY_EXIT_ONCE"
+POISON_ENV = "FILLMASK_NP_RAY_EXIT_ON_ITEM"
 
 
 def load_tokenizer(model: str | Path, tokenizer: str | Path | None) -> Tokenizer:
@@ -107,12 +113,14 @@ class BlockWorker:
     Args:
         job: the verb's ``Job``.
         exit_once: the ``FAULT_ENV`` hook's file, or None.
+        poison: the ``POISON_ENV`` hook's item index, or None.
     """
 
-    def __init__(self, job: Job, exit_once: str | None = None) -> None:
+    def __init__(self, job: Job, exit_once: str | None = None, poison: str | None = None) -> None:
         self.job = job
         self.opened = job.open()
         self.exit_once = exit_once
+        self.poison = poison
         self.calls = 0
 
     def score(self, block: list[Any]) -> dict[str, Any]:
@@ -129,6 +137,8 @@ class BlockWorker:
         self.calls += 1
         if self.exit_once is not None and self.calls == 2 and _claim(self.exit_once):
             os._exit(1)  # the FAULT_ENV hook: this process dies with a block in flight
+        if self.poison is not None and any(str(item[0]) == self.poison for item in block):
+            os._exit(1)  # the POISON_ENV hook: this block kills every process that scores it
         partial = self.job.score(self.opened, block)
         return {"partial": partial, "samples": len(block), "node_id": ray.get_runtime_context().get_node_id(),
                 "pid": os.getpid()}

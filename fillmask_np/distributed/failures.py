@@ -44,12 +44,14 @@ def worker_error_line(text: str) -> tuple[str, str] | None:
     return (found[-1][0], found[-1][1].strip()) if found else None
 
 
-def worker_failure(exc: BaseException, *, model: str) -> FillMaskError:
+def worker_failure(exc: BaseException, *, model: str, block: str | None = None, tries: int = 1) -> FillMaskError:
     """The one-line error to raise on the driver for a Ray run that failed with ``exc``.
 
     Args:
         exc: what Ray raised (a ``RayTaskError``, ``ActorDiedError``, ``UserCodeException``, ...).
         model: the model's path, named in the message.
+        block: the block that failed, as the message names it (``"items 11-20 of the run"``), or None.
+        tries: how many times the block ran before Ray gave up on it (its process died each time).
     Returns:
         the worker's ``FillMaskError`` class (a ``ModelError`` when the worker's error was not one of ours) with a
         one-line message naming the model and the worker's error.
@@ -65,8 +67,9 @@ def worker_failure(exc: BaseException, *, model: str) -> FillMaskError:
         if isinstance(kind, type) and issubclass(kind, FillMaskError):
             return kind(f"{prefix}: {message[:300]}")
     if {type(e).__name__ for e in chain} & _DIED and not lines:
-        return ModelError(f"{prefix}: its process died (out of memory, a crash, or killed more often than Ray "
-                          f"retries); see logs/worker-*.err in the Ray session directory")
+        what = "its process died" if block is None else f"the process scoring {block} died {tries} times"
+        return ModelError(f"{prefix}: {what} (out of memory, a crash, or killed); see logs/worker-*.err in the "
+                          f"Ray session directory, and score those items alone to find the cause")
     name, message = lines[0] if lines else (type(chain[-1]).__name__, first_line(chain[-1], 200))
     return ModelError(f"{prefix}: {name.rpartition('.')[2]}: {message[:300]}; see logs/worker-*.err in the Ray "
                       f"session directory")

@@ -12,7 +12,6 @@ A reference given as torch logits (``reference.npz``) needs its masks file: not 
 from __future__ import annotations
 
 import contextlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +23,7 @@ from ..metrics import PairedTotals, Thresholds, Totals
 from ..report import CompareReport
 from ..tasks import LOGITS_BUDGET
 from ..text import Progress, check_shard, non_empty
-from .actors import FAULT_ENV, Job, load_tokenizer, open_pair
+from .actors import Job, load_tokenizer, open_pair
 from .reading import source_texts
 from .runs import Parts, check_partial_data, run_sizes, worker_paths
 from .session import check_cpus, quiet_data, ray_session, require_ray
@@ -141,7 +140,7 @@ def compare(data: Any, *, model: str | Path, reference: str | Path, tokenizer: s
         check_cpus(ray, cpus)
         with contextlib.closing(source_texts(ray, data, text_field=text_field)) as rows:
             record = run_blocks(ray, non_empty(rows, counts, setup.config.limit, shard), job, merge, block=size,
-                                workers=workers, cpus=cpus, window=window, exit_once=os.environ.get(FAULT_ENV))
+                                workers=workers, cpus=cpus, window=window)
     bar.close()
     cand, ref = (parts[side].merged() or Totals() for side in ("candidate", "reference"))
     if cand.counts["n_samples"] != counts["n_samples"]:

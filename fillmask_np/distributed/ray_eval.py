@@ -21,7 +21,6 @@ stops the run with the worker's error as one ``FillMaskError`` line.
 from __future__ import annotations
 
 import contextlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -35,7 +34,7 @@ from ..masking import check_long, windowing
 from ..metrics import TokenCollector, Totals
 from ..tasks import LOGITS_BUDGET, eval_config, eval_report
 from ..text import Progress, check_shard, non_empty
-from .actors import FAULT_ENV, Job, load_tokenizer
+from .actors import Job, load_tokenizer
 from .reading import source_texts
 from .runs import Parts, check_partial_data, run_sizes, sorted_records, worker_paths
 from .session import check_cpus, quiet_data, ray_session, require_ray
@@ -120,7 +119,8 @@ def evaluate(data: Any, *, model: str | Path, tokenizer: str | Path | None = Non
         progress: a progress bar of the samples merged (default: when stderr is a terminal).
         block_samples: samples per block a worker scores at once (default: 16 batches, ``evaluate``'s window).
         partial: write the run's partial file here (``data`` must be one file), for ``merge`` with other shards.
-        max_in_flight: the most blocks out at once (default 2 x workers): the driver's memory bound.
+        max_in_flight: the most blocks out at once (default and most: workers, one block per actor): the
+            driver's memory bound.
     Returns:
         an ``EvalReport`` equal to ``fillmask_np.evaluate``'s on the same samples (``to_dict()`` included);
         ``report.ray`` records the nodes that scored blocks (with their sample counts), the bound and its peak.
@@ -175,7 +175,7 @@ def evaluate(data: Any, *, model: str | Path, tokenizer: str | Path | None = Non
         check_cpus(ray, cpus)
         with contextlib.closing(source_texts(ray, data, text_field=text_field)) as rows:
             record = run_blocks(ray, non_empty(rows, counts, settings.limit, shard), job, merge, block=size,
-                                workers=workers, cpus=cpus, window=window, exit_once=os.environ.get(FAULT_ENV))
+                                workers=workers, cpus=cpus, window=window)
     bar.close()
     merged = totals.merged() or Totals()
     if merged.counts["n_samples"] != counts["n_samples"]:

@@ -10,7 +10,6 @@ on its two sentences alone, so the ``PairTotals.merge`` of the blocks gives the 
 from __future__ import annotations
 
 import contextlib
-import os
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -22,7 +21,7 @@ from ..metrics import PairTotals
 from ..report import PairsReport
 from ..tasks import LOGITS_BUDGET
 from ..text import PairRow, Progress, check_shard, iter_pairs, shard_label
-from .actors import FAULT_ENV, Job
+from .actors import Job
 from .ray_pppl import check_pll_options
 from .runs import Parts, check_partial_data, run_sizes, worker_paths
 from .session import check_cpus, ray_session, require_ray
@@ -78,7 +77,8 @@ def score_pairs(
         max_length, token_budget, logits_budget, limit, shard, long, stride: as ``fillmask_np.score_pairs``.
         progress: a progress bar of the pairs merged (default: when stderr is a terminal).
         partial: write the run's partial file here (``pairs`` must be one file), for ``merge``.
-        block_pairs: pairs per block; max_in_flight: the most blocks out at once (default 2 x workers).
+        block_pairs: pairs per block; max_in_flight: the most blocks out at once (default and most: workers, one
+            block per actor).
     Returns:
         a ``PairsReport`` equal to the one-process run's; ``report.ray`` records the nodes that scored blocks
         (``samples``: pairs), the in-flight bound and its peak.
@@ -115,8 +115,7 @@ def score_pairs(
     with ray_session(address, num_cpus=workers * cpus) as ray:
         check_cpus(ray, cpus)
         with contextlib.closing(_mine(rows, limit, shard, read)) as mine:
-            record = run_blocks(ray, mine, job, merge, block=size, workers=workers, cpus=cpus, window=window,
-                                exit_once=os.environ.get(FAULT_ENV))
+            record = run_blocks(ray, mine, job, merge, block=size, workers=workers, cpus=cpus, window=window)
     bar.close()
     i, n = shard or (0, 1)
     if read[0] and not record["samples"]:

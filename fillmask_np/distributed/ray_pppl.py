@@ -12,7 +12,6 @@ and per-token records included.
 from __future__ import annotations
 
 import contextlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -27,7 +26,7 @@ from ..metrics import PLLTotals, warn_unknown
 from ..report import PLLReport
 from ..tasks import LOGITS_BUDGET
 from ..text import Progress, check_shard, non_empty, shard_label
-from .actors import FAULT_ENV, Job, load_tokenizer
+from .actors import Job, load_tokenizer
 from .reading import source_texts
 from .runs import Parts, check_partial_data, run_sizes, sorted_records, worker_paths
 from .session import check_cpus, quiet_data, ray_session, require_ray
@@ -94,7 +93,8 @@ def pseudo_log_likelihood(
             as ``fillmask_np.pseudo_log_likelihood``.
         progress: a progress bar of the samples merged (default: when stderr is a terminal).
         partial: write the run's partial file here (``data`` must be one file), for ``merge`` with other shards.
-        block_samples: samples per block; max_in_flight: the most blocks out at once (default 2 x workers).
+        block_samples: samples per block; max_in_flight: the most blocks out at once (default and most: workers,
+            one block per actor).
     Returns:
         a ``PLLReport`` equal to the one-process run's; ``report.ray`` records the nodes that scored blocks (with
         their sample counts), the in-flight bound and its peak.
@@ -133,7 +133,7 @@ def pseudo_log_likelihood(
         check_cpus(ray, cpus)
         with contextlib.closing(source_texts(ray, data, text_field=text_field)) as rows:
             record = run_blocks(ray, non_empty(rows, counts, limit, shard), job, merge, block=size,
-                                workers=workers, cpus=cpus, window=window, exit_once=os.environ.get(FAULT_ENV))
+                                workers=workers, cpus=cpus, window=window)
     bar.close()
     merged = totals.merged() or PLLTotals(return_tokens=False)
     if merged.counts["n_samples"] != counts["n_samples"]:

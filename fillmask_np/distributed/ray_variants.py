@@ -9,7 +9,6 @@ batched with it, so the scores do not change).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Sequence
@@ -21,7 +20,7 @@ from ..limits import check_count
 from ..report.variants_report import VariantReport
 from ..tasks import LOGITS_BUDGET
 from ..text import Progress, check_shard, shard_label
-from .actors import FAULT_ENV, Job, load_tokenizer
+from .actors import Job, load_tokenizer
 from .runs import run_sizes, worker_paths
 from .session import check_cpus, ray_session, require_ray
 from .streaming import run_blocks
@@ -71,7 +70,8 @@ def score_variants(
         max_length, long, stride, token_budget, logits_budget, shard, partial: as ``fillmask_np.score_variants``.
         model, tokenizer, workers, cpus_per_worker, address, backend: as ``pseudo_log_likelihood`` here.
         progress: a progress bar of the mutations merged (default: when stderr is a terminal).
-        block_mutations: mutations per block; max_in_flight: the most blocks out at once (default 2 x workers).
+        block_mutations: mutations per block; max_in_flight: the most blocks out at once (default and most:
+            workers, one block per actor).
     Returns:
         a ``VariantReport``: every field the one-process run's, bit for bit, but ``n_forward_rows`` (the rows the
         actors ran: a position or window shared by two blocks runs in each); ``report.ray`` records the nodes
@@ -127,8 +127,7 @@ def score_variants(
 
     with ray_session(address, num_cpus=workers * cpus) as ray:
         check_cpus(ray, cpus)
-        record = run_blocks(ray, chosen, job, merge, block=size, workers=workers, cpus=cpus, window=window,
-                            exit_once=os.environ.get(FAULT_ENV))
+        record = run_blocks(ray, chosen, job, merge, block=size, workers=workers, cpus=cpus, window=window)
     bar.close()
     if record["samples"] != len(chosen) or sum(len(d["totals"]["index"]) for d in docs) != len(chosen):
         raise FillMaskError(f"the Ray workers scored {record['samples']} mutations of {len(chosen)}: a block was "

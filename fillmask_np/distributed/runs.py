@@ -50,8 +50,8 @@ def worker_paths(model: Any, tokenizer: Any, backend: Backend) -> tuple[Path, Pa
 
 def run_sizes(workers: Any, cpus_per_worker: Any, block: Any, window: Any, *,
               block_name: str = "block_samples") -> tuple[int, int, int, int]:
-    """``(workers, cpus_per_worker, block, window)`` checked: positive integers; ``window`` None is twice the
-    workers (one block scoring and one waiting per actor).
+    """``(workers, cpus_per_worker, block, window)`` checked: positive integers; ``window`` None is the workers
+    (each actor scores one block at a time).
 
     Args:
         workers, cpus_per_worker: the pool.
@@ -64,7 +64,7 @@ def run_sizes(workers: Any, cpus_per_worker: Any, block: Any, window: Any, *,
     workers = check_count("workers", workers)
     cpus = check_count("cpus_per_worker", cpus_per_worker)
     block = check_count(block_name, block)
-    window = check_count("max_in_flight", 2 * workers if window is None else window, hint="blocks out at once")
+    window = check_count("max_in_flight", workers if window is None else window, hint="blocks out at once")
     return workers, cpus, block, window
 
 

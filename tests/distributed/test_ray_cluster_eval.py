@@ -82,6 +82,22 @@ def test_an_actor_killed_mid_run_changes_nothing(cluster, golden, tmp_path, monk
     assert report.to_dict() == expected.to_dict()
 
 
+def test_a_block_that_kills_every_worker_that_scores_it_stops_the_run_in_one_line(cluster, monkeypatch):
+    from fillmask_np.distributed.actors import POISON_ENV
+    from fillmask_np.distributed.streaming import RETRIES
+
+    monkeypatch.setenv(POISON_ENV, "5")  # every process given sample 5 dies, as if out of memory
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # retried RETRIES times, then an error, not a hang
+        run = pool.submit(ray_evaluate, EVAL_TXT, cluster, seed=0, block_samples=4)
+        with pytest.raises(fm.ModelError) as caught:
+            run.result(timeout=180)
+    message = str(caught.value)
+    assert "\n" not in message and time.monotonic() - start < 180
+    assert message.startswith(f"a Ray worker scoring with model {str(BERT)!r} failed: the process scoring items "
+                              f"5-8 of the run died {RETRIES + 1} times")  # samples 4-7: the second block
+
+
 def test_a_worker_that_cannot_load_the_model_is_one_error_line(cluster, tmp_path, monkeypatch):
     import shutil
 
