@@ -46,9 +46,10 @@ def load_tokenizer(model: str | Path, tokenizer: str | Path | None) -> Tokenizer
         if path.is_dir():
             return Tokenizer.from_dir(path)
         return Tokenizer.from_wordpiece(path) if path.name == "vocab.txt" else Tokenizer.from_file(path)
-    model = Path(model)
+    from ..runtime import resolve_model
+
     try:
-        return Tokenizer.from_dir(model if model.is_dir() else model.parent)
+        return Tokenizer.from_dir(resolve_model(Path(model)).tokenizer_dir)  # beside it; a Hub repo's onnx/: above
     except InputFileError as exc:
         raise InputFileError(f"no tokenizer beside {str(model)!r}; pass tokenizer='tokenizer.json'") from exc
 

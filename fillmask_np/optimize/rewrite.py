@@ -39,7 +39,7 @@ from typing import Any, Literal
 
 from ..config import validate_seed
 from ..errors import FillMaskError, FillMaskWarning, InputFileError, ModelError
-from ..runtime import pick_backend
+from ..runtime import pick_backend, resolve_model
 from ..text import check_input_file
 from .graph_passes import attention_check, attention_shape, rewritten_graph
 from .outputs import output_model_path, publish
@@ -63,6 +63,8 @@ def _require_onnx() -> ModuleType:
 def _paths(src: str | Path, dst: str | Path) -> tuple[Path, Path]:
     """The input model file and the output model file, both checked before any work (see ``outputs``)."""
     src = Path(src) if isinstance(src, (str, Path)) else src
+    if isinstance(src, Path) and src.is_dir():  # a Hub repo clone's onnx/model.onnx when it has no model.onnx
+        src = resolve_model(src, backend="onnx").path
     if isinstance(src, Path) and src.is_dir() and pick_backend(src) == "numpy":
         raise InputFileError(f"{str(src)!r} is a Hugging Face checkpoint directory (no model.onnx); optimize rewrites "
                              f"an ONNX export: export one first (optimum-cli export onnx --model {src} --task "
@@ -147,12 +149,13 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["st
     seed = validate_seed(seed)
     mode = _quantization(int8, calibration)
     src_file, dst_file = _paths(src, dst)
+    side = resolve_model(src_file, backend="onnx").tokenizer_dir  # config and tokenizer: beside, or a repo's top
     do_fuse, reason = _decide_fuse(fuse)
     text = None
     if mode == "static":
         from .calibration import calibration_text
 
-        text = calibration_text(calibration, src_file.parent, samples=calibration_samples)
+        text = calibration_text(calibration, side, samples=calibration_samples)
     original = OnnxMaskedLM(src_file, logits_output=logits_output)
     if original.gathers_positions:
         raise ModelError(f"{str(src_file)!r} is optimized already (it has a masked_positions input)")
@@ -163,7 +166,7 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["st
                             head_stop=cut.stopped_at, fused=do_fuse, fusions=fusions, fuse_reason=reason,
                             int8=mode is not None, quantization=mode, batch_invariant=mode != "dynamic", **extra)
     with tempfile.TemporaryDirectory(prefix="fillmask_np_optimize_") as tmp:
-        final = _save(onnx, model, Path(tmp) / "fp32" / dst_file.name, src_file.parent)
+        final = _save(onnx, model, Path(tmp) / "fp32" / dst_file.name, side)
         if check:
             off, result = attention_check(original, final, seed=seed, fused=bool(report.attention_fused))
             if off:  # the unfused graph instead
@@ -174,7 +177,7 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["st
                 report.unpadded_branch = False
                 report.attention_note = f"fused attention {off}: left unfused"
                 shutil.rmtree(final.parent)
-                final = _save(onnx, model, final, src_file.parent)
+                final = _save(onnx, model, final, side)
                 result = compare(original, OnnxMaskedLM(final, logits_output=original.output_name), seed=seed)
             if not result.max_abs_diff <= FP32_TOLERANCE:
                 raise ModelError(f"the rewritten model differs from the original by {result.max_abs_diff:.3g} at "
@@ -183,7 +186,7 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["st
             report.top1_agreement, report.ce_rel_change = result.top1_agreement, result.ce_rel_change
             report.n_checked, report.check_shapes = result.n_rows, list(result.shapes)
         if mode is not None:
-            final = _quantize(onnx, model, final, Path(tmp) / "int8" / dst_file.name, src_file.parent, report,
+            final = _quantize(onnx, model, final, Path(tmp) / "int8" / dst_file.name, side, report,
                               text=text, seed=seed, progress=progress)
             if check:
                 result = compare(original, OnnxMaskedLM(final, logits_output=original.output_name), seed=seed)
@@ -196,7 +199,7 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["st
             written = OnnxMaskedLM(final, logits_output=original.output_name)
             report.batch_max_abs_diff = batch_difference(written, seed=seed)
             report.batch_invariant = mode != "dynamic" and report.batch_max_abs_diff == 0.0
-        report.copied = publish(final, dst_file, src_file.parent, SIDE_FILES)
+        report.copied = publish(final, dst_file, side, SIDE_FILES)
     return report
 
 

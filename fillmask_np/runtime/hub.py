@@ -4,7 +4,8 @@
 environment: ``HF_HOME`` / ``HF_HUB_CACHE`` (the cache), ``HF_HUB_OFFLINE`` (the cache only), ``HF_TOKEN`` (gated
 and private repos), ``HF_ENDPOINT`` (a mirror). Only what a run needs is fetched: config.json, the tokenizer
 files, and either the ONNX export the repo ships (``onnx/model.onnx`` or ``model.onnx``, with its external data)
-or the safetensors checkpoint. A local path that exists always wins over an id.
+or the safetensors checkpoint. A local path that exists always wins over an id; a local folder laid out as such a
+repo (a clone of it) is read as the Hub's snapshot would be.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ _META = ["config.json", "tokenizer.json", "tokenizer_config.json", "special_toke
 _ONNX = ("onnx/model.onnx", "model.onnx")
 _FILES = (".onnx", ".json", ".safetensors", ".txt", ".bin", ".npz")  # a path to a file, never a repo
 _SAFETENSORS = ["model.safetensors", "model.safetensors.index.json", "model-*-of-*.safetensors"]
+_TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json")
 
 
 class ModelSource(NamedTuple):
@@ -69,8 +71,7 @@ def resolve_model(reference: str | Path, *, backend: str = "auto") -> ModelSourc
     """
     parsed = hub_reference(reference)
     if parsed is None:
-        path = Path(reference)
-        return ModelSource(path, path if path.is_dir() else path.parent)
+        return local_source(Path(reference), backend=backend)
     repo_id, revision = parsed
     try:
         return _fetch(repo_id, revision, backend)
@@ -78,6 +79,35 @@ def resolve_model(reference: str | Path, *, backend: str = "auto") -> ModelSourc
         raise
     except Exception as exc:  # huggingface_hub's errors, said in one line with the fix
         raise _explain(exc, str(reference), repo_id, revision) from None
+
+
+def local_source(path: Path, *, backend: str = "auto") -> ModelSource:
+    """The ``ModelSource`` of a local path, reading a clone of a Hub repo as its snapshot is read.
+
+    A folder with no ``model.onnx`` of its own but an ``onnx/model.onnx`` (the Hub's layout for a shipped export)
+    runs that file unless ``backend`` is ``"numpy"``; a model file in a repo's ``onnx/`` folder with no tokenizer
+    beside it takes the repo's, one folder up (as its config.json, ``contract.config_path``). Anything else is
+    ``path`` as given, its tokenizer beside it.
+
+    Args:
+        path: the local path given.
+        backend: ``"auto"``, ``"onnx"`` or ``"numpy"``.
+    Returns:
+        the ``ModelSource`` (``hub`` None).
+    """
+    if path.is_dir():
+        nested = path / _ONNX[0]
+        if backend != "numpy" and not (path / _ONNX[1]).exists() and nested.is_file():
+            return ModelSource(nested, path)
+        return ModelSource(path, path)
+    folder = path.parent
+    if folder.name == "onnx" and not _has_tokenizer(folder) and _has_tokenizer(folder.parent):
+        return ModelSource(path, folder.parent)
+    return ModelSource(path, folder)
+
+
+def _has_tokenizer(folder: Path) -> bool:
+    return any((folder / name).is_file() for name in _TOKENIZER_FILES)
 
 
 def _fetch(repo_id: str, revision: str | None, backend: str) -> ModelSource:

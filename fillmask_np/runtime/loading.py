@@ -99,11 +99,14 @@ def unused_sibling(info: dict[str, Any]) -> str | None:
     """
     path = Path(str(info.get("path", "")))
     if info.get("backend") == "onnx" and path.name == "model.onnx":
-        beside = [f for f in _CHECKPOINT_FILES if (path.parent / f).exists()]
+        nested = path.parent.name == "onnx"  # a Hub repo's layout: onnx/model.onnx
+        folder, export = (path.parent.parent, "onnx/model.onnx") if nested else (path.parent, "model.onnx")
+        beside = [f for f in _CHECKPOINT_FILES if (folder / f).exists()]
         if beside:
-            return (f"{str(path.parent)!r} holds a checkpoint ({beside[0]}) and model.onnx: model.onnx was run "
+            return (f"{str(folder)!r} holds a checkpoint ({beside[0]}) and {export}: {export} was run "
                     f"(ONNX Runtime); backend='numpy' (--reference-backend numpy) runs the checkpoint")
-    if info.get("backend") == "numpy" and (path / "model.onnx").exists():
-        return (f"{str(path)!r} holds a checkpoint and model.onnx: the checkpoint was run (NumPy backend); "
-                f"backend='onnx' (--reference-backend onnx) runs model.onnx")
+    exports = [f for f in ("model.onnx", "onnx/model.onnx") if (path / f).exists()]
+    if info.get("backend") == "numpy" and exports:
+        return (f"{str(path)!r} holds a checkpoint and {exports[0]}: the checkpoint was run (NumPy backend); "
+                f"backend='onnx' (--reference-backend onnx) runs {exports[0]}")
     return None

@@ -28,3 +28,14 @@ def make_model_kinds(root: Path) -> dict[str, Path]:
         assert status == 0, f"fillmask-np optimize {' '.join(extra)} exited {status}"
     return {"onnx_file": BERT / "model.onnx", "export_dir": BERT, "checkpoint_dir": checkpoint,
             "optimized_dir": root / "optimized", "int8_dir": root / "int8"}
+
+
+def make_repo_clone(root: Path, *, checkpoint: bool = False) -> Path:
+    """A folder laid out as a Hugging Face Hub repo that ships an ONNX export (a clone of it): the golden BERT's
+    model.onnx in ``onnx/``, its config.json and tokenizer files at the top (and its model.safetensors there too
+    with ``checkpoint``); returns the folder."""
+    (root / "onnx").mkdir(parents=True)
+    shutil.copy(BERT / "model.onnx", root / "onnx" / "model.onnx")
+    for name in CHECKPOINT_FILES if checkpoint else tuple(n for n in CHECKPOINT_FILES if n != "model.safetensors"):
+        shutil.copy(BERT / name, root / name)
+    return root
