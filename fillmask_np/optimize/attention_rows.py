@@ -23,6 +23,7 @@ from ..runtime import POSITIONS_INPUT
 from .attention_fusion import MHA_DOMAIN, drop_dead_nodes
 from .graph_index import Graph, opset
 from .positionwise import why_not_positionwise
+from .query_rows import QUERY_GATHER
 
 __all__ = ["gather_last_attention"]
 
@@ -181,6 +182,7 @@ def _gathered_attention(node: NodeProto, out: str, names: _Names, hidden: int) -
               helper.make_node("Unsqueeze", [o + "f", names.ints(0)], [out])]  # [1, M, hidden]
     for n in nodes:
         n.name = f("masked_rows_attention")
+    nodes[2].name = f(QUERY_GATHER)  # where ``query_rows`` may move the queries' chain to the masked rows
     return nodes
 
 

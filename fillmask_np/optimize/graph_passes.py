@@ -66,6 +66,11 @@ def rewritten_graph(onnx: Any, src_file: Path, logits: str, *, fuse: bool, heads
     cut = find_head(model, logits)
     model = gather_head(model, logits, cut)
     model, moved, stops = gather_last_attention(model, hidden) if attention else (model, [], [])
+    if moved:
+        from .query_rows import gather_query_rows
+
+        model, query_ops = gather_query_rows(model)
+        moved += query_ops
     branched = False
     if attention and unpadded:
         from .unpadded_branch import branch_unpadded

@@ -37,6 +37,20 @@ def quiet() -> Iterator[None]:
         logging.disable(previous)
 
 
+def symbolic_shapes(model: ModelProto) -> ModelProto | None:
+    """A copy of ``model`` with every tensor's type and shape as ONNX Runtime's symbolic shape inference gives them
+    (it knows ONNX Runtime's own ops and names the dims it cannot fix), or None when it fails."""
+    from onnxruntime.tools.symbolic_shape_infer import SymbolicShapeInference
+
+    copy = ModelProto()
+    copy.CopyFrom(model)
+    try:
+        with quiet():
+            return SymbolicShapeInference.infer_shapes(copy, auto_merge=True)
+    except Exception:  # its own failures (an op it cannot infer, sympy missing ...): no shapes
+        return None
+
+
 def fuse(model: ModelProto) -> tuple[ModelProto, dict[str, int]]:
     """onnxruntime.transformers' BERT fusions (opt_level 0: fusions only); returns the model and the fusion counts."""
     from onnxruntime.transformers.optimizer import optimize_model

@@ -7,8 +7,9 @@
 2. Attention: the exporter's ``Where(IsNaN(p), 0, p)`` after an attention softmax whose mask is finite, a no-op
    for every row with a key to attend to, is dropped (``nan_guard``); each attention core becomes one ONNX
    Runtime ``MultiHeadAttention`` node (``attention_fusion``; heads from config.json), and the last layer is run
-   for the masked queries only (``attention_rows``). On the golden models the logits stay bit-identical; where
-   the check finds a fused model off, the unfused graph is written instead (``attention_note``).
+   for the masked queries only (``attention_rows``), their projection too (``query_rows``). On the golden models
+   the logits stay bit-identical; where the check finds a fused model off, the unfused graph is written instead
+   (``attention_note``).
    Float32: where the fused attention's mask bias is proven zero without padding, a batch without padding runs
    it without the bias, under ``If`` nodes (``unpadded_branch``; bit-identical logits).
 3. Fusions (``fuse``): onnxruntime.transformers' BERT fusions. ONNX Runtime's own session

@@ -23,6 +23,7 @@ from onnx import ModelProto, NodeProto, ValueInfoProto, helper, numpy_helper
 
 from .attention_fusion import MHA_DOMAIN
 from .graph_index import Graph
+from .ort_tools import symbolic_shapes
 
 __all__ = ["MASK_INPUT", "branch_unpadded"]
 
@@ -172,15 +173,8 @@ def _split(model: ModelProto, g: Graph, zero: set[str], reads: dict[int, str], d
 def _shapes(model: ModelProto, names: set[str]) -> dict[str, ValueInfoProto]:
     """The inferred types and shapes of ``names`` (ONNX Runtime's symbolic shape inference, which knows its own
     ops), declared on the ``If`` outputs so that ONNX Runtime's fusions after them still see their shapes."""
-    from onnxruntime.tools.symbolic_shape_infer import SymbolicShapeInference
-
-    copy = ModelProto()
-    copy.CopyFrom(model)
-    try:
-        inferred = SymbolicShapeInference.infer_shapes(copy, auto_merge=True)
-    except Exception:  # no shapes: not split
-        return {}
-    return {v.name: v for v in inferred.graph.value_info if v.name in names}
+    inferred = symbolic_shapes(model)
+    return {} if inferred is None else {v.name: v for v in inferred.graph.value_info if v.name in names}
 
 
 def _reader_if(node: NodeProto, bias: str, dtype: int) -> NodeProto:
