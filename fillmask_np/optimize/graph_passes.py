@@ -43,13 +43,14 @@ def attention_check(original: Any, final: Path, *, seed: int, fused: bool) -> tu
 
 
 def rewritten_graph(onnx: Any, src_file: Path, logits: str, *, fuse: bool, heads: int, hidden: int,
-                    unpadded: bool = False, max_length: int | None = None
+                    float32: bool = False, max_length: int | None = None
                     ) -> tuple[Any, Any, dict[str, int], dict[str, Any]]:
     """The float32 rewrite of ``src_file``: (model, head cut, fusions, the report's NaN-guard and attention fields).
 
     ``heads``, ``hidden``: attention heads and width from config.json, or 0 to leave the attention unfused;
-    ``unpadded``: split off an unpadded branch without the attention's mask bias (``unpadded_branch``), proven on
-    masks up to ``max_length`` positions."""
+    ``float32``: the model stays float32 (no int8 follows, whose calibration would see other rows): the last
+    attention's queries are computed on the masked rows (``query_rows``) and an unpadded branch skips the attention's
+    mask bias (``unpadded_branch``, proven on masks up to ``max_length`` positions)."""
     from .attention_fusion import fuse_attention
     from .attention_rows import gather_last_attention
     from .graph_head import HeadCut, find_head, gather_head
@@ -66,13 +67,13 @@ def rewritten_graph(onnx: Any, src_file: Path, logits: str, *, fuse: bool, heads
     cut = find_head(model, logits)
     model = gather_head(model, logits, cut)
     model, moved, stops = gather_last_attention(model, hidden) if attention else (model, [], [])
-    if moved:
+    if moved and float32:
         from .query_rows import gather_query_rows
 
         model, query_ops = gather_query_rows(model)
         moved += query_ops
     branched = False
-    if attention and unpadded:
+    if attention and float32:
         from .unpadded_branch import branch_unpadded
 
         model, branched = branch_unpadded(model, max_length)

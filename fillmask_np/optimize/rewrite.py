@@ -7,9 +7,9 @@
 2. Attention: the exporter's ``Where(IsNaN(p), 0, p)`` after an attention softmax whose mask is finite, a no-op
    for every row with a key to attend to, is dropped (``nan_guard``); each attention core becomes one ONNX
    Runtime ``MultiHeadAttention`` node (``attention_fusion``; heads from config.json), and the last layer is run
-   for the masked queries only (``attention_rows``), their projection too (``query_rows``). On the golden models
-   the logits stay bit-identical; where the check finds a fused model off, the unfused graph is written instead
-   (``attention_note``).
+   for the masked queries only (``attention_rows``), in float32 their projection too (``query_rows``). On the
+   golden models the logits stay bit-identical; where the check finds a fused model off, the unfused graph is
+   written instead (``attention_note``).
    Float32: where the fused attention's mask bias is proven zero without padding, a batch without padding runs
    it without the bias, under ``If`` nodes (``unpadded_branch``; bit-identical logits).
 3. Fusions (``fuse``): onnxruntime.transformers' BERT fusions. ONNX Runtime's own session
@@ -162,7 +162,7 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["st
         raise ModelError(f"{str(src_file)!r} is optimized already (it has a masked_positions input)")
     heads, hidden = attention_shape(original.config)
     model, cut, fusions, extra = rewritten_graph(onnx, src_file, original.output_name, fuse=do_fuse, heads=heads,
-                                                 hidden=hidden, unpadded=mode is None, max_length=original.max_length)
+                                                 hidden=hidden, float32=mode is None, max_length=original.max_length)
     report = OptimizeReport(src=str(src_file), dst=str(dst_file), gather_point=cut.point, head_ops=cut.ops,
                             head_stop=cut.stopped_at, fused=do_fuse, fusions=fusions, fuse_reason=reason,
                             int8=mode is not None, quantization=mode, batch_invariant=mode != "dynamic", **extra)

@@ -56,3 +56,8 @@ def test_a_chain_with_an_op_not_known_row_wise_is_left_alone(tmp_path, monkeypat
     monkeypatch.setattr(query_rows, "_ROWWISE", set())  # Add and Mul no longer known to act row by row
     report = optimize_model(GOLDEN / "models" / "esm", tmp_path)
     assert _row_ops(tmp_path) == [] and report.attention_rows and report.fp32_max_abs_diff == 0.0
+
+
+def test_an_int8_model_keeps_its_queries_where_calibration_saw_them(tmp_path):
+    optimize_model(GOLDEN / "models" / "esm", tmp_path, int8="dynamic")
+    assert _row_ops(tmp_path) == []
