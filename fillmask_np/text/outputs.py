@@ -16,6 +16,7 @@ import hashlib
 import os
 import stat
 import tempfile
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -171,6 +172,19 @@ def _sha256(path: str) -> str:
 
 
 def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
+    """The process's umask, read without setting it where Linux shows it (``/proc/self/status``, 4.7+): setting
+    and restoring it would give a file another thread creates meanwhile the wrong mode."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:  # elsewhere: set and restore, one thread of ours at a time
+        mask = os.umask(0)
+        os.umask(mask)
     return mask
+
+
+_UMASK_LOCK = threading.Lock()
