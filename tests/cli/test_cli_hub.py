@@ -146,6 +146,16 @@ def test_optimize_takes_a_hub_id_and_writes_the_repo_export_faster(hub, tmp_path
     assert abs(optimized["cross_entropy"] - local["cross_entropy"]) < 1e-5
 
 
+def test_optimize_of_an_onnx_folder_repo_copies_its_root_config_and_tokenizer(hub, tmp_path: Path):
+    _, _, env = hub
+    run = run_cli(env, "optimize", "test-org/tiny-bert-onnx", "-o", tmp_path / "fast")
+    assert run.status == 0, run.err
+    assert sorted(p.name for p in (tmp_path / "fast").iterdir()) == ["config.json", "model.onnx", "tokenizer.json",
+                                                                     "tokenizer_config.json", "vocab.txt"]
+    local = _eval(env, GOLDEN / "models" / "bert")
+    assert abs(_eval(env, tmp_path / "fast")["cross_entropy"] - local["cross_entropy"]) < 1e-5
+
+
 @pytest.mark.skipif(ray_missing() is not None, reason=str(ray_missing()))
 def test_eval_on_a_local_ray_fetches_the_hub_model_once_on_the_driver(hub):
     # --backend numpy on a repo with both: its safetensors are fetched; the NumPy backend is batch-invariant
