@@ -48,9 +48,10 @@ def rewritten_graph(onnx: Any, src_file: Path, logits: str, *, fuse: bool, heads
     """The float32 rewrite of ``src_file``: (model, head cut, fusions, the report's NaN-guard and attention fields).
 
     ``heads``, ``hidden``: attention heads and width from config.json, or 0 to leave the attention unfused;
-    ``float32``: the model stays float32 (no int8 follows, whose calibration would see other rows): the last
-    attention's queries are computed on the masked rows (``query_rows``) and an unpadded branch skips the attention's
-    mask bias (``unpadded_branch``, proven on masks up to ``max_length`` positions)."""
+    ``float32``: the model stays float32 (no int8 follows, whose calibration would see other rows): rotary
+    ``rotate_half`` becomes one exact MatMul (``rotate_half``), the last attention's queries are computed on the
+    masked rows (``query_rows``) and an unpadded branch skips the attention's mask bias (``unpadded_branch``, proven
+    on masks up to ``max_length`` positions)."""
     from .attention_fusion import fuse_attention
     from .attention_rows import gather_last_attention
     from .graph_head import HeadCut, find_head, gather_head
@@ -64,6 +65,11 @@ def rewritten_graph(onnx: Any, src_file: Path, logits: str, *, fuse: bool, heads
         model, fusions = fuse_model(model)
     model, guards = drop_nan_guards(model)
     model, attention = fuse_attention(model, heads) if heads else (model, 0)
+    rotations = 0
+    if float32:  # an int8 pass would quantize the permutation MatMul
+        from .rotate_half import fold_rotate_half
+
+        model, rotations = fold_rotate_half(model)
     cut = find_head(model, logits)
     model = gather_head(model, logits, cut)
     model, moved, stops = gather_last_attention(model, hidden) if attention else (model, [], [])
@@ -73,11 +79,11 @@ def rewritten_graph(onnx: Any, src_file: Path, logits: str, *, fuse: bool, heads
         model, query_ops = gather_query_rows(model)
         moved += query_ops
     branched = False
-    if attention and float32:
+    if attention and float32:  # last: its If nodes read tensors that drop_dead_nodes cannot see them read
         from .unpadded_branch import branch_unpadded
 
         model, branched = branch_unpadded(model, max_length)
     point = ", ".join([repr(x) for x in stops] + ["the last attention's queries"]) if moved else cut.point
     cut = HeadCut(point, cut.nodes, dict(Counter(cut.ops) + Counter(moved)), cut.stopped_at)
     return model, cut, fusions, dict(nan_guards_dropped=guards, attention_fused=attention, attention_rows=bool(moved),
-                                   unpadded_branch=branched)
+                                   unpadded_branch=branched, rotate_half_folded=rotations)

@@ -47,6 +47,7 @@ class OptimizeReport:
     attention_rows: bool = False  # the last attention layer runs for the masked queries only
     attention_note: str | None = None  # why the attention was left unfused, when the check refused the fused graph
     unpadded_branch: bool = False  # an If runs batches without padding without the attention's mask bias
+    rotate_half_folded: int = 0  # rotary rotate_half (Slice, Neg, Concat) written as one exact MatMul each
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -63,6 +64,9 @@ class OptimizeReport:
         if self.attention_fused or self.attention_note:
             rows = "; the last layer on the masked queries only" if self.attention_rows else ""
             lines.append(f"attention       {self.attention_note or f'{self.attention_fused} MultiHeadAttention{rows}'}")
+        if self.rotate_half_folded:
+            lines.append(f"rotary          {self.rotate_half_folded} rotate_half as one MatMul by a signed permutation "
+                         f"(exact)")
         if self.unpadded_branch:
             lines.append("unpadded        a batch without padding skips the attention mask (an all-zero bias there)")
         if self.fp32_max_abs_diff is not None:

@@ -175,7 +175,7 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["st
                                                         hidden=0)
                 report.gather_point, report.head_ops, report.head_stop = cut.point, cut.ops, cut.stopped_at
                 report.attention_fused, report.attention_rows = 0, False
-                report.unpadded_branch = False
+                report.unpadded_branch, report.rotate_half_folded = False, 0
                 report.attention_note = f"fused attention {off}: left unfused"
                 shutil.rmtree(final.parent)
                 final = _save(onnx, model, final, side)
