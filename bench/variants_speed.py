@@ -18,7 +18,9 @@ Paths, timed in this one process after a warm-up, interleaved round by round (th
 * torch (predict.py): ``for i in range(tokens.size(1))``: a clone of the tokens with position i masked, one torch
   forward of that one row, ``log_softmax`` of its logits, row i kept; then ``label_row`` per mutation;
 * fm, model.onnx, that model rewritten by ``fm.optimize_model`` into --cache at each run (LM head and last attention
-  layer on the masked rows only, attention fused, the exporter's NaN guards dropped) and the NumPy checkpoint:
+  layer on the masked rows only, its query projection and rotation too, attention fused, the exporter's NaN guards
+  dropped, rotate_half as one exact MatMul, the attention-mask bias skipped for unpadded batches) and the NumPy
+  checkpoint (its last layer on the masked rows too):
   ``fm.score_variants(..., strategy="masked-marginals")``: one masked row per mutated position, rows batched by
   the token budget.
 
