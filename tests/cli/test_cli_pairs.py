@@ -11,6 +11,7 @@ import pytest
 import fillmask_np as fm
 from helpers import GOLDEN, REPO, require_shared
 from helpers.cli_runs import cli, html_metrics, ok_json
+from helpers.shown_runs import shown_runs
 
 pytestmark = pytest.mark.cli
 
@@ -87,6 +88,17 @@ def test_the_docs_pairs_command_prints_the_table_shown(monkeypatch, index):
     command, shown = _docs_runs()[index]
     if "../shared/" in command:
         require_shared("real", "splade-tiny")
+    monkeypatch.chdir(REPO)
+    run = cli(*shlex.split(command)[1:])
+    assert run.status == 0 and run.err == ""
+    assert run.out.startswith(shown) and run.out[len(shown):].startswith("note: this model computes logits")
+
+
+@pytest.mark.shared
+def test_the_readme_pairs_command_on_splade_tiny_prints_the_table_shown(monkeypatch):
+    command, shown = next(run for run in shown_runs(REPO / "README.md", "Scoring alternatives")
+                          if run[0].startswith("fillmask-np pairs "))
+    require_shared("real", "splade-tiny")
     monkeypatch.chdir(REPO)
     run = cli(*shlex.split(command)[1:])
     assert run.status == 0 and run.err == ""

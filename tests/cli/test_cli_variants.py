@@ -15,6 +15,7 @@ import fillmask_np as fm
 from fillmask_np.metrics.rank_correlation import spearman
 from helpers import GOLDEN, REPO, load_golden
 from helpers.cli_runs import cli, html_metrics, ok_json
+from helpers.shown_runs import shown_runs
 
 pytestmark = pytest.mark.cli
 
@@ -102,6 +103,14 @@ def test_the_docs_variants_command_prints_the_table_shown(monkeypatch):
     section = _docs_section()
     command = section.split("```bash\n", 1)[1].split("```", 1)[0].strip()
     shown = section.split("```\n```\n", 1)[1].split("```", 1)[0]  # the block right after the command
+    monkeypatch.chdir(REPO)
+    run = cli(*shlex.split(command)[1:])
+    assert (run.status, run.err, run.out) == (0, "", shown)
+
+
+def test_the_readme_variants_command_prints_the_table_shown(monkeypatch):
+    command, shown = next(run for run in shown_runs(REPO / "README.md", "Scoring alternatives")
+                          if run[0].startswith("fillmask-np variants "))
     monkeypatch.chdir(REPO)
     run = cli(*shlex.split(command)[1:])
     assert (run.status, run.err, run.out) == (0, "", shown)
