@@ -76,11 +76,7 @@ def _docs_section() -> str:
 
 def _docs_runs() -> list[tuple[str, str]]:
     """(command, the output block right after it) of each ``bash`` block of the section."""
-    runs = []
-    for block in _docs_section().split("```bash\n")[1:]:
-        command, rest = block.split("```\n", 1)
-        runs.append((command.strip(), rest.split("```\n", 1)[1].split("```", 1)[0]))
-    return runs
+    return shown_runs(REPO / "docs" / "verbs" / "pairs.md", "Scoring minimal pairs")
 
 
 @pytest.mark.parametrize("index", [0, 1], ids=["golden-bert", "splade-tiny"])

@@ -100,9 +100,7 @@ def _docs_section() -> str:
 
 
 def test_the_docs_variants_command_prints_the_table_shown(monkeypatch):
-    section = _docs_section()
-    command = section.split("```bash\n", 1)[1].split("```", 1)[0].strip()
-    shown = section.split("```\n```\n", 1)[1].split("```", 1)[0]  # the block right after the command
+    command, shown = shown_runs(REPO / "docs" / "verbs" / "variants.md", "Scoring variants")[0]
     monkeypatch.chdir(REPO)
     run = cli(*shlex.split(command)[1:])
     assert (run.status, run.err, run.out) == (0, "", shown)
