@@ -56,8 +56,7 @@ def run_blocks(ray: Any, items: Iterable[Any], job: Job, merge: Callable[[dict[s
     window = min(window, workers)  # one block per actor at a time
     remote = ray.remote(BlockWorker).options(num_cpus=cpus, max_restarts=RESTARTS, max_task_retries=RETRIES)
     actors = [remote.remote(job, os.environ.get(FAULT_ENV), os.environ.get(POISON_ENV)) for _ in range(workers)]
-    out: dict[Any, int] = {}  # object ref -> the actor scoring it
-    spans: dict[Any, tuple[int, int]] = {}  # object ref -> the block's first and last item, counted from 1
+    out: dict[Any, tuple[int, int, int]] = {}  # object ref -> (the actor scoring it, the block's first and last item)
     sent = 0  # items sent so far
     idle = list(range(workers))  # actors with no block: each scores one block at a time
     samples: Counter[str] = Counter()
@@ -72,15 +71,15 @@ def run_blocks(ray: Any, items: Iterable[Any], job: Job, merge: Callable[[dict[s
                     break
                 chosen = idle.pop(0)
                 ref = actors[chosen].score.remote(part)
-                out[ref], spans[ref] = chosen, (sent + 1, sent + len(part))
+                out[ref] = (chosen, sent + 1, sent + len(part))  # items counted from 1
                 sent += len(part)
                 peak = max(peak, len(out))
             if not out:
                 break
             ready, _ = ray.wait(list(out), num_returns=1)
             for ref in ready:
-                idle.append(out.pop(ref))
-                first, last = spans.pop(ref)
+                actor, first, last = out.pop(ref)
+                idle.append(actor)
                 try:
                     result = ray.get(ref)
                 except Exception as exc:  # Ray's errors wrap the worker's: say it in one line
