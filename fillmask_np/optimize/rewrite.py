@@ -171,11 +171,11 @@ def optimize_model(src: str | Path, dst: str | Path, *, int8: bool | Literal["st
         if check:
             off, result = attention_check(original, final, seed=seed, fused=bool(report.attention_fused))
             if off:  # the unfused graph instead
-                model, cut, fusions, extra = rewritten_graph(onnx, src_file, original.output_name, fuse=do_fuse, heads=0,
-                                                        hidden=0)
+                model, cut, fusions, extra = rewritten_graph(onnx, src_file, original.output_name, fuse=do_fuse,
+                                                             heads=0, hidden=0)
                 report.gather_point, report.head_ops, report.head_stop = cut.point, cut.ops, cut.stopped_at
-                report.attention_fused, report.attention_rows = 0, False
-                report.unpadded_branch, report.rotate_half_folded = False, 0
+                for name, value in extra.items():  # the unfused graph's pass fields (no fused attention, no rows)
+                    setattr(report, name, value)
                 report.attention_note = f"fused attention {off}: left unfused"
                 shutil.rmtree(final.parent)
                 final = _save(onnx, model, final, side)
