@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .layers import Linear
+from .sequences import by_sequence
 
 __all__ = ["Attention", "SelfAttention", "padding_bias", "split_heads", "merge_heads", "attend", "softmax_", "rotary_tables",
            "rotate", "default_inv_freq"]
@@ -86,10 +87,9 @@ class SelfAttention:
         rows, width = q.shape
         d = width // self.heads
         q = q.reshape(rows, self.heads, d)  # [M, h, d]
-        out = np.empty_like(q)
-        for b in np.unique(batch):  # the rows of one sequence attend to its keys: [h, m, d] -> [h, m, d]
-            mine = np.flatnonzero(batch == b)
-            out[mine] = attend(q[mine].transpose(1, 0, 2), k[b], v[b], bias[b], d**-0.5).transpose(1, 0, 2)
+        out = by_sequence(batch, np.empty_like(q),  # the rows of one sequence attend to its keys: [h, m, d]
+                          lambda b, mine: attend(q[mine].transpose(1, 0, 2), k[b], v[b], bias[b],
+                                                 d**-0.5).transpose(1, 0, 2))
         return out.reshape(rows, width)
 
 

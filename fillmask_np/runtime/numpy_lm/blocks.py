@@ -10,6 +10,7 @@ import numpy as np
 from .attention import Attention, SelfAttention
 from .checkpoint import Checkpoint
 from .layers import LayerNorm, Linear, load_linear, load_norm, load_qkv
+from .sequences import by_sequence
 
 __all__ = ["PostNormLayer", "load_bert_layer"]
 
@@ -42,11 +43,9 @@ class PostNormLayer:
         """The layer's output at rows (``batch[i]``, ``position[i]``) only -> [M, H]: everything after the
         attention is position-wise, so it runs on those rows alone, a sequence at a time (a product over the
         rows of several sequences would make a row's bits depend on the others)."""
-        out = np.empty((len(batch), x.shape[-1]), dtype=x.dtype)  # [M, H]
-        for b in np.unique(batch):
-            mine = np.flatnonzero(batch == b)
-            out[mine] = self._at(x[b: b + 1], bias[b: b + 1], np.zeros(len(mine), dtype=np.intp), position[mine])
-        return out
+        return by_sequence(batch, np.empty((len(batch), x.shape[-1]), dtype=x.dtype),  # [M, H]
+                           lambda b, mine: self._at(x[b: b + 1], bias[b: b + 1], np.zeros(len(mine), dtype=np.intp),
+                                                    position[mine]))
 
     def _at(self, x: np.ndarray, bias: np.ndarray, batch: np.ndarray, position: np.ndarray) -> np.ndarray:
         """``at`` on one sequence: [1, L, H] -> [m, H]."""

@@ -18,6 +18,7 @@ from .checkpoint import Checkpoint
 from .head import MLMHead, decoder_bias, decoder_weight
 from .hparams import hp_bool, hp_choice, hp_float, hp_int
 from .layers import LayerNorm, Linear, embed, load_linear, load_norm, load_qkv
+from .sequences import by_sequence
 from .special import gelu
 
 __all__ = ["EsmNetwork", "load_esm"]
@@ -56,11 +57,9 @@ class EsmLayer:
         """The layer's output at rows (``batch[i]``, ``position[i]``) only -> [M, H] float64: keys and values on
         every position, the queries, output projection and feed-forward block on those rows, a sequence at a time
         (a product over the rows of several sequences would make a row's bits depend on the others)."""
-        out = np.empty((len(batch), x.shape[-1]), dtype=np.float64)  # [M, H]
-        for b in np.unique(batch):
-            mine = np.flatnonzero(batch == b)
-            out[mine] = self._at(x[b].astype(np.float64, copy=False), bias[b], rotary, position[mine])
-        return out
+        return by_sequence(batch, np.empty((len(batch), x.shape[-1]), dtype=np.float64),  # [M, H]
+                           lambda b, mine: self._at(x[b].astype(np.float64, copy=False), bias[b], rotary,
+                                                    position[mine]))
 
     def _at(self, x: np.ndarray, bias: np.ndarray, rotary: tuple[np.ndarray, np.ndarray] | None,
             position: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..session import cpu_count
 
-__all__ = ["real_lengths", "each_sequence", "same_length"]
+__all__ = ["real_lengths", "each_sequence", "same_length", "by_sequence"]
 
 T = TypeVar("T")
 _GROUP_TOKENS = 1024  # a group's G * L at most (its [G, h, L, L] attention scores stay small: 25 MB at L = 512)
@@ -86,3 +86,22 @@ def each_sequence(run: Callable[[T], None], items: Iterable[T], *, workers: int 
         with ThreadPoolExecutor(max_workers=count) as pool:
             for future in [pool.submit(run, item) for item in todo]:
                 future.result()
+
+
+def by_sequence(batch: np.ndarray, out: np.ndarray, one: Callable[[int, np.ndarray], np.ndarray]) -> np.ndarray:
+    """Fill ``out`` a sequence at a time: for each batch row ``b`` in ``batch``, ``out[mine] = one(b, mine)``, where
+    ``mine`` are the indices of ``b``'s entries in ``batch`` (a product over the rows of several sequences would
+    make a row's bits depend on the others); returns ``out``.
+
+    Args:
+        batch: [M] the batch row of each output row.
+        out: [M, ...] the array to fill.
+        one: one sequence's rows, from its batch row and the indices of its entries.
+
+    >>> by_sequence(np.array([1, 0, 1]), np.zeros(3), lambda b, mine: mine * 10 + b).tolist()
+    [1.0, 10.0, 21.0]
+    """
+    for b in np.unique(batch):
+        mine = np.flatnonzero(batch == b)
+        out[mine] = one(int(b), mine)
+    return out
